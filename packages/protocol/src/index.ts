@@ -1,0 +1,7 @@
+/** MiniIM wire contract v1: types, validators, error and close codes, conversation ids. */
+export * from './codes.js';
+export * from './ids.js';
+export * from './limits.js';
+export * from './types.js';
+export * from './validate.js';
+export * from './validate-groups.js';
