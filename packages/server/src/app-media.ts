@@ -1,0 +1,93 @@
+/** Media wiring: MediaConfig from the server config, the blob store, the URL policy and the routes. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Msg, MessageBody } from '@miniim/protocol';
+import type { Config } from './config/config.js';
+import type { Logger } from './logger.js';
+import {
+  type BlobStore,
+  type MediaConfig,
+  MediaUrlPolicy,
+  type UploadedEvent,
+  createBlobStore,
+  isMediaKind,
+  mediaConfigWithDefaults,
+  registerMediaRoutes,
+} from './media/index.js';
+
+export interface MediaSetup {
+  config: MediaConfig;
+  store: BlobStore;
+  policy: MediaUrlPolicy;
+  /** Validates a media message body (issued or allow-listed URLs) and returns it with canonical URLs. */
+  checkBody(kind: string, body: MessageBody): MessageBody;
+  /** Re-signs media URLs of a message on read when signed URLs are on; identity otherwise. */
+  signMessage(msg: Msg): Msg;
+}
+
+export function mediaConfigFrom(c: Config): MediaConfig {
+  const store: MediaConfig['store'] =
+    c.mediaStore === 's3'
+      ? {
+          type: 's3',
+          bucket: c.s3Bucket!,
+          region: c.s3Region,
+          accessKeyId: c.s3AccessKeyId!,
+          secretAccessKey: c.s3SecretAccessKey!,
+          forcePathStyle: c.s3ForcePathStyle,
+          ...(c.s3Endpoint ? { endpoint: c.s3Endpoint } : {}),
+          ...(c.s3PublicUrl ? { publicBaseUrl: c.s3PublicUrl } : {}),
+        }
+      : { type: 'local' };
+  return mediaConfigWithDefaults({
+    dataDir: c.dataDir,
+    store,
+    allowHosts: c.mediaAllowHosts,
+    limits: { image: c.mediaMaxImageBytes, video: c.mediaMaxVideoBytes, audio: c.mediaMaxAudioBytes, file: c.mediaMaxFileBytes },
+    quota: { bytesPerDay: c.mediaQuotaBytesPerDay, uploadsPerMinute: c.mediaUploadsPerMinute },
+    ...(c.publicBaseUrl ? { publicBaseUrl: c.publicBaseUrl } : {}),
+    ...(c.mediaFileMimes.length ? { allowedFileMimes: c.mediaFileMimes } : {}),
+    ...(c.mediaSignedUrlSecret ? { signedUrls: { secret: c.mediaSignedUrlSecret, ttlSec: c.mediaSignedUrlTtlSec } } : {}),
+  });
+}
+
+export function createMedia(c: Config, logger: Logger): MediaSetup {
+  const config = mediaConfigFrom(c);
+  if (!config.publicBaseUrl) {
+    logger.warn('MINIIM_PUBLIC_URL is not set: media URLs are built from each request’s host (fine for development)');
+  }
+  const store = createBlobStore(config);
+  const policy = new MediaUrlPolicy(config);
+  const signing = config.signedUrls !== undefined;
+  return {
+    config,
+    store,
+    policy,
+    checkBody(kind, body) {
+      if (!isMediaKind(kind)) return body;
+      return policy.checkMediaBody(kind, body) as MessageBody;
+    },
+    signMessage(msg) {
+      if (!signing || !isMediaKind(msg.kind) || msg.recalled) return msg;
+      return { ...msg, body: policy.signMediaBody(msg.body as Record<string, unknown>) };
+    },
+  };
+}
+
+export function registerMedia(
+  app: FastifyInstance,
+  media: MediaSetup,
+  deps: {
+    authenticate: (req: FastifyRequest) => Promise<string>;
+    logger: Logger;
+    onUploaded?: (e: UploadedEvent) => Promise<void> | void;
+  },
+): void {
+  registerMediaRoutes(app, {
+    config: media.config,
+    store: media.store,
+    policy: media.policy,
+    logger: deps.logger,
+    authenticate: async (req) => ({ userId: await deps.authenticate(req) }),
+    ...(deps.onUploaded ? { onUploaded: deps.onUploaded } : {}),
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * Wires one MiniIM server: config → storage and bus (from their registries) →
+ * core services → HTTP routes and the WebSocket gateway on the same port.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createMedia, registerMedia } from './app-media.js';
+import { WechatIntegration } from './app-wechat.js';
+import { createBus } from './cluster/registry.js';
+import type { Bus } from './cluster/bus.js';
+import { type Config, loadConfig } from './config/config.js';
+import { ConversationService } from './core/conversation-service.js';
+import { GroupService } from './core/group-service.js';
+import { MessageService } from './core/message-service.js';
+import { RateLimiter } from './core/rate-limiter.js';
+import { TokenService } from './core/token-service.js';
+import { Gateway } from './gateway/gateway.js';
+import { registerAuthRoutes } from './http/auth-routes.js';
+import { registerChatRoutes } from './http/chat-routes.js';
+import { registerGroupRoutes } from './http/group-routes.js';
+import { type HttpContext, authenticate } from './http/context.js';
+import { installErrorHandling } from './http/errors.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { registerWebRoutes } from './http/web-routes.js';
+import { registerWechatRoutes } from './http/wechat-routes.js';
+import { type Logger, createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { createStorage } from './storage/registry.js';
+import type { Storage } from './storage/storage.js';
+
+export interface MiniImServer {
+  readonly config: Config;
+  readonly app: FastifyInstance;
+  readonly storage: Storage;
+  readonly bus: Bus;
+  readonly gateway: Gateway;
+  readonly messages: MessageService;
+  readonly logger: Logger;
+  /** WeChat login, content safety, media checks and offline notifications. */
+  readonly wechat: WechatIntegration;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<{ port: number; host: string }>;
+  /** Graceful: stop accepting, close sockets with 1001, finish commits, close storage. */
+  close(): Promise<void>;
+}
+
+export interface CreateServerOptions {
+  /** Config keys overriding env and file (tests, embedding). */
+  overrides?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  /** Where logs go (defaults to stdout). */
+  logDestination?: import('pino').DestinationStream;
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+
+/** In development, a random token secret is kept in the data dir so tokens survive restarts. */
+function tokenSecret(config: Config, logger: Logger): string {
+  if (config.tokenSecret) return config.tokenSecret;
+  const file = path.join(config.dataDir, '.token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  logger.warn({ file }, 'MINIIM_TOKEN_SECRET is not set; generated a development secret');
+  return secret;
+}
+
+export async function createServer(opts: CreateServerOptions = {}): Promise<MiniImServer> {
+  const config = loadConfig(opts.env ?? process.env, opts.overrides ?? {});
+  const logger = createLogger(config.logLevel, opts.logDestination);
+  const metrics = createMetrics();
+  const storage = await createStorage(config);
+  const bus = await createBus(config);
+  const media = createMedia(config, logger);
+  const tokens = new TokenService(tokenSecret(config, logger), config.tokenTtlSec * 1000, storage);
+  const wechat = new WechatIntegration({ config, storage, bus, logger, registry: metrics.registry });
+  const messages = new MessageService({
+    storage,
+    bus,
+    logger,
+    metrics,
+    recallWindowMs: config.recallWindowMs,
+    checkMediaBody: media.checkBody,
+    signMessage: media.signMessage,
+    moderateText: wechat.moderateText,
+    onCommitted: wechat.onCommitted,
+  });
+  wechat.attach(messages);
+  const conversations = new ConversationService(storage, bus, messages);
+  const groups = new GroupService(storage, messages, config.maxGroupSize, wechat.checkGroupName);
+  messages.groups = groups;
+  conversations.groups = groups;
+
+  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: true });
+  installErrorHandling(app, logger);
+  const ctx: HttpContext = {
+    config,
+    storage,
+    bus,
+    tokens,
+    messages,
+    conversations,
+    logger,
+    metrics,
+    limiter: new RateLimiter(config.socketFramesPerSec, config.socketFramesPerSec * 2, config.rateLimits),
+    ready: async () => {
+      await storage.ping();
+      await bus.ping();
+    },
+    checkText: (text, userId, scene) => wechat.checkText(text, userId, scene),
+  };
+  registerAuthRoutes(app, ctx);
+  registerChatRoutes(app, ctx);
+  registerGroupRoutes(app, ctx, groups);
+  registerHealthRoutes(app, ctx);
+  registerMedia(app, media, { authenticate: (req) => authenticate(ctx, req), logger });
+  await registerWechatRoutes(app, ctx, wechat);
+  await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
+
+  const gateway = new Gateway({ config, tokens, storage, messages, conversations, bus, logger, metrics });
+  gateway.attach(app.server);
+
+  let closed: Promise<void> | null = null;
+  return {
+    config,
+    app,
+    storage,
+    bus,
+    gateway,
+    messages,
+    logger,
+    wechat,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      logger.info({ port, host: config.host, storage: storage.kind, bus: bus.kind, devLogin: config.devLogin }, 'listening');
+      return { port, host: config.host };
+    },
+    close() {
+      closed ??= (async () => {
+        await gateway.shutdown();
+        await app.close();
+        await messages.flush();
+        await wechat.flush();
+        await bus.close();
+        await media.store.close?.();
+        await storage.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * One typed configuration schema with defaults, read from an optional JSON file
+ * (MINIIM_CONFIG) and the environment (env wins). Invalid config stops start-up
+ * with one line naming the key.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ModerationConfigSchema, WechatConfigSchema } from '../wechat/wechat-config-schema.js';
+import { parseSecretKey } from '../wechat/secret-box.js';
+import { EnvValueError, foldWechatEnv } from './wechat-env.js';
+
+const bool = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])]).transform((v) =>
+  typeof v === 'boolean' ? v : ['1', 'true', 'on', 'yes'].includes(v),
+);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean)));
+
+export const ConfigSchema = z.object({
+  production: z.boolean(),
+  port: int(0, 65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z.string().url().optional(),
+  redisUrl: z.string().url().optional(),
+  tokenSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  tokenTtlSec: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),
+  devLogin: bool.optional(),
+  adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  wsPath: z.string().startsWith('/').default('/ws'),
+  heartbeatMs: int(1000, 600_000).default(25_000),
+  maxFrameBytes: int(1024, 16 * 1024 * 1024).default(64 * 1024),
+  maxBodyBytes: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  recallWindowMs: int(0, 30 * 24 * 3600 * 1000).default(120_000),
+  rateLimits: bool.default(true),
+  /** Sustained frames per second one socket may send; bursts up to 2x are allowed. */
+  socketFramesPerSec: int(1, 100_000).default(50),
+  maxGroupSize: int(2, 100_000).default(2000),
+  mediaAllowHosts: list.default([]),
+  /** Media uploads: store, per-kind limits (bytes), quota, signed URLs (docs/media.md). */
+  mediaStore: z.enum(['local', 's3']).default('local'),
+  s3Endpoint: z.string().url().optional(),
+  s3Bucket: z.string().min(1).optional(),
+  s3Region: z.string().min(1).default('us-east-1'),
+  s3AccessKeyId: z.string().min(1).optional(),
+  s3SecretAccessKey: z.string().min(1).optional(),
+  s3ForcePathStyle: bool.default(true),
+  s3PublicUrl: z.string().url().optional(),
+  mediaMaxImageBytes: int(1024, 1024 ** 3).default(10 * 1024 * 1024),
+  mediaMaxVideoBytes: int(1024, 1024 ** 3).default(25 * 1024 * 1024),
+  mediaMaxAudioBytes: int(1024, 1024 ** 3).default(5 * 1024 * 1024),
+  mediaMaxFileBytes: int(1024, 1024 ** 3).default(25 * 1024 * 1024),
+  mediaFileMimes: list.default([]),
+  mediaQuotaBytesPerDay: int(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
+  mediaUploadsPerMinute: int(0, 1_000_000).default(30),
+  mediaSignedUrlSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  mediaSignedUrlTtlSec: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),
+  publicBaseUrl: z.string().url().optional(),
+  webDir: z.string().optional(),
+  maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** 32-byte key encrypting secrets at rest (WeChat session_key); generated into the data dir in development. */
+  secretKey: z
+    .string()
+    .refine(isSecretKey, 'must be 32 bytes written as base64 (44 chars) or hex (64 chars)')
+    .optional(),
+  /** WeChat mini-programs (MINIIM_WECHAT_* for one app, or the `wechat` section of MINIIM_CONFIG). */
+  wechat: WechatConfigSchema.prefault({}),
+  /** Content-safety pipeline (MINIIM_MODERATION_* or the `moderation` section of MINIIM_CONFIG). */
+  moderation: ModerationConfigSchema.prefault({}),
+});
+
+function isSecretKey(v: string): boolean {
+  try {
+    parseSecretKey(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Config = z.infer<typeof ConfigSchema> & { devLogin: boolean; dataDir: string };
+
+/** Environment variable → config key. */
+export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
+  PORT: 'port',
+  HOST: 'host',
+  MINIIM_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  REDIS_URL: 'redisUrl',
+  MINIIM_TOKEN_SECRET: 'tokenSecret',
+  MINIIM_TOKEN_TTL_SEC: 'tokenTtlSec',
+  MINIIM_DEV_LOGIN: 'devLogin',
+  MINIIM_ADMIN_TOKEN: 'adminToken',
+  MINIIM_LOG_LEVEL: 'logLevel',
+  MINIIM_WS_PATH: 'wsPath',
+  MINIIM_HEARTBEAT_MS: 'heartbeatMs',
+  MINIIM_MAX_FRAME_BYTES: 'maxFrameBytes',
+  MINIIM_MAX_BODY_BYTES: 'maxBodyBytes',
+  MINIIM_RECALL_WINDOW_MS: 'recallWindowMs',
+  MINIIM_RATE_LIMITS: 'rateLimits',
+  MINIIM_SOCKET_FRAMES_PER_SEC: 'socketFramesPerSec',
+  MINIIM_MAX_GROUP_SIZE: 'maxGroupSize',
+  MINIIM_MEDIA_ALLOW_HOSTS: 'mediaAllowHosts',
+  MINIIM_MEDIA_STORE: 'mediaStore',
+  MINIIM_S3_ENDPOINT: 's3Endpoint',
+  MINIIM_S3_BUCKET: 's3Bucket',
+  MINIIM_S3_REGION: 's3Region',
+  MINIIM_S3_ACCESS_KEY_ID: 's3AccessKeyId',
+  MINIIM_S3_SECRET_ACCESS_KEY: 's3SecretAccessKey',
+  MINIIM_S3_FORCE_PATH_STYLE: 's3ForcePathStyle',
+  MINIIM_S3_PUBLIC_URL: 's3PublicUrl',
+  MINIIM_MEDIA_MAX_IMAGE_BYTES: 'mediaMaxImageBytes',
+  MINIIM_MEDIA_MAX_VIDEO_BYTES: 'mediaMaxVideoBytes',
+  MINIIM_MEDIA_MAX_AUDIO_BYTES: 'mediaMaxAudioBytes',
+  MINIIM_MEDIA_MAX_FILE_BYTES: 'mediaMaxFileBytes',
+  MINIIM_MEDIA_FILE_MIMES: 'mediaFileMimes',
+  MINIIM_MEDIA_QUOTA_BYTES_PER_DAY: 'mediaQuotaBytesPerDay',
+  MINIIM_MEDIA_UPLOADS_PER_MINUTE: 'mediaUploadsPerMinute',
+  MINIIM_MEDIA_SIGNED_URL_SECRET: 'mediaSignedUrlSecret',
+  MINIIM_MEDIA_SIGNED_URL_TTL_SEC: 'mediaSignedUrlTtlSec',
+  MINIIM_PUBLIC_URL: 'publicBaseUrl',
+  MINIIM_WEB_DIR: 'webDir',
+  MINIIM_SECRET_KEY: 'secretKey',
+};
+
+/** Thrown for invalid configuration; the message is one line naming the key. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Builds the config from (lowest to highest precedence) defaults, the JSON file
+ * named by MINIIM_CONFIG, the environment, then `overrides` (for tests and embedding).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  const file = env.MINIIM_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`MINIIM_CONFIG: cannot read ${file}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`MINIIM_CONFIG: ${file} must hold a JSON object`);
+    }
+    Object.assign(raw, parsed);
+  }
+  const fromEnv = new Map<string, string>();
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') {
+      raw[key] = v;
+      fromEnv.set(key, name);
+    }
+  }
+  let nested: Map<string, string>;
+  try {
+    nested = foldWechatEnv(raw, env);
+  } catch (e) {
+    if (e instanceof EnvValueError) throw new ConfigError(`invalid config ${e.envName}: ${e.message}`);
+    throw e;
+  }
+  Object.assign(raw, overrides);
+  raw.production = env.NODE_ENV === 'production' || overrides.production === true;
+
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const dotted = issue.path.join('.');
+    const name = nested.get(dotted) ?? fromEnv.get(key) ?? (dotted || key);
+    throw new ConfigError(`invalid config ${name}: ${issue.message}`);
+  }
+  const c = result.data;
+  const devLogin = c.devLogin ?? !c.production;
+  if (c.production && devLogin) {
+    throw new ConfigError('invalid config MINIIM_DEV_LOGIN: dev login must be off when NODE_ENV=production');
+  }
+  if (c.mediaStore === 's3') {
+    for (const [key, name] of [['s3Bucket', 'MINIIM_S3_BUCKET'], ['s3AccessKeyId', 'MINIIM_S3_ACCESS_KEY_ID'], ['s3SecretAccessKey', 'MINIIM_S3_SECRET_ACCESS_KEY']] as const) {
+      if (!c[key]) throw new ConfigError(`invalid config ${name}: required when MINIIM_MEDIA_STORE=s3`);
+    }
+  }
+  if (c.production && !c.tokenSecret) {
+    throw new ConfigError('invalid config MINIIM_TOKEN_SECRET: required when NODE_ENV=production');
+  }
+  checkWechatConfig(c);
+  return { ...c, devLogin, dataDir: path.resolve(c.dataDir) };
+}
+
+/** Cross-field checks of the WeChat and moderation sections. */
+function checkWechatConfig(c: z.infer<typeof ConfigSchema>): void {
+  const apps = c.wechat.apps.length;
+  if (c.production && apps > 0 && !c.secretKey) {
+    throw new ConfigError('invalid config MINIIM_SECRET_KEY: required when NODE_ENV=production and WeChat is configured');
+  }
+  if (c.moderation.wechat.enabled && apps === 0) {
+    throw new ConfigError('invalid config MINIIM_MODERATION_WECHAT: needs a WeChat app (MINIIM_WECHAT_APPID)');
+  }
+  if (c.wechat.subscribe?.enabled && apps === 0) {
+    throw new ConfigError('invalid config wechat.subscribe: needs a WeChat app (MINIIM_WECHAT_APPID)');
+  }
+  const { webhook, keywords } = c.moderation;
+  if (webhook.enabled && !webhook.url) {
+    throw new ConfigError('invalid config MINIIM_MODERATION_WEBHOOK_URL: required when the webhook stage is on');
+  }
+  if (keywords.enabled && keywords.file !== undefined) {
+    try {
+      readFileSync(keywords.file, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`invalid config MINIIM_MODERATION_KEYWORDS_FILE: cannot read ${keywords.file}: ${(e as Error).message}`);
+    }
+  }
+}

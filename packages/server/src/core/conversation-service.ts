@@ -1,0 +1,83 @@
+/** Conversation list, read state and unread counts (read diffusion: nothing per member per message). */
+import { ImError, type Conv, type Group, type User, parseConvId } from '@miniim/protocol';
+import type { Bus } from '../cluster/bus.js';
+import type { MembershipRow, Storage } from '../storage/storage.js';
+import type { MessageService } from './message-service.js';
+
+export interface GroupLookup {
+  getGroupView(groupId: string, userId: string): Promise<Group | undefined>;
+  /** Whether an unread message after readSeq mentions the user (or everyone). */
+  hasUnreadMention?(conv: string, userId: string, readSeq: number): Promise<boolean>;
+}
+
+export class ConversationService {
+  groups?: GroupLookup;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly bus: Bus,
+    private readonly messages: MessageService,
+  ) {}
+
+  async list(userId: string, limit: number, cursor?: string): Promise<{ conversations: Conv[]; nextCursor?: string }> {
+    const page = await this.storage.listForUser(userId, limit, cursor);
+    const peers = page.rows.map((r) => peerOf(r.conv, userId)).filter((p): p is string => p !== null);
+    const users = await this.storage.getUsers(peers);
+    const conversations: Conv[] = [];
+    for (const row of page.rows) conversations.push(await this.toConv(row, userId, users));
+    return page.nextCursor ? { conversations, nextCursor: page.nextCursor } : { conversations };
+  }
+
+  private async toConv(row: MembershipRow, userId: string, users: Map<string, User>): Promise<Conv> {
+    const conv: Conv = {
+      conv: row.conv,
+      kind: row.kind,
+      lastSeq: row.lastSeq,
+      readSeq: row.readSeq,
+      unread: row.lastSeq > row.readSeq ? await this.storage.countUnread(row.conv, userId, row.readSeq) : 0,
+      updatedAt: row.updatedAt,
+    };
+    const peer = peerOf(row.conv, userId);
+    if (peer) {
+      const u = users.get(peer);
+      conv.peer = u ? { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl } : { id: peer, nickname: peer, avatarUrl: '' };
+    } else if (this.groups) {
+      const g = await this.groups.getGroupView(row.conv.slice(2), userId);
+      if (g) conv.group = g;
+      if (conv.unread > 0 && this.groups.hasUnreadMention) {
+        conv.mentioned = await this.groups.hasUnreadMention(row.conv, userId, row.readSeq);
+      }
+    }
+    if (row.lastSeq > 0) {
+      const last = await this.storage.getMessage(row.conv, row.lastSeq);
+      if (last) conv.lastMessage = this.messages.sign(last);
+    }
+    return conv;
+  }
+
+  /** Moves the user's read mark forward; tells the peer (direct) and the user's other devices. */
+  async read(userId: string, conv: string, seq: number, exceptSessionId?: string) {
+    const members = await this.messages.membersOf(conv, userId);
+    const before = await this.storage.getMembership(conv, userId);
+    if (!before) {
+      // A direct conversation with no message yet: nothing to read.
+      if (parseConvId(conv)?.kind === 'direct') return { conv, readSeq: 0, unread: 0 };
+      throw new ImError('forbidden', 'not a member of this conversation');
+    }
+    const readSeq = await this.storage.markRead(conv, userId, seq);
+    const unread = await this.storage.countUnread(conv, userId, readSeq);
+    if (readSeq > before.readSeq) {
+      const isDirect = conv.startsWith('d:');
+      const to = isDirect ? members : [userId];
+      const payload = JSON.stringify({ op: 'read', conv, user: userId, seq: readSeq });
+      this.bus.publish(exceptSessionId ? { userIds: to, payload, exceptSessionId } : { userIds: to, payload });
+    }
+    return { conv, readSeq, unread };
+  }
+}
+
+function peerOf(conv: string, me: string): string | null {
+  const p = parseConvId(conv);
+  if (!p || p.kind !== 'direct') return null;
+  return p.a === me ? p.b : p.a;
+}

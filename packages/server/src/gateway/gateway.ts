@@ -1,0 +1,281 @@
+/**
+ * WebSocket gateway: authenticated upgrade on the HTTP port, `hello`, frame
+ * limits, per-socket rate limits, heartbeat, dispatch of client ops to the
+ * core, and delivery of bus frames to local sessions.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  CloseCodes,
+  DEFAULT_LIMITS,
+  type ClientFrame,
+  ImError,
+  type Limits,
+  extractRid,
+  parseClientFrame,
+} from '@miniim/protocol';
+import type { Bus, Delivery } from '../cluster/bus.js';
+import type { Config } from '../config/config.js';
+import type { ConversationService } from '../core/conversation-service.js';
+import { normalizeError } from '../core/errors.js';
+import { newSessionId } from '../core/ids.js';
+import type { MessageService } from '../core/message-service.js';
+import { RateLimiter } from '../core/rate-limiter.js';
+import type { TokenService } from '../core/token-service.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Storage } from '../storage/storage.js';
+import { Session } from './session.js';
+import { SessionRegistry } from './session-registry.js';
+
+export interface GatewayDeps {
+  config: Config;
+  tokens: TokenService;
+  storage: Storage;
+  messages: MessageService;
+  conversations: ConversationService;
+  bus: Bus;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** Close code for a client that cannot keep up with its deliveries (extension, see docs/protocol.md). */
+export const CLOSE_SLOW_CONSUMER = 1013;
+
+export class Gateway {
+  readonly sessions = new SessionRegistry();
+  private readonly wss: WebSocketServer;
+  private readonly limiter: RateLimiter;
+  private readonly typingLimiter: RateLimiter;
+  private readonly limits: Limits;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private accepting = true;
+
+  constructor(private readonly d: GatewayDeps) {
+    const c = d.config;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: c.maxFrameBytes, perMessageDeflate: false });
+    this.limiter = new RateLimiter(c.socketFramesPerSec, c.socketFramesPerSec * 2, c.rateLimits);
+    this.typingLimiter = new RateLimiter(2, 4, c.rateLimits);
+    this.limits = {
+      maxFrameBytes: c.maxFrameBytes,
+      maxTextChars: DEFAULT_LIMITS.maxTextChars,
+      maxCustomBytes: DEFAULT_LIMITS.maxCustomBytes,
+      historyMaxLimit: DEFAULT_LIMITS.historyMaxLimit,
+      recallWindowMs: c.recallWindowMs,
+      presenceMaxUsers: DEFAULT_LIMITS.presenceMaxUsers,
+    };
+    d.bus.onDelivery((delivery) => this.deliver(delivery));
+    d.bus.onPresence((userId, online) => {
+      const watchers = this.sessions.watchersOf(userId);
+      if (!watchers) return;
+      const payload = JSON.stringify({ op: 'presence', user: userId, online });
+      for (const s of watchers) s.sendRaw(payload);
+    });
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req, socket, head) => {
+      this.onUpgrade(req, socket, head).catch((err) => {
+        this.d.logger.error({ err }, 'upgrade failed');
+        rejectUpgrade(socket, 500, 'internal', 'internal error');
+      });
+    });
+    const every = this.d.config.heartbeatMs;
+    this.heartbeat = setInterval(() => this.sweep(), Math.min(every, 5000));
+    this.heartbeat.unref();
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== this.d.config.wsPath) return rejectUpgrade(socket, 404, 'not_found', 'no such endpoint');
+    if (!this.accepting) return rejectUpgrade(socket, 503, 'unavailable', 'server is shutting down');
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (url.searchParams.get('token') ?? undefined);
+    let userId: string;
+    try {
+      userId = (await this.d.tokens.verify(token)).userId;
+    } catch (e) {
+      const msg = e instanceof ImError ? e.message : 'invalid token';
+      return rejectUpgrade(socket, 401, 'unauthorized', msg);
+    }
+    const user = await this.d.storage.getUser(userId);
+    if (!user) return rejectUpgrade(socket, 401, 'unauthorized', 'unknown user');
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.onConnection(ws, { id: user.id, nickname: user.nickname, avatarUrl: user.avatarUrl }),
+    );
+  }
+
+  private onConnection(ws: WebSocket, user: Session['user']): void {
+    const s = new Session(newSessionId(), user, ws);
+    if (this.sessions.add(s)) this.d.bus.setLocalOnline(user.id, true);
+    this.d.metrics.sockets.inc();
+    s.send({
+      op: 'hello',
+      user,
+      sessionId: s.id,
+      serverTime: Date.now(),
+      heartbeatMs: this.d.config.heartbeatMs,
+      limits: this.limits,
+    });
+    ws.on('message', (data, isBinary) => this.onMessage(s, data as Buffer, isBinary));
+    ws.on('pong', () => {
+      s.lastSeen = Date.now();
+    });
+    ws.on('close', () => this.onClose(s));
+    ws.on('error', (err) => {
+      // ws reports protocol violations (e.g. frames over maxPayload → 1009) here and closes the socket itself.
+      this.d.logger.debug({ err: err.message, user: s.userId }, 'socket error');
+    });
+  }
+
+  private onClose(s: Session): void {
+    if (s.closed) return;
+    s.closed = true;
+    this.d.metrics.sockets.dec();
+    this.limiter.forget(s.id);
+    if (this.sessions.remove(s)) this.d.bus.setLocalOnline(s.userId, false);
+  }
+
+  private close(s: Session, code: number, reason: string): void {
+    this.d.metrics.closes.inc({ code: String(code) });
+    if (code >= 4000 || code === CLOSE_SLOW_CONSUMER || code === CloseCodes.goingAway) {
+      s.send({ op: 'kicked', reason });
+    }
+    s.ws.close(code, reason);
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => s.ws.terminate(), 2000).unref();
+  }
+
+  private onMessage(s: Session, data: Buffer, isBinary: boolean): void {
+    s.lastSeen = Date.now();
+    this.d.metrics.framesIn.inc();
+    let raw: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      raw = JSON.parse(data.toString('utf8'));
+    } catch {
+      this.d.metrics.closes.inc({ code: String(CloseCodes.invalidFrame) });
+      s.ws.close(CloseCodes.invalidFrame, 'frame is not JSON text');
+      return;
+    }
+    const wait = this.limiter.take(s.id);
+    if (wait > 0) {
+      s.strikes++;
+      if (s.strikes > this.d.config.socketFramesPerSec * 2) return this.close(s, CloseCodes.flood, 'flood');
+      return this.replyError(s, extractRid(raw), new ImError('rate_limited', 'too many frames', wait));
+    }
+    s.strikes = 0;
+    let frame: ClientFrame;
+    try {
+      frame = parseClientFrame(raw, this.limits);
+    } catch (e) {
+      return this.replyError(s, extractRid(raw), e);
+    }
+    this.dispatch(s, frame).catch((e) => this.replyError(s, 'rid' in frame ? frame.rid : undefined, e));
+  }
+
+  private async dispatch(s: Session, f: ClientFrame): Promise<void> {
+    const uid = s.userId;
+    switch (f.op) {
+      case 'send': {
+        const msg = await this.d.messages.send({ userId: uid, sessionId: s.id }, f);
+        s.send({ op: 'ack', rid: f.rid, msg });
+        return;
+      }
+      case 'read': {
+        const r = await this.d.conversations.read(uid, f.conv, f.seq, s.id);
+        s.send(f.rid === undefined ? { op: 'ack', ...r } : { op: 'ack', rid: f.rid, ...r });
+        return;
+      }
+      case 'history': {
+        const range = { limit: f.limit ?? DEFAULT_LIMITS.historyDefaultLimit, before: f.before, after: f.after };
+        const r = await this.d.messages.history(uid, f.conv, range);
+        s.send({ op: 'history', rid: f.rid, conv: f.conv, messages: r.messages, hasMore: r.hasMore });
+        return;
+      }
+      case 'convs': {
+        const r = await this.d.conversations.list(uid, f.limit ?? 50, f.cursor);
+        s.send({ op: 'convs', rid: f.rid, ...r });
+        return;
+      }
+      case 'recall': {
+        const r = await this.d.messages.recall(uid, f.conv, f.seq);
+        s.send({ op: 'ack', rid: f.rid, ...r });
+        return;
+      }
+      case 'typing':
+        if (this.typingLimiter.take(uid) === 0) await this.d.messages.typing(uid, f.to);
+        return;
+      case 'presence': {
+        const online = await this.d.bus.isOnline(f.users);
+        if (f.watch) for (const u of f.users) this.sessions.watch(s, u);
+        else if (f.watch === false) for (const u of f.users) this.sessions.unwatch(s, u);
+        s.send({ op: 'presence', rid: f.rid, online: Object.fromEntries(online) });
+        return;
+      }
+      case 'ping':
+        s.send(f.rid === undefined ? { op: 'pong', ts: Date.now() } : { op: 'pong', rid: f.rid, ts: Date.now() });
+        return;
+    }
+  }
+
+  private replyError(s: Session, rid: string | undefined, e: unknown): void {
+    const err = normalizeError(e, this.d.logger, { user: s.userId });
+    this.d.metrics.frameErrors.inc({ code: err.code });
+    const frame: Record<string, unknown> = { op: 'error' };
+    if (rid !== undefined) frame.rid = rid;
+    Object.assign(frame, err.toBody());
+    s.send(frame);
+  }
+
+  /** Sends a bus delivery to this node's sessions of the addressed users. */
+  private deliver(d: Delivery): void {
+    const max = this.d.config.maxSocketBufferBytes;
+    for (const userId of d.userIds) {
+      const set = this.sessions.sessionsOf(userId);
+      if (!set) continue;
+      for (const s of set) {
+        if (s.id === d.exceptSessionId) continue;
+        if (s.ws.bufferedAmount > max) {
+          this.close(s, CLOSE_SLOW_CONSUMER, 'slow_consumer');
+          continue;
+        }
+        s.sendRaw(d.payload);
+      }
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const deadline = this.d.config.heartbeatMs * 2.5;
+    const pingDue = this.d.config.heartbeatMs;
+    for (const s of this.sessions.all()) {
+      if (s.closed) continue;
+      const idle = now - s.lastSeen;
+      if (idle > deadline) this.close(s, CloseCodes.heartbeatTimeout, 'heartbeat timeout');
+      else if (idle >= pingDue - 1 && s.ws.readyState === 1) s.ws.ping();
+    }
+  }
+
+  /** Stops accepting, tells every client, closes with 1001. */
+  async shutdown(): Promise<void> {
+    this.accepting = false;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const closing: Promise<void>[] = [];
+    for (const s of [...this.sessions.all()]) {
+      closing.push(new Promise((resolve) => s.ws.once('close', () => resolve())));
+      this.close(s, CloseCodes.goingAway, 'server_shutdown');
+    }
+    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 3000).unref())]);
+    this.wss.close();
+  }
+}
+
+function rejectUpgrade(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const reason = { 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status];
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

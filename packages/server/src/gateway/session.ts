@@ -1,0 +1,30 @@
+/** One authenticated WebSocket connection. */
+import type WebSocket from 'ws';
+import type { User } from '@miniim/protocol';
+
+export class Session {
+  lastSeen = Date.now();
+  /** Consecutive frames refused by the rate limiter (a flood closes the socket). */
+  strikes = 0;
+  readonly watching = new Set<string>();
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly user: User,
+    readonly ws: WebSocket,
+  ) {}
+
+  get userId(): string {
+    return this.user.id;
+  }
+
+  /** Sends an already-serialised frame if the socket is open. */
+  sendRaw(payload: string): void {
+    if (!this.closed && this.ws.readyState === 1) this.ws.send(payload);
+  }
+
+  send(frame: object): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+}

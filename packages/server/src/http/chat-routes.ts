@@ -1,0 +1,61 @@
+/** Conversations, history, read marks, HTTP send and presence. */
+import type { FastifyInstance } from 'fastify';
+import {
+  DEFAULT_LIMITS,
+  ImError,
+  isValidId,
+  validateConvId,
+  validateMessageBody,
+  validateReadBody,
+} from '@miniim/protocol';
+import { type HttpContext, authenticate, queryInt } from './context.js';
+
+type Q = Record<string, unknown>;
+
+export function registerChatRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  app.get('/api/conversations', async (req) => {
+    const uid = await authenticate(ctx, req);
+    const q = req.query as Q;
+    const limit = queryInt(q, 'limit', 1, 100) ?? 50;
+    const cursor = typeof q.cursor === 'string' && q.cursor !== '' ? q.cursor : undefined;
+    return ctx.conversations.list(uid, limit, cursor);
+  });
+
+  app.get<{ Params: { conv: string } }>('/api/conversations/:conv/messages', async (req) => {
+    const uid = await authenticate(ctx, req);
+    const conv = validateConvId(req.params.conv);
+    const q = req.query as Q;
+    const before = queryInt(q, 'before', 1, Number.MAX_SAFE_INTEGER);
+    const after = queryInt(q, 'after', 0, Number.MAX_SAFE_INTEGER);
+    if (before !== undefined && after !== undefined) throw new ImError('bad_request', 'before and after cannot both be given');
+    const limit = queryInt(q, 'limit', 1, DEFAULT_LIMITS.historyMaxLimit) ?? DEFAULT_LIMITS.historyDefaultLimit;
+    return ctx.messages.history(uid, conv, { before, after, limit });
+  });
+
+  app.post<{ Params: { conv: string } }>('/api/conversations/:conv/read', async (req) => {
+    const uid = await authenticate(ctx, req);
+    const conv = validateConvId(req.params.conv);
+    const { seq } = validateReadBody(req.body);
+    return ctx.conversations.read(uid, conv, seq);
+  });
+
+  app.post('/api/messages', async (req) => {
+    const uid = await authenticate(ctx, req);
+    const input = validateMessageBody(req.body);
+    return { msg: await ctx.messages.send({ userId: uid }, input) };
+  });
+
+  app.get('/api/presence', async (req) => {
+    await authenticate(ctx, req);
+    const raw = (req.query as Q).users;
+    if (typeof raw !== 'string' || raw === '') throw new ImError('bad_request', 'users must be a comma-separated list of user ids');
+    const users = raw.split(',');
+    if (users.length > DEFAULT_LIMITS.presenceMaxUsers) {
+      throw new ImError('bad_request', `users must have at most ${DEFAULT_LIMITS.presenceMaxUsers} entries`);
+    }
+    users.forEach((u, i) => {
+      if (!isValidId(u)) throw new ImError('bad_request', `users[${i}] must match ^[A-Za-z0-9_-]{1,64}$`);
+    });
+    return { online: Object.fromEntries(await ctx.bus.isOnline(users)) };
+  });
+}

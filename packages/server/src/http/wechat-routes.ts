@@ -1,0 +1,114 @@
+/**
+ * WeChat routes: `POST /api/auth/wechat` (login), the message-push URL
+ * (`GET` echostr handshake + `POST` media-check verdicts, raw body) and the
+ * subscribe-message credit routes. Only the login route exists when WeChat is
+ * not configured, and it answers 404.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ImError } from '@miniim/protocol';
+import type { WechatIntegration } from '../app-wechat.js';
+import type { PushQuery } from '../wechat/push-signature.js';
+import { type WechatLoginBody, wechatLogin } from '../wechat/wechat-login.js';
+import { publicUser } from './auth-routes.js';
+import { type HttpContext, authenticate } from './context.js';
+
+/** Nickname of a WeChat user who shared no profile (UI text). */
+export const DEFAULT_WECHAT_NICKNAME = '微信用户';
+
+/** Largest message-push body accepted (WeChat's events are a few KB). */
+const PUSH_BODY_LIMIT = 64 * 1024;
+
+export async function registerWechatRoutes(
+  app: FastifyInstance,
+  ctx: HttpContext,
+  integration: WechatIntegration,
+): Promise<void> {
+  const wx = integration.wechat;
+  if (!wx) {
+    app.post('/api/auth/wechat', async () => {
+      throw new ImError('not_found', 'WeChat login is not configured on this server');
+    });
+    return;
+  }
+
+  app.post('/api/auth/wechat', async (req) => {
+    const r = await wechatLogin(
+      { config: integration.wechatConfig, api: wx.api, secretKey: wx.secretKey, logger: ctx.logger },
+      req.body as WechatLoginBody,
+    );
+    const profile = { ...r.profile };
+    if (profile.nickname !== undefined) {
+      try {
+        await integration.checkText(profile.nickname, r.userId, 'nickname', {
+          openid: r.openid,
+          appId: r.appId,
+        });
+      } catch (err) {
+        if (!(err instanceof ImError) || (err.code !== 'content_rejected' && err.code !== 'unavailable'))
+          throw err;
+        // The login itself is fine: keep the stored (or default) nickname instead of the refused one.
+        ctx.logger.info({ userId: r.userId, code: err.code }, 'WeChat profile nickname not applied');
+        delete profile.nickname;
+      }
+    }
+    const existing = await ctx.storage.getUser(r.userId);
+    const user = await ctx.storage.upsertUser(
+      r.userId,
+      existing ? profile : { ...profile, nickname: profile.nickname ?? DEFAULT_WECHAT_NICKNAME },
+    );
+    const identity = {
+      userId: r.userId,
+      appId: r.appId,
+      openid: r.openid,
+      sessionKeyEnc: r.sessionKeyEnc,
+      updatedAt: Date.now(),
+    };
+    await ctx.storage.wechat.upsertIdentity(r.unionid ? { ...identity, unionid: r.unionid } : identity);
+    const { token, expiresAt } = await ctx.tokens.issue(user.id);
+    return { token, expiresAt, user: publicUser(user) };
+  });
+
+  // Message push: the signature is over the query, the body must stay exactly as sent.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: PUSH_BODY_LIMIT }, (_req, body, done) => {
+      done(null, body);
+    });
+    const handler = async (req: FastifyRequest<{ Params: { appId?: string } }>, reply: FastifyReply) => {
+      const q = req.query as Record<string, unknown>;
+      const query: PushQuery = {};
+      for (const k of ['signature', 'timestamp', 'nonce', 'echostr'] as const) {
+        if (typeof q[k] === 'string') query[k] = q[k] as string;
+      }
+      const rawBody = typeof req.body === 'string' ? req.body : undefined;
+      const r = await wx.media.handlePush({ method: req.method, query, rawBody }, req.params.appId);
+      return reply.status(r.status).type('text/plain; charset=utf-8').send(r.body);
+    };
+    for (const url of ['/api/wechat/push', '/api/wechat/push/:appId']) {
+      scope.get(url, handler);
+      scope.post(url, handler);
+    }
+  });
+
+  app.get('/api/wechat/subscribe', async (req) => {
+    const uid = await authenticate(ctx, req);
+    const id = await integration.identity(uid);
+    return {
+      templateIds: id ? wx.notifier.templateIds(id.appId) : [],
+      credits: await wx.notifier.credits(uid),
+    };
+  });
+
+  app.post('/api/wechat/subscribe', async (req) => {
+    const uid = await authenticate(ctx, req);
+    const body = req.body as { results?: unknown; appId?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null)
+      throw new ImError('bad_request', 'body must be a JSON object');
+    if (body.appId !== undefined && typeof body.appId !== 'string')
+      throw new ImError('bad_request', 'appId must be a string');
+    const id = await ctx.storage.wechat.getIdentity(uid, body.appId as string | undefined);
+    if (!id) throw new ImError('forbidden', 'subscribe messages need a WeChat login in this mini-program');
+    const credits = await wx.notifier.recordAcceptance(uid, id.appId, body.results);
+    return { templateIds: wx.notifier.templateIds(id.appId), credits };
+  });
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/** `miniim` CLI: loads config, starts the server, shuts down gracefully on SIGTERM/SIGINT. */
+import { createServer } from './app.js';
+import { ConfigError } from './config/config.js';
+
+async function main(): Promise<void> {
+  let server: Awaited<ReturnType<typeof createServer>>;
+  try {
+    server = await createServer();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`miniim: ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.logger.info({ signal }, 'shutting down');
+    server
+      .close()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        server.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await server.listen();
+  } catch (err) {
+    server.logger.fatal({ err }, 'cannot listen');
+    await server.close().catch(() => {});
+    process.exit(1);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`miniim: failed to start: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

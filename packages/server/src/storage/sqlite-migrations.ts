@@ -1,0 +1,97 @@
+/** Versioned SQLite schema migrations, run at start by Kysely's Migrator. Append only. */
+import { type Kysely, type Migration, sql } from 'kysely';
+
+function statements(...ddl: string[]): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      for (const s of ddl) await sql.raw(s).execute(db);
+    },
+  };
+}
+
+export const sqliteMigrations: Record<string, Migration> = {
+  '0001_core': statements(
+    `CREATE TABLE users (
+       id TEXT PRIMARY KEY,
+       nickname TEXT NOT NULL,
+       avatar_url TEXT NOT NULL DEFAULT '',
+       created_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL)`,
+    `CREATE TABLE sessions (
+       id TEXT PRIMARY KEY,
+       user_id TEXT NOT NULL,
+       created_at INTEGER NOT NULL,
+       expires_at INTEGER NOT NULL,
+       revoked_at INTEGER)`,
+    `CREATE TABLE conversations (
+       conv TEXT PRIMARY KEY,
+       kind TEXT NOT NULL,
+       last_seq INTEGER NOT NULL DEFAULT 0,
+       updated_at INTEGER NOT NULL)`,
+    `CREATE TABLE conv_members (
+       user_id TEXT NOT NULL,
+       conv TEXT NOT NULL,
+       read_seq INTEGER NOT NULL DEFAULT 0,
+       joined_at INTEGER NOT NULL,
+       PRIMARY KEY (user_id, conv)) WITHOUT ROWID`,
+    'CREATE INDEX conv_members_conv ON conv_members(conv)',
+    `CREATE TABLE messages (
+       conv TEXT NOT NULL,
+       seq INTEGER NOT NULL,
+       id TEXT NOT NULL,
+       from_user TEXT NOT NULL,
+       kind TEXT NOT NULL,
+       body TEXT NOT NULL,
+       ts INTEGER NOT NULL,
+       client_msg_id TEXT,
+       recalled_by TEXT,
+       recalled_at INTEGER,
+       PRIMARY KEY (conv, seq)) WITHOUT ROWID`,
+    'CREATE UNIQUE INDEX messages_id ON messages(id)',
+    'CREATE UNIQUE INDEX messages_dedupe ON messages(from_user, client_msg_id) WHERE client_msg_id IS NOT NULL',
+  ),
+};
+
+sqliteMigrations['0002_groups'] = statements(
+  `CREATE TABLE groups (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     avatar_url TEXT NOT NULL DEFAULT '',
+     owner TEXT NOT NULL,
+     muted_all INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     disbanded_at INTEGER)`,
+  "ALTER TABLE conv_members ADD COLUMN role TEXT NOT NULL DEFAULT 'member'",
+  'ALTER TABLE conv_members ADD COLUMN muted_until INTEGER NOT NULL DEFAULT 0',
+);
+
+sqliteMigrations['0003_wechat'] = statements(
+  `CREATE TABLE wechat_identities (
+     app_id TEXT NOT NULL,
+     openid TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     unionid TEXT,
+     session_key_enc TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (app_id, openid)) WITHOUT ROWID`,
+  'CREATE INDEX wechat_identities_user ON wechat_identities(user_id, updated_at)',
+  `CREATE TABLE subscribe_credits (
+     user_id TEXT NOT NULL,
+     template_id TEXT NOT NULL,
+     credits INTEGER NOT NULL,
+     PRIMARY KEY (user_id, template_id)) WITHOUT ROWID`,
+  `CREATE TABLE notify_throttle (
+     user_id TEXT NOT NULL,
+     conv TEXT NOT NULL,
+     claimed_at INTEGER NOT NULL,
+     PRIMARY KEY (user_id, conv)) WITHOUT ROWID`,
+  `CREATE TABLE media_traces (
+     trace_id TEXT PRIMARY KEY,
+     conv TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     msg_id TEXT,
+     user_id TEXT NOT NULL,
+     url TEXT NOT NULL,
+     created_at INTEGER NOT NULL)`,
+  'CREATE INDEX media_traces_created ON media_traces(created_at)',
+);

@@ -1,0 +1,344 @@
+/**
+ * SQLite backend (better-sqlite3, WAL, synchronous=FULL). Schema and migrations
+ * go through Kysely; the hot paths (append, history, read state) use prepared
+ * statements directly because they run synchronously inside one transaction per
+ * batch and Kysely's per-query compile would cost more than the query.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { Msg, MessageKind } from '@miniim/protocol';
+import { SqliteGroupRepo } from './sqlite-group-repo.js';
+import { sqliteMigrations } from './sqlite-migrations.js';
+import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
+import type {
+  AppendResult,
+  ConversationRow,
+  MembershipRow,
+  NewMessage,
+  SessionRow,
+  Storage,
+  StoredUser,
+} from './storage.js';
+
+interface MessageRowDb {
+  conv: string;
+  seq: number;
+  id: string;
+  from_user: string;
+  kind: string;
+  body: string;
+  ts: number;
+  client_msg_id: string | null;
+  recalled_by: string | null;
+  recalled_at: number | null;
+}
+
+interface UserRowDb {
+  id: string;
+  nickname: string;
+  avatar_url: string;
+  created_at: number;
+}
+
+export function rowToMsg(r: MessageRowDb): Msg {
+  const msg: Msg = {
+    id: r.id,
+    conv: r.conv,
+    seq: r.seq,
+    from: r.from_user,
+    kind: r.kind as MessageKind,
+    body: r.recalled_by ? {} : JSON.parse(r.body),
+    ts: r.ts,
+  };
+  if (r.client_msg_id !== null) msg.clientMsgId = r.client_msg_id;
+  if (r.recalled_by) msg.recalled = { by: r.recalled_by, ts: r.recalled_at ?? 0 };
+  return msg;
+}
+
+function rowToUser(r: UserRowDb): StoredUser {
+  return { id: r.id, nickname: r.nickname, avatarUrl: r.avatar_url, createdAt: r.created_at };
+}
+
+function encodeCursor(updatedAt: number, conv: string): string {
+  return Buffer.from(JSON.stringify([updatedAt, conv])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, string] | null {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+/** Opens (creating if needed) the database file and runs pending migrations. */
+export async function openSqliteStorage(file: string): Promise<SqliteStorage> {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = OFF');
+  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+  const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return new SqliteStorage(db, kysely);
+}
+
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite';
+  readonly groups: SqliteGroupRepo;
+  readonly wechat: SqliteWechatRepo;
+  private readonly s;
+  private readonly appendTx: (items: readonly NewMessage[]) => AppendResult[];
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly kysely: Kysely<unknown>,
+  ) {
+    this.groups = new SqliteGroupRepo(db);
+    this.wechat = new SqliteWechatRepo(db);
+    const p = (q: string) => db.prepare(q);
+    this.s = {
+      convLastSeq: p('SELECT last_seq FROM conversations WHERE conv = ?').pluck(),
+      insertConv: p('INSERT INTO conversations (conv, kind, last_seq, updated_at) VALUES (?, ?, 0, ?)'),
+      insertMember: p('INSERT OR IGNORE INTO conv_members (user_id, conv, read_seq, joined_at) VALUES (?, ?, 0, ?)'),
+      updateConv: p('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE conv = ?'),
+      findDup: p('SELECT * FROM messages WHERE from_user = ? AND client_msg_id = ?'),
+      insertMsg: p(
+        'INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      latest: p('SELECT * FROM messages WHERE conv = ? ORDER BY seq DESC LIMIT ?'),
+      before: p('SELECT * FROM messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      after: p('SELECT * FROM messages WHERE conv = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
+      getMsg: p('SELECT * FROM messages WHERE conv = ? AND seq = ?'),
+      recall: p("UPDATE messages SET body = '{}', recalled_by = ?, recalled_at = ? WHERE conv = ? AND seq = ?"),
+      getConv: p('SELECT conv, kind, last_seq, updated_at FROM conversations WHERE conv = ?'),
+      membership: p(
+        `SELECT c.conv, c.kind, c.last_seq, c.updated_at, m.read_seq FROM conv_members m
+         JOIN conversations c ON c.conv = m.conv WHERE m.conv = ? AND m.user_id = ?`,
+      ),
+      listFirst: p(
+        `SELECT c.conv, c.kind, c.last_seq, c.updated_at, m.read_seq FROM conv_members m
+         JOIN conversations c ON c.conv = m.conv WHERE m.user_id = ?
+         ORDER BY c.updated_at DESC, c.conv DESC LIMIT ?`,
+      ),
+      listNext: p(
+        `SELECT c.conv, c.kind, c.last_seq, c.updated_at, m.read_seq FROM conv_members m
+         JOIN conversations c ON c.conv = m.conv WHERE m.user_id = ?
+           AND (c.updated_at < ? OR (c.updated_at = ? AND c.conv < ?))
+         ORDER BY c.updated_at DESC, c.conv DESC LIMIT ?`,
+      ),
+      markRead: p(
+        `UPDATE conv_members SET read_seq = min(max(read_seq, ?), (SELECT last_seq FROM conversations WHERE conv = ?))
+         WHERE conv = ? AND user_id = ? RETURNING read_seq`,
+      ).pluck(),
+      unread: p(
+        "SELECT count(*) FROM messages WHERE conv = ? AND seq > ? AND from_user <> ? AND kind <> 'system'",
+      ).pluck(),
+      getUser: p('SELECT id, nickname, avatar_url, created_at FROM users WHERE id = ?'),
+      upsertUser: p(
+        `INSERT INTO users (id, nickname, avatar_url, created_at, updated_at) VALUES (@id, @nickname, @avatarUrl, @now, @now)
+         ON CONFLICT (id) DO UPDATE SET
+           nickname = coalesce(@nicknameSet, nickname), avatar_url = coalesce(@avatarSet, avatar_url), updated_at = @now
+         RETURNING id, nickname, avatar_url, created_at`,
+      ),
+      updateUser: p(
+        `UPDATE users SET nickname = coalesce(?, nickname), avatar_url = coalesce(?, avatar_url), updated_at = ?
+         WHERE id = ? RETURNING id, nickname, avatar_url, created_at`,
+      ),
+      insertSession: p('INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
+      getSession: p('SELECT * FROM sessions WHERE id = ?'),
+      revokeSession: p('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    };
+    this.appendTx = db.transaction((items: readonly NewMessage[]) => this.appendInTx(items));
+  }
+
+  private appendInTx(items: readonly NewMessage[]): AppendResult[] {
+    const s = this.s;
+    const results: AppendResult[] = [];
+    const lastSeq = new Map<string, number>();
+    const lastTs = new Map<string, number>();
+    const inBatch = new Map<string, Msg>();
+    for (const it of items) {
+      if (it.clientMsgId !== undefined) {
+        const key = `${it.from}\u0000${it.clientMsgId}`;
+        const prior = inBatch.get(key) ?? this.findDuplicate(it.from, it.clientMsgId);
+        if (prior) {
+          results.push({ ok: true, msg: prior, duplicate: true });
+          continue;
+        }
+      }
+      let seq = lastSeq.get(it.conv);
+      if (seq === undefined) {
+        const found = s.convLastSeq.get(it.conv) as number | undefined;
+        if (found === undefined) {
+          s.insertConv.run(it.conv, it.conv.startsWith('g:') ? 'group' : 'direct', it.ts);
+          for (const m of it.members) s.insertMember.run(m, it.conv, it.ts);
+        }
+        seq = found ?? 0;
+      }
+      seq += 1;
+      s.insertMsg.run(it.conv, seq, it.id, it.from, it.kind, JSON.stringify(it.body), it.ts, it.clientMsgId ?? null);
+      lastSeq.set(it.conv, seq);
+      lastTs.set(it.conv, it.ts);
+      const msg: Msg = { id: it.id, conv: it.conv, seq, from: it.from, kind: it.kind, body: it.body, ts: it.ts };
+      if (it.clientMsgId !== undefined) {
+        msg.clientMsgId = it.clientMsgId;
+        inBatch.set(`${it.from}\u0000${it.clientMsgId}`, msg);
+      }
+      results.push({ ok: true, msg, duplicate: false });
+    }
+    for (const [conv, seq] of lastSeq) s.updateConv.run(seq, lastTs.get(conv), conv);
+    return results;
+  }
+
+  private findDuplicate(from: string, clientMsgId: string): Msg | undefined {
+    const row = this.s.findDup.get(from, clientMsgId) as MessageRowDb | undefined;
+    return row ? rowToMsg(row) : undefined;
+  }
+
+  async appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
+    return this.appendTx(items);
+  }
+
+  async history(conv: string, range: { before?: number; after?: number; limit: number }) {
+    const n = range.limit + 1;
+    let rows: MessageRowDb[];
+    if (range.after !== undefined) {
+      rows = this.s.after.all(conv, range.after, n) as MessageRowDb[];
+      const hasMore = rows.length > range.limit;
+      if (hasMore) rows.pop();
+      return { messages: rows.map(rowToMsg), hasMore };
+    }
+    rows = (range.before !== undefined ? this.s.before.all(conv, range.before, n) : this.s.latest.all(conv, n)) as MessageRowDb[];
+    const hasMore = rows.length > range.limit;
+    if (hasMore) rows.pop();
+    rows.reverse();
+    return { messages: rows.map(rowToMsg), hasMore };
+  }
+
+  async getMessage(conv: string, seq: number) {
+    const row = this.s.getMsg.get(conv, seq) as MessageRowDb | undefined;
+    return row ? rowToMsg(row) : undefined;
+  }
+
+  async recall(conv: string, seq: number, by: string, ts: number) {
+    this.s.recall.run(by, ts, conv, seq);
+    return this.getMessage(conv, seq);
+  }
+
+  async getConversation(conv: string): Promise<ConversationRow | undefined> {
+    const r = this.s.getConv.get(conv) as { conv: string; kind: string; last_seq: number; updated_at: number } | undefined;
+    return r ? { conv: r.conv, kind: r.kind as 'direct' | 'group', lastSeq: r.last_seq, updatedAt: r.updated_at } : undefined;
+  }
+
+  async listForUser(userId: string, limit: number, cursor?: string) {
+    const after = cursor ? decodeCursor(cursor) : null;
+    const raw = (
+      after ? this.s.listNext.all(userId, after[0], after[0], after[1], limit + 1) : this.s.listFirst.all(userId, limit + 1)
+    ) as MembershipDb[];
+    const more = raw.length > limit;
+    if (more) raw.pop();
+    const rows = raw.map(toMembership);
+    const last = rows[rows.length - 1];
+    return more && last ? { rows, nextCursor: encodeCursor(last.updatedAt, last.conv) } : { rows };
+  }
+
+  async getMembership(conv: string, userId: string) {
+    const r = this.s.membership.get(conv, userId) as MembershipDb | undefined;
+    return r ? toMembership(r) : undefined;
+  }
+
+  async markRead(conv: string, userId: string, seq: number) {
+    const r = this.s.markRead.get(seq, conv, conv, userId) as number | undefined;
+    return r ?? 0;
+  }
+
+  async countUnread(conv: string, userId: string, readSeq: number) {
+    return this.s.unread.get(conv, readSeq, userId) as number;
+  }
+
+  async getUser(id: string) {
+    const r = this.s.getUser.get(id) as UserRowDb | undefined;
+    return r ? rowToUser(r) : undefined;
+  }
+
+  async getUsers(ids: readonly string[]) {
+    const out = new Map<string, StoredUser>();
+    for (const id of new Set(ids)) {
+      const r = this.s.getUser.get(id) as UserRowDb | undefined;
+      if (r) out.set(id, rowToUser(r));
+    }
+    return out;
+  }
+
+  async upsertUser(id: string, profile: { nickname?: string; avatarUrl?: string }) {
+    const r = this.s.upsertUser.get({
+      id,
+      nickname: profile.nickname ?? id,
+      avatarUrl: profile.avatarUrl ?? '',
+      nicknameSet: profile.nickname ?? null,
+      avatarSet: profile.avatarUrl ?? null,
+      now: Date.now(),
+    }) as UserRowDb;
+    return rowToUser(r);
+  }
+
+  async updateProfile(id: string, profile: { nickname?: string; avatarUrl?: string }) {
+    const r = this.s.updateUser.get(profile.nickname ?? null, profile.avatarUrl ?? null, Date.now(), id) as
+      | UserRowDb
+      | undefined;
+    return r ? rowToUser(r) : undefined;
+  }
+
+  async createSession(row: SessionRow) {
+    this.s.insertSession.run(row.id, row.userId, row.createdAt, row.expiresAt);
+  }
+
+  async getSession(id: string) {
+    const r = this.s.getSession.get(id) as
+      | { id: string; user_id: string; created_at: number; expires_at: number; revoked_at: number | null }
+      | undefined;
+    if (!r) return undefined;
+    const row: SessionRow = { id: r.id, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at };
+    if (r.revoked_at !== null) row.revokedAt = r.revoked_at;
+    return row;
+  }
+
+  async revokeSession(id: string, at: number) {
+    this.s.revokeSession.run(at, id);
+  }
+
+  async ping() {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close() {
+    await this.kysely.destroy();
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface MembershipDb {
+  conv: string;
+  kind: string;
+  last_seq: number;
+  updated_at: number;
+  read_seq: number;
+}
+
+function toMembership(r: MembershipDb): MembershipRow {
+  return {
+    conv: r.conv,
+    kind: r.kind as 'direct' | 'group',
+    lastSeq: r.last_seq,
+    updatedAt: r.updated_at,
+    readSeq: r.read_seq,
+  };
+}

@@ -1,0 +1,142 @@
+/** SQLite implementation of the WeChat repository (shares the database of sqlite-storage.ts). */
+import type Database from 'better-sqlite3';
+import type { MediaTarget, TraceStore } from '../moderation/trace-store.js';
+import type { CreditStore, NotifyThrottle } from '../wechat/credit-store.js';
+import type { WechatIdentityRow, WechatRepo } from './storage.js';
+
+interface IdentityDb {
+  app_id: string;
+  openid: string;
+  user_id: string;
+  unionid: string | null;
+  session_key_enc: string;
+  updated_at: number;
+}
+
+interface TraceDb {
+  conv: string;
+  seq: number;
+  msg_id: string | null;
+  user_id: string;
+  url: string;
+  created_at: number;
+}
+
+/** Media-check traces older than this are ignored and pruned (WeChat answers within minutes). */
+export const TRACE_TTL_MS = 24 * 60 * 60 * 1000;
+
+function toIdentity(r: IdentityDb): WechatIdentityRow {
+  const row: WechatIdentityRow = {
+    userId: r.user_id,
+    appId: r.app_id,
+    openid: r.openid,
+    sessionKeyEnc: r.session_key_enc,
+    updatedAt: r.updated_at,
+  };
+  if (r.unionid !== null) row.unionid = r.unionid;
+  return row;
+}
+
+export class SqliteWechatRepo implements WechatRepo {
+  readonly credits: CreditStore;
+  readonly throttle: NotifyThrottle;
+  readonly traces: TraceStore;
+  private readonly s;
+
+  constructor(db: Database.Database, now: () => number = Date.now) {
+    const p = (q: string) => db.prepare(q);
+    const s = {
+      upsertIdentity: p(
+        `INSERT INTO wechat_identities (app_id, openid, user_id, unionid, session_key_enc, updated_at)
+         VALUES (@appId, @openid, @userId, @unionid, @sessionKeyEnc, @updatedAt)
+         ON CONFLICT (app_id, openid) DO UPDATE SET user_id = excluded.user_id,
+           unionid = coalesce(excluded.unionid, unionid), session_key_enc = excluded.session_key_enc,
+           updated_at = excluded.updated_at`,
+      ),
+      identityIn: p(
+        'SELECT * FROM wechat_identities WHERE user_id = ? AND app_id = ? ORDER BY updated_at DESC LIMIT 1',
+      ),
+      identityAny: p('SELECT * FROM wechat_identities WHERE user_id = ? ORDER BY updated_at DESC LIMIT 1'),
+      addCredits: p(
+        `INSERT INTO subscribe_credits (user_id, template_id, credits) VALUES (?, ?, ?)
+         ON CONFLICT (user_id, template_id) DO UPDATE SET credits = credits + excluded.credits
+         RETURNING credits`,
+      ).pluck(),
+      consumeCredit: p(
+        'UPDATE subscribe_credits SET credits = credits - 1 WHERE user_id = ? AND template_id = ? AND credits > 0',
+      ),
+      dropCredits: p('DELETE FROM subscribe_credits WHERE user_id = ? AND template_id = ?'),
+      listCredits: p('SELECT template_id, credits FROM subscribe_credits WHERE user_id = ? AND credits > 0'),
+      claim: p(
+        `INSERT INTO notify_throttle (user_id, conv, claimed_at) VALUES (@userId, @conv, @now)
+         ON CONFLICT (user_id, conv) DO UPDATE SET claimed_at = excluded.claimed_at
+         WHERE excluded.claimed_at - notify_throttle.claimed_at >= @windowMs`,
+      ),
+      release: p('DELETE FROM notify_throttle WHERE user_id = ? AND conv = ?'),
+      putTrace: p(
+        `INSERT OR REPLACE INTO media_traces (trace_id, conv, seq, msg_id, user_id, url, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      getTrace: p('SELECT * FROM media_traces WHERE trace_id = ?'),
+      deleteTrace: p('DELETE FROM media_traces WHERE trace_id = ?'),
+      pruneTraces: p('DELETE FROM media_traces WHERE created_at < ?'),
+    };
+    this.s = s;
+    let puts = 0;
+
+    this.credits = {
+      async add(userId, templateId, count) {
+        return s.addCredits.get(userId, templateId, count) as number;
+      },
+      // One UPDATE … WHERE credits > 0: two concurrent consumers cannot both take the last credit.
+      async consume(userId, templateId) {
+        return s.consumeCredit.run(userId, templateId).changes === 1;
+      },
+      async drop(userId, templateId) {
+        s.dropCredits.run(userId, templateId);
+      },
+      async list(userId) {
+        const rows = s.listCredits.all(userId) as Array<{ template_id: string; credits: number }>;
+        return Object.fromEntries(rows.map((r) => [r.template_id, r.credits]));
+      },
+    };
+
+    this.throttle = {
+      async claim(userId, conv, windowMs, at) {
+        return s.claim.run({ userId, conv, now: at, windowMs }).changes === 1;
+      },
+      async release(userId, conv) {
+        s.release.run(userId, conv);
+      },
+    };
+
+    this.traces = {
+      async put(traceId: string, t: MediaTarget) {
+        const at = now();
+        if (++puts % 1000 === 0) s.pruneTraces.run(at - TRACE_TTL_MS);
+        s.putTrace.run(traceId, t.conv, t.seq, t.msgId ?? null, t.userId, t.url, at);
+      },
+      async get(traceId: string) {
+        const r = s.getTrace.get(traceId) as TraceDb | undefined;
+        if (!r || now() - r.created_at > TRACE_TTL_MS) return undefined;
+        const t: MediaTarget = { conv: r.conv, seq: r.seq, userId: r.user_id, url: r.url };
+        if (r.msg_id !== null) t.msgId = r.msg_id;
+        return t;
+      },
+      async delete(traceId: string) {
+        s.deleteTrace.run(traceId);
+      },
+    };
+  }
+
+  async upsertIdentity(row: WechatIdentityRow) {
+    this.s.upsertIdentity.run({ ...row, unionid: row.unionid ?? null });
+  }
+
+  async getIdentity(userId: string, appId?: string) {
+    const r = (appId === undefined ? this.s.identityAny.get(userId) : this.s.identityIn.get(userId, appId)) as
+      | IdentityDb
+      | undefined;
+    return r ? toIdentity(r) : undefined;
+  }
+}

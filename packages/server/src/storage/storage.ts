@@ -1,0 +1,155 @@
+/**
+ * Storage interface: narrow repositories the core depends on. One file per
+ * backend implements it (sqlite-storage.ts; postgres later). Every backend must
+ * pass the contract suite in test/contract/.
+ */
+import type { Msg, MessageBody, MessageKind, User } from '@miniim/protocol';
+import type { TraceStore } from '../moderation/trace-store.js';
+import type { CreditStore, NotifyThrottle } from '../wechat/credit-store.js';
+
+export interface NewMessage {
+  id: string;
+  conv: string;
+  /** Members to create the conversation with if it does not exist yet (direct chats). */
+  members: readonly string[];
+  from: string;
+  kind: MessageKind;
+  body: MessageBody;
+  ts: number;
+  clientMsgId?: string;
+}
+
+/** One result per appended message, in input order. */
+export type AppendResult = { ok: true; msg: Msg; duplicate: boolean } | { ok: false; error: Error };
+
+export interface MessageRepo {
+  /**
+   * Appends messages in one durable transaction (group commit). Seqs are
+   * assigned per conversation, gap-free, in input order. A message whose
+   * `(from, clientMsgId)` already exists is not stored again: its original comes
+   * back with `duplicate: true`. Throws if the transaction fails (nothing stored).
+   */
+  appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]>;
+  /** Ascending by seq. `before`/`after` exclusive; neither = the latest `limit`. */
+  history(conv: string, range: { before?: number; after?: number; limit: number }): Promise<{ messages: Msg[]; hasMore: boolean }>;
+  getMessage(conv: string, seq: number): Promise<Msg | undefined>;
+  /** Replaces the body with {} and sets recalled; returns the updated message. */
+  recall(conv: string, seq: number, by: string, ts: number): Promise<Msg | undefined>;
+}
+
+export interface ConversationRow {
+  conv: string;
+  kind: 'direct' | 'group';
+  lastSeq: number;
+  updatedAt: number;
+}
+
+export interface MembershipRow extends ConversationRow {
+  readSeq: number;
+}
+
+export interface ConversationRepo {
+  getConversation(conv: string): Promise<ConversationRow | undefined>;
+  /** The user's conversations, newest activity first. Cursor is opaque. */
+  listForUser(userId: string, limit: number, cursor?: string): Promise<{ rows: MembershipRow[]; nextCursor?: string }>;
+  getMembership(conv: string, userId: string): Promise<MembershipRow | undefined>;
+  /** Moves readSeq forward only (never back), capped at lastSeq; returns the new readSeq. */
+  markRead(conv: string, userId: string, seq: number): Promise<number>;
+  /** Messages after `readSeq` not sent by the user and not system messages. */
+  countUnread(conv: string, userId: string, readSeq: number): Promise<number>;
+}
+
+export interface StoredUser extends User {
+  createdAt: number;
+}
+
+export interface UserRepo {
+  getUser(id: string): Promise<StoredUser | undefined>;
+  getUsers(ids: readonly string[]): Promise<Map<string, StoredUser>>;
+  /** Creates the user, or updates the given profile fields if it exists. */
+  upsertUser(id: string, profile: { nickname?: string; avatarUrl?: string }): Promise<StoredUser>;
+  updateProfile(id: string, profile: { nickname?: string; avatarUrl?: string }): Promise<StoredUser | undefined>;
+}
+
+export interface SessionRow {
+  id: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt?: number;
+}
+
+export interface SessionRepo {
+  createSession(row: SessionRow): Promise<void>;
+  getSession(id: string): Promise<SessionRow | undefined>;
+  revokeSession(id: string, at: number): Promise<void>;
+}
+
+export interface Storage extends MessageRepo, ConversationRepo, UserRepo, SessionRepo {
+  readonly kind: string;
+  readonly groups: GroupRepo;
+  readonly wechat: WechatRepo;
+  /** Cheap round-trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface GroupRow {
+  id: string;
+  name: string;
+  avatarUrl: string;
+  owner: string;
+  mutedAll: boolean;
+  createdAt: number;
+  disbandedAt?: number;
+}
+
+export interface GroupMemberRow {
+  userId: string;
+  role: 'owner' | 'admin' | 'member';
+  joinedAt: number;
+  mutedUntil: number;
+}
+
+/** Groups and their membership. A group's conversation is `g:<id>`; members are its conv_members. */
+export interface GroupRepo {
+  /** Creates the group, its conversation and its members in one transaction. */
+  createGroup(group: GroupRow, members: readonly GroupMemberRow[]): Promise<void>;
+  getGroup(id: string): Promise<GroupRow | undefined>;
+  updateGroup(id: string, patch: Partial<Pick<GroupRow, 'name' | 'avatarUrl' | 'owner' | 'mutedAll' | 'disbandedAt'>>): Promise<void>;
+  /** All members (the in-memory index is built from this). */
+  listMembers(groupId: string): Promise<GroupMemberRow[]>;
+  /** Adds members whose read mark starts at the conversation's current last seq. */
+  addMembers(groupId: string, members: readonly GroupMemberRow[]): Promise<void>;
+  removeMember(groupId: string, userId: string): Promise<void>;
+  updateMember(groupId: string, userId: string, patch: Partial<Pick<GroupMemberRow, 'role' | 'mutedUntil'>>): Promise<void>;
+  /** Members whose readSeq ≥ seq: count and one page ordered by user id. */
+  readers(conv: string, seq: number, limit: number, cursor?: string): Promise<{ count: number; userIds: string[]; nextCursor?: string }>;
+  /** Whether an unrecalled text after `afterSeq` mentions the user or everyone. */
+  hasMention(conv: string, userId: string, afterSeq: number): Promise<boolean>;
+}
+
+/** A user's WeChat identity in one mini-program (appId). */
+export interface WechatIdentityRow {
+  userId: string;
+  appId: string;
+  openid: string;
+  unionid?: string;
+  /** session_key encrypted with encryptSecret (never the plain value). */
+  sessionKeyEnc: string;
+  updatedAt: number;
+}
+
+/**
+ * WeChat state: identities, subscribe-message credits (consumed atomically),
+ * the notification throttle and media-check traces.
+ */
+export interface WechatRepo {
+  /** Creates or replaces the identity of (appId, openid). */
+  upsertIdentity(row: WechatIdentityRow): Promise<void>;
+  /** The user's identity in `appId`, or the most recently used one when no appId is given. */
+  getIdentity(userId: string, appId?: string): Promise<WechatIdentityRow | undefined>;
+  readonly credits: CreditStore;
+  readonly throttle: NotifyThrottle;
+  readonly traces: TraceStore;
+}

@@ -1,0 +1,26 @@
+/**
+ * Subscribe-message credits: each template a user accepted in
+ * `wx.requestSubscribeMessage` is worth one notification. Implementations must
+ * make `consume` atomic (SQLite: `UPDATE … SET n = n - 1 WHERE n > 0`).
+ */
+export interface CreditStore {
+  /** Adds `count` credits; returns the new balance. */
+  add(userId: string, templateId: string, count: number): Promise<number>;
+  /** Takes one credit if there is one; false when the balance was 0. */
+  consume(userId: string, templateId: string): Promise<boolean>;
+  /** Sets the balance of one template to 0 (the user refused it: WeChat 43101). */
+  drop(userId: string, templateId: string): Promise<void>;
+  /** Current balances of the user, template id → credits (> 0 only). */
+  list(userId: string): Promise<Record<string, number>>;
+}
+
+/**
+ * "At most one notification per (user, conversation) per window". Shared
+ * between nodes when backed by storage or Redis.
+ */
+export interface NotifyThrottle {
+  /** Claims the slot; false when one was claimed less than `windowMs` ago. */
+  claim(userId: string, conv: string, windowMs: number, now: number): Promise<boolean>;
+  /** Gives back a slot claimed for a notification that was not sent. */
+  release(userId: string, conv: string): Promise<void>;
+}

@@ -1,0 +1,238 @@
+import { ImError } from '@miniim/protocol';
+import type { Logger } from 'pino';
+import type { AccessTokenProvider } from './access-token-provider.js';
+import type { CreditStore, NotifyThrottle } from './credit-store.js';
+import { MemoryNotifyThrottle } from './memory-credit-store.js';
+import type { WechatApi } from './wechat-api.js';
+import type { SubscribeFieldSource, SubscribeTemplateConfig, WechatConfig } from './wechat-config.js';
+import { WechatApiError, WechatErrcode } from './wechat-errors.js';
+
+export const DEFAULT_NOTIFY_WINDOW_MS = 10 * 60 * 1000;
+export const DEFAULT_SUBSCRIBE_PAGE = 'pages/chat/chat?conv={conv}';
+
+/** A message that arrived for a user; the caller fills it from the stored msg. */
+export interface OfflineMessageEvent {
+  toUserId: string;
+  conv: string;
+  senderName: string;
+  /** Group name for group conversations. */
+  conversationName?: string;
+  /** Text shown in the notification, e.g. from messagePreview(). */
+  preview: string;
+  ts: number;
+}
+
+/** WeChat identity of a MiniIM user (from the storage owner's user table). */
+export interface SubscribeRecipient {
+  appId: string;
+  openid: string;
+}
+
+export type NotifyOutcome =
+  | 'sent'
+  | 'disabled'
+  | 'online'
+  | 'no_recipient'
+  | 'no_credit'
+  | 'throttled'
+  | 'refused'
+  | 'failed';
+
+export interface SubscribeNotifierDeps {
+  config: WechatConfig;
+  api: WechatApi;
+  tokens: AccessTokenProvider;
+  credits: CreditStore;
+  throttle?: NotifyThrottle;
+  /** True when the user has at least one online session (any node). */
+  isOnline: (userId: string) => boolean | Promise<boolean>;
+  /** The user's appid/openid, or undefined for users without WeChat login. */
+  resolveRecipient: (userId: string) => Promise<SubscribeRecipient | undefined>;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/**
+ * Offline notifications through subscribe messages: records accepted
+ * templates as credits and, for an offline recipient with a credit, sends one
+ * `subscribeMessage.send` per conversation per window.
+ */
+export class SubscribeNotifier {
+  private readonly throttle: NotifyThrottle;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SubscribeNotifierDeps) {
+    this.throttle = deps.throttle ?? new MemoryNotifyThrottle();
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Templates the client may ask the user to accept (for `wx.requestSubscribeMessage`). */
+  templateIds(appId?: string): string[] {
+    return this.templates(appId).map((t) => t.templateId);
+  }
+
+  /**
+   * Records the result of `wx.requestSubscribeMessage` (`{tmplId: "accept" |
+   * "reject" | "ban" | "filter"}`); each `accept` of a configured template is one
+   * credit. Returns the user's balances.
+   */
+  async recordAcceptance(
+    userId: string,
+    appId: string | undefined,
+    results: unknown,
+  ): Promise<Record<string, number>> {
+    if (typeof results !== 'object' || results === null || Array.isArray(results)) {
+      throw new ImError('bad_request', 'results: must be an object of templateId → "accept" | "reject"');
+    }
+    const entries = Object.entries(results as Record<string, unknown>);
+    if (entries.length > 20) throw new ImError('bad_request', 'results: at most 20 templates');
+    const known = new Set(this.templateIds(appId));
+    for (const [templateId, verdict] of entries) {
+      if (typeof verdict !== 'string')
+        throw new ImError('bad_request', `results.${templateId}: must be a string`);
+      if (verdict === 'accept' && known.has(templateId)) await this.deps.credits.add(userId, templateId, 1);
+    }
+    return this.deps.credits.list(userId);
+  }
+
+  /** Balances of the user, template id → credits. */
+  credits(userId: string): Promise<Record<string, number>> {
+    return this.deps.credits.list(userId);
+  }
+
+  /** Sends a notification for `ev` if the recipient is offline and has a credit. */
+  async notify(ev: OfflineMessageEvent): Promise<NotifyOutcome> {
+    const cfg = this.deps.config.subscribe;
+    if (!cfg?.enabled) return 'disabled';
+    if (await this.deps.isOnline(ev.toUserId)) return 'online';
+    const recipient = await this.deps.resolveRecipient(ev.toUserId);
+    if (!recipient) return 'no_recipient';
+    const balances = await this.deps.credits.list(ev.toUserId);
+    const template = this.templates(recipient.appId).find((t) => (balances[t.templateId] ?? 0) > 0);
+    if (!template) return 'no_credit';
+
+    const now = this.now();
+    const windowMs = cfg.windowMs ?? DEFAULT_NOTIFY_WINDOW_MS;
+    if (!(await this.throttle.claim(ev.toUserId, ev.conv, windowMs, now))) return 'throttled';
+    if (!(await this.deps.credits.consume(ev.toUserId, template.templateId))) {
+      await this.throttle.release(ev.toUserId, ev.conv);
+      return 'no_credit';
+    }
+
+    const req = {
+      touser: recipient.openid,
+      template_id: template.templateId,
+      page: (template.page ?? DEFAULT_SUBSCRIBE_PAGE).replace('{conv}', encodeURIComponent(ev.conv)),
+      data: buildTemplateData(template.fields, ev, cfg.timeZone ?? 'Asia/Shanghai'),
+      miniprogram_state: cfg.miniprogramState ?? 'formal',
+      lang: cfg.lang ?? 'zh_CN',
+    };
+    const log = { userId: ev.toUserId, conv: ev.conv, templateId: template.templateId };
+    try {
+      await this.deps.tokens.call(recipient.appId, (token) => this.deps.api.sendSubscribeMessage(token, req));
+      this.deps.logger?.debug(log, 'subscribe message sent');
+      return 'sent';
+    } catch (err) {
+      if (err instanceof WechatApiError && err.errcode === WechatErrcode.userRefusedSubscribe) {
+        await this.deps.credits.drop(ev.toUserId, template.templateId);
+        this.deps.logger?.info(log, 'subscribe message refused (43101); credits dropped');
+        return 'refused';
+      }
+      // Not delivered: give the credit and the slot back.
+      await this.deps.credits.add(ev.toUserId, template.templateId, 1);
+      await this.throttle.release(ev.toUserId, ev.conv);
+      if (err instanceof WechatApiError && err.errcode === WechatErrcode.invalidTemplateData) {
+        this.deps.logger?.error(
+          { ...log, errcode: err.errcode, errmsg: err.errmsg },
+          'subscribe message rejected (47003): template field mapping in config does not fit the template',
+        );
+      } else {
+        this.deps.logger?.warn(
+          { ...log, err: err instanceof Error ? err.message : String(err) },
+          'subscribe message failed',
+        );
+      }
+      return 'failed';
+    }
+  }
+
+  private templates(appId?: string): SubscribeTemplateConfig[] {
+    const all = this.deps.config.subscribe?.templates ?? [];
+    return all.filter((t) => t.appId === undefined || appId === undefined || t.appId === appId);
+  }
+}
+
+/** Chinese one-line preview of a message body for notifications. */
+export function messagePreview(kind: string, body: Record<string, unknown>): string {
+  switch (kind) {
+    case 'text':
+      return typeof body.text === 'string' ? body.text : '';
+    case 'image':
+      return '[图片]';
+    case 'video':
+      return '[视频]';
+    case 'audio':
+      return '[语音]';
+    case 'file':
+      return typeof body.name === 'string' ? `[文件] ${body.name}` : '[文件]';
+    default:
+      return '[消息]';
+  }
+}
+
+/** Max characters per WeChat template field type (key prefix). */
+const FIELD_LIMITS: Record<string, number> = {
+  thing: 20,
+  name: 10,
+  phrase: 5,
+  symbol: 5,
+  character_string: 32,
+  number: 32,
+  letter: 32,
+  car_number: 8,
+};
+
+/** Fills template fields from config, cutting each value to its type's limit. */
+export function buildTemplateData(
+  fields: Record<string, SubscribeFieldSource>,
+  ev: OfflineMessageEvent,
+  timeZone: string,
+): Record<string, { value: string }> {
+  const data: Record<string, { value: string }> = {};
+  for (const [key, source] of Object.entries(fields)) {
+    const type = key.replace(/\d+$/, '');
+    let value: string;
+    if (typeof source === 'object') value = source.const;
+    else if (type === 'time' || type === 'date' || source === 'time')
+      value = formatTime(ev.ts, timeZone, type === 'date');
+    else if (source === 'sender') value = ev.senderName;
+    else if (source === 'conversation') value = ev.conversationName ?? ev.senderName;
+    else value = ev.preview;
+    value = value.replace(/\s+/g, ' ').trim() || '[消息]';
+    const limit = FIELD_LIMITS[type];
+    data[key] = { value: limit === undefined ? value : cut(value, limit) };
+  }
+  return data;
+}
+
+/** Cuts to `max` characters (code points), ending with `…` when shortened. */
+export function cut(value: string, max: number): string {
+  const chars = Array.from(value);
+  if (chars.length <= max) return value;
+  return `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function formatTime(ts: number, timeZone: string, dateOnly: boolean): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).formatToParts(new Date(ts));
+  const p = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
+  const date = `${p('year')}-${p('month')}-${p('day')}`;
+  return dateOnly ? date : `${date} ${p('hour') === '24' ? '00' : p('hour')}:${p('minute')}`;
+}

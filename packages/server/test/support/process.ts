@@ -1,0 +1,69 @@
+/** Runs the real `miniim` CLI in a child process (for hard kills, signals and start-up errors). */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { onCleanup } from './server.js';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
+const MAIN = path.join(REPO_ROOT, 'packages/server/src/main.ts');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns the CLI with PORT=0 and resolves once it logs `listening`. */
+export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', MINIIM_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}\n${err}`)), 20_000);
+    const onData = () => {
+      for (const line of out.split('\n')) {
+        if (!line.includes('"listening"')) continue;
+        const port = JSON.parse(line).port as number;
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve({ child, port, url: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited });
+        return;
+      }
+    };
+    child.stdout!.on('data', onData);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${out}\n${err}`));
+    });
+  });
+}
+
+/** Runs the CLI expecting it to fail at start; resolves with exit code and stderr. */
+export function runServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr: err });
+    });
+  });
+}
