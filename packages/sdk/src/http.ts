@@ -1,0 +1,173 @@
+import type {
+  AuthResponse,
+  ErrorCode,
+  Group,
+  GroupMember,
+  MediaUploadResponse,
+  User,
+} from '@miniim/protocol';
+import { ImError, isErrorCode } from '@miniim/protocol';
+
+/** One HTTP request as the SDK describes it to a platform adapter. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  /** JSON body. */
+  body?: unknown;
+}
+
+/** A file to upload: a Blob/File (browsers, Node) or a temp file path (mini-program). */
+export type UploadSource = Blob | string;
+
+export interface UploadRequest {
+  url: string;
+  headers: Record<string, string>;
+  file: UploadSource;
+  /** File name for Blob sources. */
+  fileName?: string;
+  fields?: Record<string, string>;
+}
+
+/** Answer of an adapter: status and parsed JSON (or null). */
+export interface HttpResponse {
+  status: number;
+  data: unknown;
+}
+
+/** Platform HTTP: `fetch` (web / Node) or `wx.request` + `wx.uploadFile` (mini-program). */
+export interface HttpAdapter {
+  request(req: HttpRequest): Promise<HttpResponse>;
+  upload(req: UploadRequest): Promise<HttpResponse>;
+}
+
+/** Turns a non-2xx answer into an `ImError` with the contract's code. */
+export function toImError(res: HttpResponse): ImError {
+  const err = (res.data as { error?: { code?: unknown; message?: unknown; retryAfterMs?: unknown } } | null)
+    ?.error;
+  const fallback: ErrorCode =
+    res.status === 401
+      ? 'unauthorized'
+      : res.status === 403
+        ? 'forbidden'
+        : res.status === 404
+          ? 'not_found'
+          : res.status === 429
+            ? 'rate_limited'
+            : res.status >= 500
+              ? 'unavailable'
+              : 'bad_request';
+  const code = isErrorCode(err?.code) ? err.code : fallback;
+  const retry = typeof err?.retryAfterMs === 'number' ? err.retryAfterMs : undefined;
+  return new ImError(code, typeof err?.message === 'string' ? err.message : `HTTP ${res.status}`, retry);
+}
+
+function ok<T>(res: HttpResponse): T {
+  if (res.status >= 200 && res.status < 300) return res.data as T;
+  throw toImError(res);
+}
+
+/** Logs in with the server's dev login (`POST /api/auth/dev`, only where enabled). */
+export async function devLogin(
+  http: HttpAdapter,
+  baseUrl: string,
+  input: { userId: string; nickname?: string; avatarUrl?: string },
+): Promise<AuthResponse> {
+  const res = await http.request({
+    method: 'POST',
+    url: `${trimSlash(baseUrl)}/api/auth/dev`,
+    headers: {},
+    body: input,
+  });
+  return ok<AuthResponse>(res);
+}
+
+export function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Typed calls to the HTTP API with the user's token; a 401 refreshes the token once. */
+export class ApiClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly http: HttpAdapter,
+    private readonly token: (refresh: boolean) => Promise<string | null>,
+  ) {}
+
+  async call<T>(method: HttpRequest['method'], path: string, body?: unknown): Promise<T> {
+    let res = await this.once(method, path, body, false);
+    if (res.status === 401) res = await this.once(method, path, body, true);
+    return ok<T>(res);
+  }
+
+  private async once(method: HttpRequest['method'], path: string, body: unknown, refresh: boolean) {
+    const token = await this.token(refresh);
+    if (!token) throw new ImError('unauthorized', 'no token');
+    const req: HttpRequest = {
+      method,
+      url: trimSlash(this.baseUrl) + path,
+      headers: { Authorization: `Bearer ${token}` },
+    };
+    if (body !== undefined) req.body = body;
+    return this.http.request(req);
+  }
+
+  /** Uploads a file to `POST /api/media`; returns the URL and what the server learned about it. */
+  async upload(
+    file: UploadSource,
+    opts: { kind?: string; fileName?: string } = {},
+  ): Promise<MediaUploadResponse> {
+    const attempt = async (refresh: boolean) => {
+      const token = await this.token(refresh);
+      if (!token) throw new ImError('unauthorized', 'no token');
+      const req: UploadRequest = {
+        url: `${trimSlash(this.baseUrl)}/api/media`,
+        headers: { Authorization: `Bearer ${token}` },
+        file,
+      };
+      if (opts.kind) req.fields = { kind: opts.kind };
+      if (opts.fileName) req.fileName = opts.fileName;
+      return this.http.upload(req);
+    };
+    let res = await attempt(false);
+    if (res.status === 401) res = await attempt(true);
+    return ok<MediaUploadResponse>(res);
+  }
+
+  me(): Promise<User> {
+    return this.call('GET', '/api/me');
+  }
+  updateMe(patch: { nickname?: string; avatarUrl?: string }): Promise<User> {
+    return this.call('PATCH', '/api/me', patch);
+  }
+  user(id: string): Promise<User> {
+    return this.call('GET', `/api/users/${encodeURIComponent(id)}`);
+  }
+  createGroup(input: { name: string; members: string[]; avatarUrl?: string }): Promise<Group> {
+    return this.call('POST', '/api/groups', input);
+  }
+  group(id: string): Promise<Group> {
+    return this.call('GET', `/api/groups/${encodeURIComponent(id)}`);
+  }
+  updateGroup(id: string, patch: { name?: string; avatarUrl?: string; muted?: boolean }): Promise<Group> {
+    return this.call('PATCH', `/api/groups/${encodeURIComponent(id)}`, patch);
+  }
+  groupMembers(
+    id: string,
+    opts: { cursor?: string; limit?: number } = {},
+  ): Promise<{ members: GroupMember[]; nextCursor?: string }> {
+    const q: string[] = [];
+    if (opts.cursor) q.push(`cursor=${encodeURIComponent(opts.cursor)}`);
+    if (opts.limit) q.push(`limit=${opts.limit}`);
+    return this.call(
+      'GET',
+      `/api/groups/${encodeURIComponent(id)}/members${q.length ? `?${q.join('&')}` : ''}`,
+    );
+  }
+  addGroupMembers(id: string, userIds: string[]): Promise<Group> {
+    return this.call('POST', `/api/groups/${encodeURIComponent(id)}/members`, { userIds });
+  }
+  removeGroupMember(id: string, userId: string): Promise<Group> {
+    return this.call('DELETE', `/api/groups/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`);
+  }
+}
