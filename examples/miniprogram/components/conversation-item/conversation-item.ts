@@ -1,0 +1,43 @@
+/**
+ * `<conversation-item>`: one row of the conversation list: avatar with unread badge (a dot
+ * when muted), title, time, "[有人@我]" / "[草稿]" marks and the last-message preview.
+ * Tap: `open` with `{conv}`.
+ */
+import { badgeText, formatListTime } from '../../lib/format.js';
+
+interface Item {
+  conv: string;
+  title: string;
+  preview: string;
+  draft: string;
+  ts: number;
+  unread: number;
+  mentioned: boolean;
+  muted: boolean;
+}
+
+Component({
+  properties: {
+    /** A row built by the list page (`ConvItem`). */
+    item: { type: Object, value: {} },
+    baseUrl: { type: String, value: '' },
+    /** "Now" for the time (tests); default: the clock. */
+    now: { type: Number, value: 0 },
+  },
+  data: { time: '', badge: '', line: '', mention: false },
+  observers: {
+    'item, now': function (this: WechatMiniprogram.Component.TrivialInstance, item: Item, now: number) {
+      this.setData({
+        time: formatListTime(item.ts, now || Date.now()),
+        badge: badgeText(item.unread),
+        line: item.draft || item.preview || '',
+        mention: !!item.mentioned && item.unread > 0,
+      });
+    },
+  },
+  methods: {
+    onTap() {
+      this.triggerEvent('open', { conv: (this.data.item as Item).conv });
+    },
+  },
+});

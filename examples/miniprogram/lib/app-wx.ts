@@ -1,0 +1,38 @@
+/// <reference types="miniprogram-api-typings" />
+/**
+ * The part of `wx` the sample app uses, injected into every logic module so tests can pass
+ * the SDK's fake runtime (packages/sdk/test/support/fake-wx.ts) with a few extras.
+ */
+import type { WxApi } from '@miniim/sdk/wx';
+
+export type AppWx = WxApi &
+  Pick<
+    WechatMiniprogram.Wx,
+    | 'getStorageSync'
+    | 'setStorageSync'
+    | 'removeStorageSync'
+    | 'chooseMedia'
+    | 'chooseMessageFile'
+    | 'getRecorderManager'
+    | 'previewImage'
+    | 'setClipboardData'
+    | 'showActionSheet'
+    | 'showToast'
+    | 'showModal'
+    | 'navigateTo'
+    | 'redirectTo'
+    | 'reLaunch'
+    | 'navigateBack'
+    | 'stopPullDownRefresh'
+    | 'requestSubscribeMessage'
+    | 'createInnerAudioContext'
+  >;
+
+/** Shows a short toast; never throws (the fake runtime may not have one). */
+export function toast(wxApi: Partial<AppWx>, title: string, icon: 'none' | 'success' | 'error' = 'none'): void {
+  try {
+    wxApi.showToast?.({ title, icon });
+  } catch {
+    // a toast is a nicety
+  }
+}

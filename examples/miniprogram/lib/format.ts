@@ -1,0 +1,153 @@
+/** Display helpers shared by components and pages (pure, no `wx`; Simplified Chinese UI text). */
+
+/** The parts of a message the view needs (an SDK `ClientMessage` fits). */
+export interface MessageLike {
+  kind: string;
+  body: unknown;
+  from: string;
+  ts: number;
+  recalled?: { by: string; ts: number };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** "14:05" today, "昨天 14:05", "3月8日 14:05", or with the year when it is not this year. */
+export function formatTime(ts: number, now = Date.now()): string {
+  if (!ts) return '';
+  const d = new Date(ts);
+  const n = new Date(now);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
+  if (sameDay(d, n)) return hm;
+  if (sameDay(d, new Date(now - 86_400_000))) return `昨天 ${hm}`;
+  const md = `${d.getMonth() + 1}月${d.getDate()}日`;
+  return d.getFullYear() === n.getFullYear() ? `${md} ${hm}` : `${d.getFullYear()}年${md} ${hm}`;
+}
+
+/** Short time for the conversation list: "14:05", "昨天", "3月8日", "2023/3/8". */
+export function formatListTime(ts: number, now = Date.now()): string {
+  if (!ts) return '';
+  const d = new Date(ts);
+  const n = new Date(now);
+  if (d.toDateString() === n.toDateString()) return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (d.toDateString() === new Date(now - 86_400_000).toDateString()) return '昨天';
+  if (d.getFullYear() === n.getFullYear()) return `${d.getMonth() + 1}月${d.getDate()}日`;
+  return `${d.getFullYear()}/${d.getMonth() + 1}/${d.getDate()}`;
+}
+
+/** Text of a server-written system message. */
+export function systemText(body: Record<string, unknown>, names: (id: string) => string = (id) => id): string {
+  const ids = Array.isArray(body.userIds) ? (body.userIds as string[]).map(names).join('、') : '';
+  switch (body.event) {
+    case 'group_created':
+      return '群聊已创建';
+    case 'member_joined':
+      return `${ids} 加入了群聊`;
+    case 'member_left':
+      return `${ids} 离开了群聊`;
+    case 'member_removed':
+      return `${ids} 被移出了群聊`;
+    case 'group_renamed':
+      return `群名称已改为「${String(body.name ?? '')}」`;
+    default:
+      return '[系统消息]';
+  }
+}
+
+/** "你撤回了一条消息" / "对方撤回了一条消息" / "张三撤回了一条消息". */
+export function recalledText(by: string, me: string, byName?: string): string {
+  if (by === me) return '你撤回了一条消息';
+  return byName ? `${byName}撤回了一条消息` : '对方撤回了一条消息';
+}
+
+/** One-line preview for the conversation list: text, or words like "[图片]" for media. */
+export function previewText(m: MessageLike | undefined, me: string, senderName?: string): string {
+  if (!m) return '';
+  if (m.recalled) return recalledText(m.recalled.by, me, senderName);
+  const b = (m.body ?? {}) as Record<string, unknown>;
+  let text: string;
+  switch (m.kind) {
+    case 'text':
+      text = String(b.text ?? '');
+      break;
+    case 'image':
+      text = '[图片]';
+      break;
+    case 'video':
+      text = '[视频]';
+      break;
+    case 'audio':
+      text = '[语音]';
+      break;
+    case 'file':
+      text = `[文件] ${String(b.name ?? '')}`.trim();
+      break;
+    case 'system':
+      return systemText(b);
+    default:
+      text = '[消息]';
+  }
+  return senderName && m.from !== me ? `${senderName}: ${text}` : text;
+}
+
+/** Resolves a media URL the server issued as a path (`/media/...`) against the server's base URL. */
+export function mediaUrl(url: unknown, baseUrl = ''): string {
+  if (typeof url !== 'string' || !url) return '';
+  if (url.startsWith('/') && !url.startsWith('//')) return baseUrl.replace(/\/+$/, '') + url;
+  return url;
+}
+
+/** The first character of a name, upper-cased, for avatars without a picture. */
+export function initialOf(name: string): string {
+  const s = (name || '').trim();
+  return s ? Array.from(s)[0].toUpperCase() : '?';
+}
+
+const COLORS = ['#f59e0b', '#10b981', '#3b82f6', '#8b5cf6', '#ef4444', '#14b8a6', '#ec4899', '#6366f1'];
+
+/** A stable colour per name. */
+export function avatarColor(name: string): string {
+  let h = 0;
+  for (const ch of name || '?') h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return COLORS[h % COLORS.length];
+}
+
+/** "1.2 MB" */
+export function formatSize(bytes: unknown): string {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Voice length in seconds from milliseconds (at least 1). */
+export function voiceSeconds(durationMs: unknown): number {
+  return typeof durationMs === 'number' && durationMs > 0 ? Math.max(1, Math.round(durationMs / 1000)) : 1;
+}
+
+/** Badge text: "99+" over 99, "" for none. */
+export function badgeText(n: number): string {
+  if (!n || n <= 0) return '';
+  return n > 99 ? '99+' : String(n);
+}
+
+/** A user-facing sentence for an SDK / server error (`ImError.code`). */
+export function errorText(err: unknown, fallback: string): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'content_rejected':
+      return '内容含有违规信息';
+    case 'forbidden':
+      return '你已不在该会话中或已被禁言';
+    case 'too_large':
+      return '文件太大';
+    case 'unsupported_media':
+      return '不支持的文件类型';
+    case 'rate_limited':
+      return '操作太频繁，请稍后再试';
+    case 'not_found':
+      return '内容不存在或已删除';
+    default:
+      return fallback;
+  }
+}

@@ -1,0 +1,28 @@
+/** Offline notifications: the subscribe-message prompt and its report to the server. */
+import type { ImSession } from './session.js';
+
+/** What came of a prompt. */
+export type SubscribeOutcome = 'accepted' | 'rejected' | 'not_configured' | 'needs_wechat' | 'failed';
+
+/**
+ * Shows `wx.requestSubscribeMessage` (WeChat allows it only from a tap) and reports the
+ * result to `POST /api/wechat/subscribe` (`{results, appId}`). A server without the route (404) is
+ * "not configured", not an error.
+ */
+export function requestNotifications(session: ImSession, tmplIds: string[]): Promise<SubscribeOutcome> {
+  if (!tmplIds.length) return Promise.resolve('not_configured');
+  return new Promise((resolve, reject) => {
+    session.wx.requestSubscribeMessage({
+      tmplIds,
+      success: (res) => {
+        const result = res as unknown as Record<string, unknown>;
+        const accepted = tmplIds.some((id) => result[id] === 'accept');
+        session.reportSubscribe(result).then(
+          (r) => resolve(r !== 'ok' ? r : accepted ? 'accepted' : 'rejected'),
+          reject,
+        );
+      },
+      fail: () => resolve('failed'),
+    });
+  });
+}

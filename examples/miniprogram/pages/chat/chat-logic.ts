@@ -1,0 +1,482 @@
+/**
+ * The chat page's logic, free of `Page()`: messages as rows, sending (text, media, voice,
+ * files) with upload progress and resend, recall and copy, typing, read receipts, older
+ * messages on scroll to top, "stay at the bottom unless the reader scrolled up", drafts.
+ * `chat.ts` delegates every handler here; tests drive it with a captured view.
+ */
+import { type ClientMessage, type Conversation, ImError, parseConvId } from '@miniim/sdk/wx';
+import { type AppWx, toast } from '../../lib/app-wx.js';
+import { errorText, mediaUrl } from '../../lib/format.js';
+import { connectionText, type ImSession } from '../../lib/session.js';
+import type { ViewSink } from '../../lib/view.js';
+import { buildItems, type ChatItem, type LocalUpload, type PickedFile } from './chat-items.js';
+import { localBody, pickFile, pickMedia, sentBody, VoiceRecorder } from './chat-media.js';
+
+/** The chat page's data. */
+export interface ChatData {
+  conv: string;
+  title: string;
+  isGroup: boolean;
+  items: ChatItem[];
+  baseUrl: string;
+  /** Initial text of the input bar (the saved draft). */
+  draft: string;
+  stateText: string;
+  typingText: string;
+  hasMore: boolean;
+  loadingOlder: boolean;
+  scrollInto: string;
+  newCount: number;
+  muted: boolean;
+}
+
+/** Default recall window (protocol default: 120 s). */
+const RECALL_WINDOW_MS = 120_000;
+/** How long "正在输入…" stays without another typing frame. */
+const TYPING_SHOWN_MS = 5_000;
+
+export function initialChatData(): ChatData {
+  return {
+    conv: '',
+    title: '',
+    isGroup: false,
+    items: [],
+    baseUrl: '',
+    draft: '',
+    stateText: '',
+    typingText: '',
+    hasMore: true,
+    loadingOlder: false,
+    scrollInto: '',
+    newCount: 0,
+    muted: false,
+  };
+}
+
+/** Logic of one open conversation. */
+export class ChatLogic {
+  conv = '';
+  private target = '';
+  private readonly offs: Array<() => void> = [];
+  private uploads: LocalUpload[] = [];
+  private uploadSeq = 0;
+  private atBottom = true;
+  private visible = true;
+  private renderQueued = false;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private typingFrom = '';
+  private admin = false;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly view: ViewSink<ChatData>,
+    private readonly session: ImSession,
+  ) {}
+
+  private get wx(): AppWx {
+    return this.session.wx;
+  }
+
+  private get me(): string {
+    return this.session.user?.id ?? '';
+  }
+
+  /** Opens a conversation (`?conv=d:a:b` or `g:id`). Resolves once the first page is shown. */
+  async open(query: { conv?: string }): Promise<void> {
+    const client = this.session.need();
+    const conv = decodeURIComponent(query.conv ?? '');
+    const parsed = parseConvId(conv);
+    if (!parsed) throw new ImError('bad_request', `conv: not a conversation id: ${conv}`);
+    this.conv = conv;
+    if (parsed.kind === 'group') this.target = conv;
+    else {
+      const peer = parsed.a === this.me ? parsed.b : parsed.a;
+      this.target = `u:${peer}`;
+    }
+    this.view.setData({
+      conv,
+      isGroup: parsed.kind === 'group',
+      baseUrl: this.session.baseUrl,
+      draft: this.session.draft(conv),
+      stateText: connectionText(client.state),
+      title: this.titleOf(client.conversation(conv)),
+    });
+    this.offs.push(
+      client.on('message', (m) => {
+        if (m.conv === this.conv) this.onMessage(m);
+      }),
+      client.on('conversations', () => this.queueRender()),
+      client.on('read', (r) => {
+        if (r.conv === this.conv && r.user !== this.me) this.queueRender();
+      }),
+      client.on('typing', (t) => {
+        if (t.conv === this.conv && t.user !== this.me) this.showTyping(t.user);
+      }),
+      client.on('state', (c) => {
+        this.view.setData({ stateText: connectionText(c.newState) });
+        if (c.newState === 'connected' && this.view.data.items.length === 0) void this.loadFirst();
+      }),
+    );
+    if (parsed.kind === 'group') void this.loadGroup(parsed.groupId);
+    else void this.session.lookupUsers([this.target.slice(2)]).then(() => this.renderNow());
+    this.renderNow('bottom');
+    await this.loadFirst();
+  }
+
+  /** Page `onShow`: marks read again (messages may have come while hidden). */
+  show(): void {
+    this.visible = true;
+    void this.markRead();
+  }
+
+  /** Page `onHide`. */
+  hide(): void {
+    this.visible = false;
+  }
+
+  /** Page `onUnload`: stop listening. */
+  close(): void {
+    for (const off of this.offs.splice(0)) off();
+    if (this.typingTimer !== undefined) clearTimeout(this.typingTimer);
+  }
+
+  private async loadGroup(id: string): Promise<void> {
+    try {
+      const group = await this.session.need().getGroup(id);
+      this.admin = group.owner === this.me || group.admins.includes(this.me);
+      this.view.setData({ title: group.name, muted: !!group.muted });
+    } catch {
+      // the title falls back to what the conversation list knows
+    }
+  }
+
+  private titleOf(c: Conversation | undefined): string {
+    if (c?.kind === 'group') return c.group?.name || c.conv.slice(2);
+    const peer = this.target.slice(2);
+    return c?.peer?.nickname || this.session.userOf(peer)?.nickname || peer;
+  }
+
+  private async loadFirst(): Promise<void> {
+    if (this.loading) return this.loading;
+    const client = this.session.need();
+    if (client.store.syncedSeq(this.conv) !== undefined) {
+      this.view.setData({ hasMore: client.store.hasMoreBefore(this.conv) });
+      this.renderNow('bottom');
+      void this.markRead();
+      return;
+    }
+    if (client.state !== 'connected') return; // the 'state' listener loads once connected
+    this.loading = (async () => {
+      try {
+        const page = await client.loadHistory(this.conv, 20);
+        this.view.setData({ hasMore: page.hasMore });
+        this.renderNow('bottom');
+        void this.markRead();
+      } catch (err) {
+        if (!(err instanceof ImError && err.code === 'unavailable')) toast(this.wx, '加载消息失败');
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  /** `scrolltoupper`: loads the page before the oldest message, keeping the reader's place. */
+  async loadOlder(): Promise<void> {
+    const d = this.view.data;
+    if (d.loadingOlder || !d.hasMore) return;
+    const client = this.session.need();
+    if (client.store.syncedSeq(this.conv) === undefined) return this.loadFirst();
+    const firstAnchor = d.items[0]?.anchor ?? '';
+    this.view.setData({ loadingOlder: true });
+    try {
+      const page = await client.loadHistory(this.conv, 20);
+      this.view.setData({ hasMore: page.hasMore });
+      this.renderNow('none');
+      // Bring the row that was on top back to the top: the view does not jump.
+      this.view.setData({ scrollInto: firstAnchor });
+    } catch {
+      toast(this.wx, '加载失败，请稍后重试');
+    } finally {
+      this.view.setData({ loadingOlder: false });
+    }
+  }
+
+  // ---- rendering ----
+
+  private onMessage(m: ClientMessage): void {
+    if (m.from === this.typingFrom) this.clearTyping();
+    if (m.from !== this.me && m.seq > 0) void this.session.lookupUsers([m.from]).then((fetched) => fetched && this.queueRender());
+    this.queueRender();
+  }
+
+  private queueRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    setTimeout(() => {
+      this.renderQueued = false;
+      if (this.conv) this.renderNow();
+    }, 0);
+  }
+
+  /**
+   * Rebuilds the rows. `bottom` scrolls to the newest; `auto` scrolls when the reader was at
+   * the bottom or sent the new message, else counts it for the "new messages" pill.
+   */
+  renderNow(scroll: 'bottom' | 'auto' | 'none' = 'auto'): void {
+    const client = this.session.client;
+    if (!client) return;
+    const c = client.conversation(this.conv);
+    const all = [...client.messages(this.conv), ...this.uploads];
+    const items = buildItems(all, {
+      me: this.me,
+      group: this.view.data.isGroup,
+      peerReadSeq: c?.peerReadSeq ?? 0,
+      nameOf: (id) => this.session.nameOf(id),
+      avatarOf: (id) => mediaUrl(this.session.userOf(id)?.avatarUrl, this.session.baseUrl),
+    });
+    const before = this.view.data.items;
+    const lastBefore = before[before.length - 1]?.key;
+    const last = items[items.length - 1];
+    const appended = !!last && last.key !== lastBefore && !before.some((i) => i.key === last.key);
+    const patch: Record<string, unknown> = { items };
+    if (!this.view.data.isGroup && c) patch.title = this.titleOf(c);
+    if (scroll === 'bottom' || (scroll === 'auto' && appended && (this.atBottom || last.mine))) {
+      patch.scrollInto = last?.anchor ?? '';
+      patch.newCount = 0;
+      this.atBottom = true;
+    } else if (scroll === 'auto' && appended) {
+      const added = items.filter((i) => !before.some((b) => b.key === i.key) && !i.mine).length;
+      patch.newCount = this.view.data.newCount + Math.max(1, added);
+    }
+    this.view.setData(patch);
+    if (appended && !last.mine && this.atBottom) void this.markRead();
+  }
+
+  /**
+   * `bindscroll` with the scroll-view's height: tracks whether the reader is at the bottom.
+   * Scrolling up clears `scrollInto`, so the next "scroll to the bottom" is a change again.
+   */
+  onScroll(detail: { scrollTop: number; scrollHeight: number }, viewHeight: number): void {
+    const atBottom = detail.scrollHeight - detail.scrollTop - viewHeight < 80;
+    if (atBottom === this.atBottom) return;
+    this.atBottom = atBottom;
+    if (atBottom) this.onReachBottom();
+    else if (this.view.data.scrollInto) this.view.setData({ scrollInto: '' });
+  }
+
+  /** `scrolltolower`: the reader is at the newest message again. */
+  onReachBottom(): void {
+    this.atBottom = true;
+    if (this.view.data.newCount) this.view.setData({ newCount: 0 });
+    void this.markRead();
+  }
+
+  /** Tap on the "new messages" pill. */
+  jumpToBottom(): void {
+    this.renderNow('bottom');
+    void this.markRead();
+  }
+
+  private async markRead(): Promise<void> {
+    const client = this.session.client;
+    if (!client || !this.visible || !this.atBottom) return;
+    const c = client.conversation(this.conv);
+    if (!c || c.unread === 0) return;
+    await client.markRead(this.conv).catch(() => {});
+  }
+
+  private showTyping(user: string): void {
+    this.typingFrom = user;
+    const text = this.view.data.isGroup ? `${this.session.nameOf(user)} 正在输入…` : '对方正在输入…';
+    this.view.setData({ typingText: text });
+    if (this.typingTimer !== undefined) clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.clearTyping(), TYPING_SHOWN_MS);
+  }
+
+  private clearTyping(): void {
+    if (this.typingTimer !== undefined) clearTimeout(this.typingTimer);
+    this.typingTimer = undefined;
+    this.typingFrom = '';
+    if (this.view.data.typingText) this.view.setData({ typingText: '' });
+  }
+
+  // ---- input ----
+
+  /** Text typed: kept as the draft (storage too) and a throttled typing frame. */
+  onInput(text: string): void {
+    this.session.setDraft(this.conv, text);
+    if (text && this.session.client?.state === 'connected') this.session.client.typing(this.target);
+  }
+
+  /** Sends a text. The SDK shows it at once ("sending") and queues it while offline. */
+  async sendText(text: string): Promise<ClientMessage | undefined> {
+    const t = text.trim();
+    if (!t) return undefined;
+    this.session.setDraft(this.conv, '');
+    this.atBottom = true;
+    try {
+      return await this.session.need().sendText(this.target, t);
+    } catch (err) {
+      this.explain(err);
+      return undefined;
+    }
+  }
+
+  /** "+" panel: album (images and videos), camera, or a file from a chat. */
+  async pick(source: 'album' | 'camera' | 'file'): Promise<void> {
+    try {
+      const files = source === 'file' ? await pickFile(this.wx) : await pickMedia(this.wx, source);
+      await Promise.all(files.map((f) => this.sendFile(f)));
+    } catch (err) {
+      if (err instanceof ImError && err.code === 'bad_request') toast(this.wx, err.message);
+    }
+  }
+
+  /** Uploads a picked file with progress, then sends it. A failed upload stays, tap to resend. */
+  async sendFile(file: PickedFile, reuse?: LocalUpload): Promise<ClientMessage | undefined> {
+    const up: LocalUpload = reuse ?? {
+      id: `up-${++this.uploadSeq}`,
+      conv: this.conv,
+      seq: 0,
+      from: this.me,
+      kind: file.kind,
+      body: localBody(file),
+      ts: Date.now(),
+      status: 'sending',
+      progress: 0,
+      file,
+    };
+    up.status = 'sending';
+    up.progress = 0;
+    if (!reuse) this.uploads.push(up);
+    this.atBottom = true;
+    this.renderNow('bottom');
+    let body: Record<string, unknown>;
+    try {
+      const res = await this.session.upload(file.path, file.kind, (p) => {
+        up.progress = p;
+        this.queueRender();
+      });
+      body = sentBody(file, res);
+    } catch (err) {
+      up.status = 'failed';
+      this.renderNow('none');
+      this.explain(err, '上传失败，点击重发');
+      return undefined;
+    }
+    this.uploads = this.uploads.filter((u) => u !== up);
+    try {
+      return await this.session.need().send(this.target, file.kind, body);
+    } catch (err) {
+      this.explain(err);
+      return undefined;
+    } finally {
+      this.queueRender();
+    }
+  }
+
+  private recorder: VoiceRecorder | undefined;
+
+  /** Hold to talk: touchstart. */
+  voiceStart(): void {
+    this.recorder ??= new VoiceRecorder(
+      this.wx,
+      (file) => void this.sendFile(file),
+      () => toast(this.wx, '说话时间太短'),
+    );
+    this.recorder.start();
+  }
+
+  /** Hold to talk: touchend (send) or slid away (`cancel`). */
+  voiceEnd(cancel = false): void {
+    if (cancel) this.recorder?.cancel();
+    else this.recorder?.stop();
+  }
+
+  /** Tap on a failed bubble: send it again (same clientMsgId, or the upload again). */
+  async resend(key: string): Promise<void> {
+    const item = this.view.data.items.find((i) => i.key === key);
+    if (!item || item.msg.status !== 'failed') return;
+    const m = item.msg;
+    if ('file' in m) {
+      await this.sendFile(m.file, m);
+      return;
+    }
+    await this.session
+      .need()
+      .retry(m)
+      .catch((err) => this.explain(err));
+  }
+
+  /** Long-press menu entries for a row. */
+  menuFor(key: string): string[] {
+    const item = this.view.data.items.find((i) => i.key === key);
+    if (!item || 'file' in item.msg || item.msg.recalled || item.msg.kind === 'system') return [];
+    const out: string[] = [];
+    if (item.msg.kind === 'text') out.push('复制');
+    const m = item.msg;
+    const own = m.from === this.me && m.status === 'sent' && Date.now() - m.ts < RECALL_WINDOW_MS;
+    if (m.seq > 0 && (own || (this.view.data.isGroup && this.admin))) out.push('撤回');
+    return out;
+  }
+
+  /** Long press: shows the menu (`wx.showActionSheet`) and runs the choice. */
+  longPress(key: string): Promise<void> {
+    const entries = this.menuFor(key);
+    if (!entries.length) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wx.showActionSheet({
+        itemList: entries,
+        success: (res) => {
+          void this.menuAction(key, entries[res.tapIndex]).then(resolve);
+        },
+        fail: () => resolve(),
+      });
+    });
+  }
+
+  /** Runs a menu entry: "复制" or "撤回". */
+  async menuAction(key: string, action: string | undefined): Promise<void> {
+    const item = this.view.data.items.find((i) => i.key === key);
+    if (!item || 'file' in item.msg) return;
+    const m = item.msg;
+    if (action === '复制') {
+      const text = String((m.body as { text?: unknown }).text ?? '');
+      this.wx.setClipboardData({ data: text });
+    } else if (action === '撤回') {
+      try {
+        await this.session.need().recall(m.conv, m.seq);
+      } catch (err) {
+        if (err instanceof ImError && err.code === 'recall_window_passed') toast(this.wx, '已超过可撤回的时间');
+        else this.explain(err, '撤回失败');
+      }
+    }
+  }
+
+  /** Tap on an image: `wx.previewImage` over every image of the conversation. */
+  previewImage(url: string): void {
+    const urls = this.view.data.items
+      .filter((i) => i.msg.kind === 'image' && !('recalled' in i.msg && i.msg.recalled))
+      .map((i) => mediaUrl((i.msg.body as { url?: string }).url, this.session.baseUrl))
+      .filter(Boolean);
+    this.wx.previewImage({ current: url, urls: urls.length ? urls : [url] });
+  }
+
+  /** Tap on a voice message. */
+  playAudio(url: string): void {
+    const ctx = this.wx.createInnerAudioContext();
+    ctx.src = url;
+    ctx.onEnded(() => ctx.destroy());
+    ctx.onError(() => {
+      ctx.destroy();
+      toast(this.wx, '语音播放失败');
+    });
+    ctx.play();
+  }
+
+  private explain(err: unknown, fallback = '发送失败'): void {
+    toast(this.wx, errorText(err, fallback));
+  }
+
+}

@@ -1,0 +1,245 @@
+/**
+ * The conversation list's logic, free of `Page()`: rows with last-message preview, unread
+ * badge, @ mark, draft and time; pull to refresh; open a chat; start a direct chat by id;
+ * the offline-notification prompt. `index.ts` delegates here; tests drive it with a captured view.
+ */
+import { type Conv, type Conversation, directConvId, ImError } from '@miniim/sdk/wx';
+import { toast } from '../../lib/app-wx.js';
+import { mediaUrl, previewText } from '../../lib/format.js';
+import { connectionText, type ImSession } from '../../lib/session.js';
+import { requestNotifications } from '../../lib/subscribe.js';
+import type { ViewSink } from '../../lib/view.js';
+
+/** One row of the list, as `<conversation-item item="{{...}}">` gets it. */
+export interface ConvItem {
+  conv: string;
+  kind: 'direct' | 'group';
+  title: string;
+  avatarUrl: string;
+  preview: string;
+  /** Unsent text of this conversation ("[草稿]" row). */
+  draft: string;
+  ts: number;
+  unread: number;
+  mentioned: boolean;
+  muted: boolean;
+}
+
+export interface ListData {
+  items: ConvItem[];
+  stateText: string;
+  loaded: boolean;
+  me: { id: string; nickname: string; avatarUrl: string };
+  baseUrl: string;
+  /** Whether the "开启消息提醒" entry is shown (templates configured). */
+  canSubscribe: boolean;
+  totalUnread: number;
+}
+
+export function initialListData(): ListData {
+  return {
+    items: [],
+    stateText: '',
+    loaded: false,
+    me: { id: '', nickname: '', avatarUrl: '' },
+    baseUrl: '',
+    canSubscribe: false,
+    totalUnread: 0,
+  };
+}
+
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Logic of the conversation list. */
+export class ListLogic {
+  private readonly offs: Array<() => void> = [];
+  private queued = false;
+  /** Group names fetched for conversations the server listed without group info yet. */
+  private readonly groups = new Map<string, { name: string; avatarUrl: string; muted?: boolean }>();
+  private readonly fetching = new Set<string>();
+
+  constructor(
+    private readonly view: ViewSink<ListData>,
+    private readonly session: ImSession,
+    private readonly templateIds: string[] = [],
+  ) {}
+
+  /** Page `onLoad`: follow the client's list and connection state. */
+  load(): void {
+    const client = this.session.need();
+    this.offs.push(
+      client.on('conversations', () => this.queueRender()),
+      client.on('state', (c) => this.view.setData({ stateText: connectionText(c.newState) })),
+      client.on('synced', () => {
+        this.view.setData({ loaded: true });
+        this.queueRender();
+      }),
+    );
+    this.view.setData({
+      baseUrl: this.session.baseUrl,
+      canSubscribe: this.templateIds.length > 0,
+      stateText: connectionText(client.state),
+    });
+    this.render();
+  }
+
+  /** Page `onShow`: drafts and names may have changed while another page was open. */
+  show(): void {
+    this.render();
+  }
+
+  /** Page `onUnload`. */
+  unload(): void {
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  private queueRender(): void {
+    if (this.queued) return;
+    this.queued = true;
+    setTimeout(() => {
+      this.queued = false;
+      this.render();
+    }, 0);
+  }
+
+  /** Rebuilds the rows from the SDK's store. */
+  render(): void {
+    const client = this.session.client;
+    if (!client) return;
+    const me = this.session.user;
+    const list = client.conversations();
+    for (const c of list) this.session.remember(c.peer);
+    // Names not known yet: senders of group previews, peers of brand-new direct chats.
+    const unknown = list
+      .map((c) => (c.kind === 'group' ? (c.lastMessage?.from ?? '') : c.peer ? '' : this.peerOf(c.conv)))
+      .filter((id) => id && id !== me?.id && !this.session.userOf(id));
+    if (unknown.length) void this.session.lookupUsers(unknown).then((got) => got && this.queueRender());
+    for (const c of list) if (c.kind === 'group' && !c.group) this.fetchGroup(c.conv.slice(2));
+    const items = list.map((c) => this.row(c));
+    this.view.setData({
+      items,
+      totalUnread: items.reduce((n, i) => n + (i.muted ? 0 : i.unread), 0),
+      me: { id: me?.id ?? '', nickname: me?.nickname ?? '', avatarUrl: mediaUrl(me?.avatarUrl, this.session.baseUrl) },
+    });
+  }
+
+  private fetchGroup(id: string): void {
+    if (this.groups.has(id) || this.fetching.has(id)) return;
+    this.fetching.add(id);
+    this.session
+      .need()
+      .getGroup(id)
+      .then((g) => {
+        this.groups.set(id, g);
+        this.queueRender();
+      })
+      .catch(() => {})
+      .finally(() => this.fetching.delete(id));
+  }
+
+  /** The server's `mentioned` (from the list sync), or an unread message held here that @-mentions me. */
+  private mentionedMe(c: Conversation): boolean {
+    if (c.unread <= 0) return false;
+    if (c.mentioned) return true;
+    const me = this.session.user?.id ?? '';
+    return this.session
+      .need()
+      .messages(c.conv)
+      .some((m) => {
+        if (m.seq <= c.readSeq || m.from === me || m.kind !== 'text' || m.recalled) return false;
+        const b = m.body as { mentions?: unknown; mentionAll?: unknown };
+        return b.mentionAll === true || (Array.isArray(b.mentions) && b.mentions.includes(me));
+      });
+  }
+
+  private row(c: Conversation): ConvItem {
+    const me = this.session.user?.id ?? '';
+    const last = c.lastMessage;
+    const group = c.kind === 'group';
+    const sender = group && last && last.from !== me ? this.session.nameOf(last.from) : undefined;
+    const info = group ? (c.group ?? this.groups.get(c.conv.slice(2))) : undefined;
+    const title = group
+      ? info?.name || '群聊'
+      : c.peer?.nickname || this.session.nameOf(this.peerOf(c.conv));
+    return {
+      conv: c.conv,
+      kind: c.kind,
+      title,
+      avatarUrl: mediaUrl(group ? info?.avatarUrl : c.peer?.avatarUrl, this.session.baseUrl),
+      preview: previewText(last, me, sender),
+      draft: this.session.draft(c.conv),
+      ts: c.updatedAt || last?.ts || 0,
+      unread: c.unread,
+      mentioned: this.mentionedMe(c),
+      muted: !!info?.muted,
+    };
+  }
+
+  private peerOf(conv: string): string {
+    const me = this.session.user?.id ?? '';
+    const [, a = '', b = ''] = conv.split(':');
+    return a === me ? b : a;
+  }
+
+  /** Pull to refresh: asks the server for the list again (reconnecting first if needed). */
+  async refresh(): Promise<void> {
+    const client = this.session.need();
+    try {
+      if (client.state !== 'connected') {
+        client.resume();
+        await client.waitConnected(8_000);
+      }
+      const reply = await client.request<{ conversations: Conv[] }>({ op: 'convs', limit: 100 });
+      for (const c of reply.conversations) client.store.applyConv(c);
+      this.render();
+    } catch {
+      toast(this.session.wx, '刷新失败，请检查网络');
+    } finally {
+      this.session.wx.stopPullDownRefresh();
+    }
+  }
+
+  /** The chat page's URL for a conversation. */
+  chatUrl(conv: string): string {
+    return `/pages/chat/chat?conv=${encodeURIComponent(conv)}`;
+  }
+
+  /** Tap on a row. */
+  open(conv: string): void {
+    this.session.wx.navigateTo({ url: this.chatUrl(conv) });
+  }
+
+  /** "发起聊天": opens the direct chat with a user id. */
+  startChat(userId: string): boolean {
+    const id = userId.trim();
+    const me = this.session.user?.id ?? '';
+    if (!USER_ID.test(id) || id === me) {
+      toast(this.session.wx, id === me ? '不能和自己聊天' : '用户 ID 只能包含字母、数字、_ 和 -');
+      return false;
+    }
+    this.open(directConvId(me, id));
+    return true;
+  }
+
+  /** "开启消息提醒" (must run from a tap): `wx.requestSubscribeMessage`, then report to the server. */
+  async enableNotifications(): Promise<string> {
+    try {
+      const outcome = await requestNotifications(this.session, this.templateIds);
+      const text =
+        outcome === 'accepted'
+          ? '已开启消息提醒'
+          : outcome === 'not_configured'
+            ? '服务器未配置消息提醒'
+            : outcome === 'needs_wechat'
+              ? '请使用微信登录后开启'
+              : outcome === 'rejected'
+              ? '未开启消息提醒'
+              : '暂时无法开启消息提醒';
+      toast(this.session.wx, text);
+      return outcome;
+    } catch (err) {
+      toast(this.session.wx, err instanceof ImError ? '上报失败，请稍后重试' : '暂时无法开启消息提醒');
+      return 'failed';
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/// <reference types="miniprogram-api-typings" />
+/** Login and profile page: thin shell over `LoginLogic` (login-logic.ts). */
+import { config } from '../../config.js';
+import { getSession } from '../../lib/app-session.js';
+import { initialLoginData, LoginLogic } from './login-logic.js';
+
+let logic: LoginLogic | undefined;
+
+Page({
+  data: { ...initialLoginData(), devNickname: '' },
+  onLoad(query: { profile?: string }) {
+    logic = new LoginLogic(this, getSession(), config.devLogin);
+    void logic.load(query);
+  },
+  onWechatLogin() {
+    void logic?.wechatLogin();
+  },
+  onUserId(e: WechatMiniprogram.Input) {
+    this.setData({ userId: e.detail.value });
+  },
+  onDevNickname(e: WechatMiniprogram.Input) {
+    this.setData({ devNickname: e.detail.value });
+  },
+  onDevLogin() {
+    void logic?.devLogin(String(this.data.userId), String(this.data.devNickname));
+  },
+  onChooseAvatar(e: WechatMiniprogram.CustomEvent<{ avatarUrl: string }>) {
+    logic?.chooseAvatar(e.detail.avatarUrl);
+  },
+  onNickname(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
+    logic?.setNickname(e.detail.value);
+  },
+  onSave() {
+    void logic?.saveProfile();
+  },
+  onSkip() {
+    logic?.skip();
+  },
+});
