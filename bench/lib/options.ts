@@ -1,0 +1,129 @@
+/** Command-line options of `bench/run.ts` and the size presets (smoke, quick, full). */
+import type { TargetName } from './targets.js';
+
+export type Mode = 'smoke' | 'quick' | 'full';
+export const SCENARIOS = ['idle', 'direct', 'group', 'reconnect'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** Sizes of every scenario for one mode. */
+export interface Sizes {
+  idle: { sockets: number; holdMs: number; settleMs: number };
+  direct: {
+    pairs: number;
+    window: number;
+    warmupMs: number;
+    closedMs: number;
+    openMs: number;
+    levels: number[];
+  };
+  group: {
+    sizes: number[];
+    senders: number;
+    inflightDeliveries: number;
+    warmupMs: number;
+    durationMs: number;
+  };
+  reconnect: { victims: number; feeders: number; perVictim: number; concurrency: number; timeoutMs: number };
+}
+
+export const PRESETS: Record<Mode, Sizes> = {
+  smoke: {
+    idle: { sockets: 20, holdMs: 200, settleMs: 100 },
+    direct: { pairs: 4, window: 1, warmupMs: 100, closedMs: 400, openMs: 300, levels: [0.5] },
+    group: { sizes: [10], senders: 2, inflightDeliveries: 100, warmupMs: 100, durationMs: 300 },
+    reconnect: { victims: 20, feeders: 4, perVictim: 2, concurrency: 50, timeoutMs: 10_000 },
+  },
+  quick: {
+    idle: { sockets: 2000, holdMs: 1500, settleMs: 500 },
+    direct: { pairs: 50, window: 2, warmupMs: 500, closedMs: 2000, openMs: 1200, levels: [0.25, 0.5, 0.75] },
+    group: { sizes: [200, 2000], senders: 4, inflightDeliveries: 4000, warmupMs: 300, durationMs: 1500 },
+    reconnect: { victims: 1000, feeders: 50, perVictim: 2, concurrency: 250, timeoutMs: 30_000 },
+  },
+  full: {
+    idle: { sockets: 19_000, holdMs: 30_000, settleMs: 3000 },
+    direct: {
+      pairs: 500,
+      window: 1,
+      warmupMs: 2000,
+      closedMs: 10_000,
+      openMs: 10_000,
+      levels: [0.25, 0.5, 0.75],
+    },
+    group: {
+      sizes: [200, 2000, 10_000],
+      senders: 10,
+      inflightDeliveries: 20_000,
+      warmupMs: 1000,
+      durationMs: 10_000,
+    },
+    reconnect: { victims: 10_000, feeders: 200, perVictim: 2, concurrency: 500, timeoutMs: 60_000 },
+  },
+};
+
+export interface BenchOptions {
+  mode: Mode;
+  scenarios: ScenarioName[];
+  targets: TargetName[] | undefined;
+  workers: number;
+  sourceAddrs: string[];
+  outDir: string;
+  /** Rewrite docs/benchmarks.md from the results. */
+  docs: boolean;
+  /** Record a V8 CPU profile of the MiniIM server during each scenario. */
+  profile: boolean;
+  /** One server per target for every scenario (smoke: saves start-up time) instead of one per scenario. */
+  shareServers: boolean;
+  sizes: Sizes;
+  command: string;
+}
+
+const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect]
+  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile]`;
+
+/** Parses argv (without node and script). Throws with the usage text on a bad flag. */
+export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
+  let mode: Mode = 'quick';
+  let scenarios: ScenarioName[] = [...SCENARIOS];
+  let targets: TargetName[] | undefined;
+  let workers = 2;
+  let addrs = 8;
+  let outDir = defaultOutDir;
+  let docs = true;
+  let profile = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--full') mode = 'full';
+    else if (a === '--smoke') mode = 'smoke';
+    else if (a === '--quick') mode = 'quick';
+    else if (a === '--scenarios') scenarios = value().split(',') as ScenarioName[];
+    else if (a === '--targets') targets = value().split(',') as TargetName[];
+    else if (a === '--workers') workers = Number(value());
+    else if (a === '--addrs') addrs = Number(value());
+    else if (a === '--out') outDir = value();
+    else if (a === '--no-docs') docs = false;
+    else if (a === '--profile') profile = true;
+    else if (a === '--help' || a === '-h') throw new Error(USAGE);
+    else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  for (const s of scenarios)
+    if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
+  if (!(workers >= 1 && addrs >= 1 && addrs <= 250)) throw new Error(`bad --workers or --addrs\n${USAGE}`);
+  return {
+    mode,
+    scenarios,
+    targets,
+    workers,
+    sourceAddrs: Array.from({ length: addrs }, (_, k) => `127.0.0.${k + 2}`),
+    outDir,
+    docs: docs && mode !== 'smoke',
+    profile,
+    shareServers: mode === 'smoke',
+    sizes: PRESETS[mode],
+    command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+  };
+}

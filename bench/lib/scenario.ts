@@ -1,0 +1,140 @@
+/** Shared types of scenarios and the lifecycle of one (scenario, target) run. */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchOptions } from './options.js';
+import { selfTimeByFile, topSelfTime } from './profile-summary.js';
+import { ServerProcess } from './server-process.js';
+import type { Target, TargetName } from './targets.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** One table row of a target's result (e.g. `closed`, `open 50%`, `200 members`). */
+export interface ResultRow {
+  key: string;
+  metrics: Record<string, number | null>;
+}
+
+export interface TargetResult {
+  target: TargetName;
+  label: string;
+  /** Set when the target could not run this scenario, with the reason. */
+  skipped?: string;
+  /** Set when the run failed with an error (the reason is in `skipped`). */
+  failed?: boolean;
+  rows: ResultRow[];
+  lost: number;
+  duplicated: number;
+  notes: string[];
+  details?: Record<string, unknown>;
+}
+
+export interface Column {
+  key: string;
+  label: string;
+  digits?: number;
+}
+
+/** A MiniIM / baseline ratio reported for one metric of one row. */
+export interface RatioSpec {
+  row: string;
+  metric: string;
+  label: string;
+}
+
+/** A MiniIM target from the issue, evaluated on the results (measured, never asserted). */
+export interface Goal {
+  goal: string;
+  value: string;
+  met: boolean | null;
+}
+
+export interface ScenarioContext {
+  opts: BenchOptions;
+  target: Target;
+  server: ServerProcess;
+  workers: WorkerPool;
+  log(line: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** What is measured and how, for the report. */
+  method: string;
+  columns: Column[];
+  ratios: RatioSpec[];
+  /** The chart's metric; `row` limits it to one row key (e.g. `closed`). */
+  chart: { metric: string; label: string; row?: string };
+  targets: TargetName[];
+  params(opts: BenchOptions): Record<string, unknown>;
+  run(ctx: ScenarioContext): Promise<TargetResult>;
+  goals(results: TargetResult[]): Goal[];
+}
+
+/**
+ * Runs `fn` against the target's server (started here and stopped afterwards unless `shared` is
+ * given) with the generator workers pointed at it; the workers' connections are always dropped.
+ */
+export async function withTarget(
+  opts: BenchOptions,
+  target: Target,
+  workers: WorkerPool,
+  log: (l: string) => void,
+  fn: (ctx: ScenarioContext) => Promise<TargetResult>,
+  shared?: ServerProcess,
+): Promise<TargetResult> {
+  const t0 = Date.now();
+  const profileDir = opts.profile && target.name === 'miniim' ? join(opts.outDir, 'profiles') : undefined;
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const server = shared ?? (await ServerProcess.start({ entry: target.entry, env: target.env, nodeArgs }));
+  if (process.env.BENCH_DEBUG) log(`    server up in ${Date.now() - t0} ms`);
+  try {
+    await workers.setup(
+      { protocol: target.protocol, baseUrl: server.baseUrl, auth: target.auth },
+      opts.sourceAddrs,
+    );
+    return await fn({ opts, target, server, workers, log });
+  } catch (err) {
+    throw new Error(`${target.name}: ${(err as Error).message}\n--- server log ---\n${server.log}`);
+  } finally {
+    const t1 = Date.now();
+    await workers.all('drop-all').catch(() => {});
+    if (!shared) await server.stop();
+    if (profileDir && !shared) {
+      const prof = readdirSync(profileDir)
+        .filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${server.pid}.`))
+        .map((f) => join(profileDir, f))[0];
+      if (prof)
+        log(
+          `    CPU profile ${prof}\n    top self time:\n      ${topSelfTime(prof, 25).join('\n      ')}\n    by file:\n      ${selfTimeByFile(prof).join('\n      ')}`,
+        );
+      else log(`    no CPU profile written in ${profileDir} (server did not exit cleanly?)`);
+    }
+    if (process.env.BENCH_DEBUG) log(`    teardown ${Date.now() - t1} ms`);
+  }
+}
+
+/** Splits `items` round-robin into `n` lists. */
+export function spread<T>(items: T[], n: number): T[][] {
+  const out: T[][] = Array.from({ length: n }, () => []);
+  items.forEach((it, i) => {
+    out[i % n].push(it);
+  });
+  return out;
+}
+
+/** Server and generator CPU over a measured window. */
+export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>) {
+  const s0 = ctx.server.cpuMs();
+  const g0 = await ctx.workers.cpuMs();
+  const t0 = performance.now();
+  const value = await fn();
+  const wallMs = performance.now() - t0;
+  const serverCpuMs = ctx.server.cpuMs() - s0;
+  const genCpuMs = (await ctx.workers.cpuMs()) - g0;
+  return { value, wallMs, serverCpuMs, genCpuMs };
+}
+
+export const round = (v: number, digits = 1) => {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+};

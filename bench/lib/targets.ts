@@ -1,0 +1,80 @@
+/** The servers a benchmark run compares: MiniIM and the three baselines (plus a no-fsync variant). */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClientSpec } from '../gen/bench-client.js';
+import { repoRoot } from './spawn-node.js';
+
+export type TargetName = 'miniim' | 'raw' | 'socketio' | 'socketio-nofsync' | 'blog';
+
+export interface Target {
+  name: TargetName;
+  /** Short description for tables and docs. */
+  label: string;
+  protocol: ClientSpec['protocol'];
+  auth: ClientSpec['auth'];
+  /** Whether messages are stored (false: nothing to sync after a reconnect). */
+  storage: boolean;
+  entry: string;
+  env: Record<string, string>;
+}
+
+export const MINIIM_ENTRY = 'packages/server/src/main.ts';
+
+export const TARGETS: Record<TargetName, Target> = {
+  miniim: {
+    name: 'miniim',
+    label: 'MiniIM',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: MINIIM_ENTRY,
+    env: {
+      MINIIM_DEV_LOGIN: '1',
+      MINIIM_LOG_LEVEL: 'warn',
+      MINIIM_RATE_LIMITS: 'off',
+      // The group scenario needs 10,000-member groups (default cap 2,000).
+      MINIIM_MAX_GROUP_SIZE: '20000',
+    },
+  },
+  raw: {
+    name: 'raw',
+    label: 'raw ws relay',
+    protocol: 'v1',
+    auth: 'userid',
+    storage: false,
+    entry: 'bench/servers/raw-relay.ts',
+    env: {},
+  },
+  socketio: {
+    name: 'socketio',
+    label: 'Socket.IO 4 + SQLite (fsync)',
+    protocol: 'socketio',
+    auth: 'userid',
+    storage: true,
+    entry: 'bench/servers/socketio-server.ts',
+    env: { BENCH_SYNC: 'full' },
+  },
+  'socketio-nofsync': {
+    name: 'socketio-nofsync',
+    label: 'Socket.IO 4 + SQLite (no fsync)',
+    protocol: 'socketio',
+    auth: 'userid',
+    storage: true,
+    entry: 'bench/servers/socketio-server.ts',
+    env: { BENCH_SYNC: 'off' },
+  },
+  blog: {
+    name: 'blog',
+    label: 'blog-style (users array, 1 insert/msg)',
+    protocol: 'v1',
+    auth: 'userid',
+    storage: true,
+    entry: 'bench/servers/blog-server.ts',
+    env: { BENCH_SYNC: 'full' },
+  },
+};
+
+/** True when MiniIM's server entry exists in this checkout. */
+export function miniimAvailable(): boolean {
+  return existsSync(join(repoRoot, MINIIM_ENTRY));
+}

@@ -1,0 +1,72 @@
+/**
+ * Baseline (b): a Socket.IO 4 server doing MiniIM's job the way the Socket.IO docs suggest:
+ * a room per user and per group, SQLite insert (unique client offset for dedup), then emit to
+ * the rooms, then the acknowledgement callback. Events: `send` (ack `{msg}` | `{error}`),
+ * `history` (ack `{messages, hasMore}`); pushes `hello` and `msg`.
+ */
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+import { baselineHttpHandler, directConv, listenOptions } from './baseline-http.js';
+import { openStore } from './sqlite-store.js';
+
+const store = openStore({ uniqueClientMsgId: true });
+const http = createServer(
+  baselineHttpHandler({
+    createGroup(owner, name, members) {
+      const g = store.createGroup(owner, name, members);
+      for (const u of [owner, ...members]) io.in(`u:${u}`).socketsJoin(`g:${g.id}`);
+      return g;
+    },
+    addMembers(id, userIds) {
+      const g = store.addMembers(id, userIds);
+      if (g) for (const u of userIds) io.in(`u:${u}`).socketsJoin(`g:${id}`);
+      return g;
+    },
+  }),
+);
+const io = new Server(http, { serveClient: false, perMessageDeflate: false });
+
+io.use((socket, next) => {
+  const userId = socket.handshake.auth?.userId;
+  if (typeof userId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(userId))
+    return next(new Error('unauthorized'));
+  socket.data.userId = userId;
+  next();
+});
+
+io.on('connection', (socket) => {
+  const userId: string = socket.data.userId;
+  socket.join([`u:${userId}`, ...store.groupsOf(userId).map((g) => `g:${g}`)]);
+  socket.emit('hello', { user: { id: userId }, sessionId: socket.id, serverTime: Date.now() });
+
+  socket.on('send', (p, ack) => {
+    if (typeof ack !== 'function') return;
+    if (!p || typeof p.to !== 'string' || typeof p.clientMsgId !== 'string' || typeof p.kind !== 'string')
+      return ack({ error: { code: 'bad_request', message: 'to, clientMsgId, kind required' } });
+    const isGroup = p.to.startsWith('g:');
+    const target = p.to.slice(2);
+    if (isGroup && !store.isMember(target, userId))
+      return ack({ error: { code: 'forbidden', message: 'not a member' } });
+    const conv = isGroup ? p.to : directConv(userId, target);
+    let msg: ReturnType<typeof store.insert>;
+    try {
+      msg = store.insert(conv, userId, p.kind, p.body ?? {}, p.clientMsgId);
+    } catch {
+      return ack({ error: { code: 'unavailable', message: 'store failed' } });
+    }
+    if (isGroup) socket.to(`g:${target}`).emit('msg', msg);
+    else socket.to([`u:${target}`, `u:${userId}`]).emit('msg', msg);
+    ack({ msg });
+  });
+
+  socket.on('history', (p, ack) => {
+    if (typeof ack !== 'function' || !p || typeof p.conv !== 'string') return;
+    ack(store.history(p.conv, Number(p.after ?? 0), Math.min(Number(p.limit ?? 30), 100)));
+  });
+});
+
+const { port, host } = listenOptions();
+http.listen(port, host, () => {
+  const addr = http.address();
+  console.log(`listening ${typeof addr === 'object' && addr ? addr.port : port}`);
+});
