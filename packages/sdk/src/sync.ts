@@ -48,6 +48,10 @@ export class Sync {
     if (complete) store.retain(seen);
     this.deps.listChanged();
     const behind = [...seen].filter((conv) => {
+      // Messages held without a loaded page (pushed live, or sent from here) count as
+      // loaded from the oldest of them on, so what came after them is fetched too.
+      const oldest = store.oldestSeq(conv);
+      if (store.syncedSeq(conv) === undefined && oldest !== undefined) store.markSynced(conv, oldest - 1);
       const synced = store.syncedSeq(conv);
       return synced !== undefined && (store.get(conv)?.lastSeq ?? 0) > synced;
     });
@@ -57,6 +61,11 @@ export class Sync {
   /** A pushed message: store it, and fetch the gap if its seq jumped. */
   pushed(msg: Msg): void {
     const { store } = this.deps;
+    // The first message seen live in a conversation with nothing loaded starts its
+    // contiguous head, so later gaps are filled and older pages load before it.
+    if (store.syncedSeq(msg.conv) === undefined && store.oldestSeq(msg.conv) === undefined) {
+      store.markSynced(msg.conv, msg.seq - 1);
+    }
     const before = store.syncedSeq(msg.conv);
     const added = store.addMessages(msg.conv, [msg]);
     if (added.length) this.deps.added(msg.conv, added);

@@ -52,6 +52,31 @@ describe('SDK against the real server: sync', () => {
     expect(texts(alice.messages('d:alice:bob'))).toEqual(['before', 'after 1', 'after 2', 'after 3']);
   });
 
+  it('after a reconnect fetches what follows messages it only saw live (no page loaded)', async () => {
+    const s = await startServer();
+    const alice = await makeClient(s, 'alice');
+    const bob = await makeClient(s, 'bob');
+    await Promise.all([connectSynced(alice), connectSynced(bob)]);
+    await alice.sendText('u:bob', 'seen live');
+    await until(() => bob.messages('d:alice:bob').length === 1, 'first');
+    bob.disconnect();
+    await alice.sendText('u:bob', 'missed 1');
+    await alice.sendText('u:bob', 'missed 2');
+    await connectSynced(bob);
+    expect(texts(bob.messages('d:alice:bob'))).toEqual(['seen live', 'missed 1', 'missed 2']);
+    // Older pages still load before the first message seen live.
+    const carol = await makeClient(s, 'carol');
+    await connectSynced(carol);
+    await alice.sendText('u:carol', 'old 1');
+    await alice.sendText('u:carol', 'old 2');
+    const carolPhone = await makeClient(s, 'carol');
+    await connectSynced(carolPhone);
+    await alice.sendText('u:carol', 'new');
+    await until(() => carolPhone.messages('d:alice:carol').length === 1, 'the second device sees the push');
+    const page = await carolPhone.loadHistory('d:alice:carol');
+    expect(texts(page.messages)).toEqual(['old 1', 'old 2', 'new']);
+  });
+
   it('resumes a live client after a restart and delivers what it missed, once', async () => {
     const s = await startServer();
     const alice = await makeClient(s, 'alice');
