@@ -35,60 +35,8 @@ export function formatListTime(ts: number, now = Date.now()): string {
   return `${d.getFullYear()}/${d.getMonth() + 1}/${d.getDate()}`;
 }
 
-/** Text of a server-written system message. */
-export function systemText(body: Record<string, unknown>, names: (id: string) => string = (id) => id): string {
-  const ids = Array.isArray(body.userIds) ? (body.userIds as string[]).map(names).join('、') : '';
-  switch (body.event) {
-    case 'group_created':
-      return '群聊已创建';
-    case 'member_joined':
-      return `${ids} 加入了群聊`;
-    case 'member_left':
-      return `${ids} 离开了群聊`;
-    case 'member_removed':
-      return `${ids} 被移出了群聊`;
-    case 'group_renamed':
-      return `群名称已改为「${String(body.name ?? '')}」`;
-    default:
-      return '[系统消息]';
-  }
-}
-
-/** "你撤回了一条消息" / "对方撤回了一条消息" / "张三撤回了一条消息". */
-export function recalledText(by: string, me: string, byName?: string): string {
-  if (by === me) return '你撤回了一条消息';
-  return byName ? `${byName}撤回了一条消息` : '对方撤回了一条消息';
-}
-
-/** One-line preview for the conversation list: text, or words like "[图片]" for media. */
-export function previewText(m: MessageLike | undefined, me: string, senderName?: string): string {
-  if (!m) return '';
-  if (m.recalled) return recalledText(m.recalled.by, me, senderName);
-  const b = (m.body ?? {}) as Record<string, unknown>;
-  let text: string;
-  switch (m.kind) {
-    case 'text':
-      text = String(b.text ?? '');
-      break;
-    case 'image':
-      text = '[图片]';
-      break;
-    case 'video':
-      text = '[视频]';
-      break;
-    case 'audio':
-      text = '[语音]';
-      break;
-    case 'file':
-      text = `[文件] ${String(b.name ?? '')}`.trim();
-      break;
-    case 'system':
-      return systemText(b);
-    default:
-      text = '[消息]';
-  }
-  return senderName && m.from !== me ? `${senderName}: ${text}` : text;
-}
+// Previews and system-message texts are the SDK's (shared with the web page and the server's notifications).
+export { previewText, recalledText, systemText } from '@miniim/sdk/wx';
 
 /** Resolves a media URL the server issued as a path (`/media/...`) against the server's base URL. */
 export function mediaUrl(url: unknown, baseUrl = ''): string {

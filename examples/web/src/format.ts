@@ -1,5 +1,5 @@
 /** Display helpers for the web chat page (Simplified Chinese UI). */
-import type { ClientMessage, Conversation } from '@miniim/sdk/web';
+import type { Conversation } from '@miniim/sdk/web';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -13,48 +13,6 @@ export function formatTime(ts: number, now = Date.now()): string {
   if (sameDay(d, new Date(now - 86_400_000))) return `昨天 ${hm}`;
   const md = `${d.getMonth() + 1}月${d.getDate()}日`;
   return d.getFullYear() === n.getFullYear() ? `${md} ${hm}` : `${d.getFullYear()}年${md} ${hm}`;
-}
-
-/** One-line preview of a message for the conversation list. */
-export function preview(m: ClientMessage | undefined, me: string): string {
-  if (!m) return '';
-  if (m.recalled) return m.recalled.by === me ? '你撤回了一条消息' : '对方撤回了一条消息';
-  const b = m.body as Record<string, unknown>;
-  switch (m.kind) {
-    case 'text':
-      return String(b.text ?? '');
-    case 'image':
-      return '[图片]';
-    case 'video':
-      return '[视频]';
-    case 'audio':
-      return '[语音]';
-    case 'file':
-      return `[文件] ${String(b.name ?? '')}`;
-    case 'custom':
-      return '[自定义消息]';
-    case 'system':
-      return systemText(b);
-    default:
-      return '';
-  }
-}
-
-/** Text of a server-written system message. */
-export function systemText(b: Record<string, unknown>): string {
-  const ids = Array.isArray(b.userIds) ? (b.userIds as string[]).join('、') : '';
-  switch (b.event) {
-    case 'group_created':
-      return '群聊已创建';
-    case 'member_joined':
-      return `${ids} 加入了群聊`;
-    case 'member_left':
-      return `${ids} 离开了群聊`;
-    case 'group_renamed':
-      return `群名称已改为「${String(b.name ?? '')}」`;
-    default:
-      return '[系统消息]';
-  }
 }
 
 /** Title of a conversation: the peer's nickname or the group's name. */

@@ -1,7 +1,7 @@
 /** Rendering of the conversation list and the message list. */
-import { type ClientMessage, type Conversation, type ImClient, timeSeparators } from '@miniim/sdk/web';
+import { type ClientMessage, type Conversation, type ImClient, previewText, systemText, timeSeparators } from '@miniim/sdk/web';
 import { h } from './dom.js';
-import { convTitle, formatTime, paintAvatar, preview, systemText } from './format.js';
+import { convTitle, formatTime, paintAvatar } from './format.js';
 
 /** Renders the conversation list with unread badges. */
 export function renderConversations(list: HTMLElement, convs: Conversation[], me: string, active: string | undefined, open: (conv: string) => void): void {
@@ -18,7 +18,7 @@ export function renderConversations(list: HTMLElement, convs: Conversation[], me
             h('span', { className: 'conv-name', text: title }),
             h('span', { className: 'conv-time', text: c.lastMessage ? formatTime(c.lastMessage.ts) : '' }),
           ]),
-          h('div', { className: 'conv-top' }, [h('span', { className: 'conv-last', text: preview(c.lastMessage, me) }), badge]),
+          h('div', { className: 'conv-top' }, [h('span', { className: 'conv-last', text: previewText(c.lastMessage, me) }), badge]),
         ]),
       ]);
       li.addEventListener('click', () => open(c.conv));
@@ -33,7 +33,7 @@ function bubbleContent(m: ClientMessage): Node {
     return h('img', { attrs: { src: b.url, alt: '图片', loading: 'lazy' } });
   }
   if (m.kind === 'text') return document.createTextNode(String(b.text ?? ''));
-  return document.createTextNode(preview(m, ''));
+  return document.createTextNode(previewText(m, ''));
 }
 
 export interface MessageActions {

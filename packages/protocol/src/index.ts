@@ -5,3 +5,4 @@ export * from './limits.js';
 export * from './types.js';
 export * from './validate.js';
 export * from './validate-groups.js';
+export * from './preview.js';

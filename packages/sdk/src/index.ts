@@ -13,7 +13,17 @@ export type {
   Msg,
   User,
 } from '@miniim/protocol';
-export { CloseCodes, directConvId, ImError, parseConvId } from '@miniim/protocol';
+export {
+  CloseCodes,
+  directConvId,
+  ImError,
+  messagePreview,
+  type NameOf,
+  parseConvId,
+  previewText,
+  recalledText,
+  systemText,
+} from '@miniim/protocol';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { type ClientEvents, type ClientOptions, ImClient, type SendOptions } from './client.js';
 export { Connection, type ConnectionOptions, type GetToken, type TokenContext } from './connection.js';

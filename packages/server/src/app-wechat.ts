@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { type Msg, parseConvId } from '@miniim/protocol';
+import { type Msg, messagePreview, parseConvId } from '@miniim/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from './cluster/bus.js';
 import type { Config } from './config/config.js';
@@ -19,7 +19,7 @@ import type { ModerationScene } from './moderation/moderation-types.js';
 import type { Storage } from './storage/storage.js';
 import { AccessTokenProvider } from './wechat/access-token-provider.js';
 import { parseSecretKey } from './wechat/secret-box.js';
-import { SubscribeNotifier, messagePreview } from './wechat/subscribe-notifier.js';
+import { SubscribeNotifier } from './wechat/subscribe-notifier.js';
 import { WechatApi } from './wechat/wechat-api.js';
 import type { WechatConfig } from './wechat/wechat-config.js';
 
@@ -191,7 +191,7 @@ export class WechatIntegration {
     const parsed = parseConvId(msg.conv);
     const group =
       parsed?.kind === 'group' ? await this.deps.storage.groups.getGroup(parsed.groupId) : undefined;
-    const preview = messagePreview(msg.kind, msg.body as Record<string, unknown>);
+    const preview = messagePreview(msg.kind, msg.body);
     for (const toUserId of offline) {
       const outcome = await this.wechat!.notifier.notify({
         toUserId,

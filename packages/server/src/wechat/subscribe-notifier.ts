@@ -162,24 +162,6 @@ export class SubscribeNotifier {
   }
 }
 
-/** Chinese one-line preview of a message body for notifications. */
-export function messagePreview(kind: string, body: Record<string, unknown>): string {
-  switch (kind) {
-    case 'text':
-      return typeof body.text === 'string' ? body.text : '';
-    case 'image':
-      return '[图片]';
-    case 'video':
-      return '[视频]';
-    case 'audio':
-      return '[语音]';
-    case 'file':
-      return typeof body.name === 'string' ? `[文件] ${body.name}` : '[文件]';
-    default:
-      return '[消息]';
-  }
-}
-
 /** Max characters per WeChat template field type (key prefix). */
 const FIELD_LIMITS: Record<string, number> = {
   thing: 20,

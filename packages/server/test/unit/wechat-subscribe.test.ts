@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { ImError } from '@miniim/protocol';
+import { ImError, messagePreview } from '@miniim/protocol';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessTokenProvider } from '../../src/wechat/access-token-provider.js';
@@ -7,7 +7,6 @@ import { MemoryCreditStore, MemoryNotifyThrottle } from '../../src/wechat/memory
 import {
   buildTemplateData,
   cut,
-  messagePreview,
   type OfflineMessageEvent,
   SubscribeNotifier,
 } from '../../src/wechat/subscribe-notifier.js';
