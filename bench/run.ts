@@ -41,12 +41,7 @@ function generator(opts: BenchOptions): WorkerPool {
 }
 
 /** Runs one scenario against one target; failures become a `failed` result instead of aborting the run. */
-async function runOne(
-  opts: BenchOptions,
-  sc: Scenario,
-  name: TargetName,
-  shared?: ServerProcess,
-): Promise<TargetResult> {
+async function runOne(opts: BenchOptions, sc: Scenario, name: TargetName, shared?: ServerProcess): Promise<TargetResult> {
   const target = TARGETS[name];
   if (name === 'miniim' && !miniimAvailable()) {
     log(`  ${target.label}: skipped (server not written yet)`);
@@ -82,13 +77,7 @@ async function runOne(
   }
 }
 
-function buildReport(
-  opts: BenchOptions,
-  sc: Scenario,
-  results: TargetResult[],
-  durationMs: number,
-  load: number[],
-): ScenarioReport {
+function buildReport(opts: BenchOptions, sc: Scenario, results: TargetResult[], durationMs: number, load: number[]): ScenarioReport {
   const ratioSpecs = sc.name === 'group' ? groupRatios(opts.sizes.group.sizes) : sc.ratios;
   return {
     scenario: sc.name,
@@ -158,8 +147,7 @@ async function runAll(opts: BenchOptions, emit: (rep: ScenarioReport) => void): 
       }
     }
     try {
-      for (const sc of scenarios)
-        if (targetsOf(opts, sc).includes(name)) results.get(sc)!.push(await runOne(opts, sc, name, server));
+      for (const sc of scenarios) if (targetsOf(opts, sc).includes(name)) results.get(sc)!.push(await runOne(opts, sc, name, server));
     } finally {
       await server?.stop();
     }

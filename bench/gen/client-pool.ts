@@ -5,11 +5,7 @@ import { SocketIoClient } from './socketio-client.js';
 import { V1Client } from './v1-client.js';
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<void>,
-): Promise<void> {
+export async function mapLimit<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const run = async () => {
     while (next < items.length) {
@@ -77,8 +73,7 @@ export class ClientPool {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            if ((res.statusCode ?? 500) >= 300)
-              reject(new Error(`POST ${path} -> ${res.statusCode} ${text.slice(0, 300)}`));
+            if ((res.statusCode ?? 500) >= 300) reject(new Error(`POST ${path} -> ${res.statusCode} ${text.slice(0, 300)}`));
             else resolve(text ? JSON.parse(text) : {});
           });
         },
@@ -98,9 +93,7 @@ export class ClientPool {
   async connect(userId: string): Promise<BenchClient> {
     const token = await this.token(userId);
     const c: BenchClient =
-      this.spec.protocol === 'socketio'
-        ? new SocketIoClient(userId, this.spec, this.events)
-        : new V1Client(userId, token, this.spec, this.events);
+      this.spec.protocol === 'socketio' ? new SocketIoClient(userId, this.spec, this.events) : new V1Client(userId, token, this.spec, this.events);
     this.clients.set(userId, c);
     await c.connect(this.nextAddress());
     return c;

@@ -51,10 +51,7 @@ export class GroupLoad {
     pool.handler = (client, msg) => this.onMsg(client, msg);
   }
 
-  private onMsg(
-    client: BenchClient,
-    msg: { conv: string; seq: number; from: string; clientMsgId?: string; body: { text?: string } },
-  ) {
+  private onMsg(client: BenchClient, msg: { conv: string; seq: number; from: string; clientMsgId?: string; body: { text?: string } }) {
     if (msg.conv !== this.conv) return;
     const now = nowAbs();
     if (msg.from === client.userId) {

@@ -1,12 +1,6 @@
 /** socket.io-client adapter for the Socket.IO baseline (websocket transport only). */
 import { io, type Socket } from 'socket.io-client';
-import {
-  type BenchClient,
-  type ClientEvents,
-  type ClientSpec,
-  RemoteError,
-  type WireMsg,
-} from './bench-client.js';
+import { type BenchClient, type ClientEvents, type ClientSpec, RemoteError, type WireMsg } from './bench-client.js';
 
 type Ack = { msg?: WireMsg; error?: { code: string; message: string } };
 
@@ -62,9 +56,7 @@ export class SocketIoClient implements BenchClient {
   history(conv: string, after: number, limit: number): Promise<{ messages: WireMsg[]; hasMore: boolean }> {
     return new Promise((resolve, reject) => {
       if (!this.socket || !this.open) return reject(new Error('not connected'));
-      this.socket.emit('history', { conv, after, limit }, (r: { messages: WireMsg[]; hasMore: boolean }) =>
-        resolve(r),
-      );
+      this.socket.emit('history', { conv, after, limit }, (r: { messages: WireMsg[]; hasMore: boolean }) => resolve(r));
     });
   }
 

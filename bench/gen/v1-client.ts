@@ -1,12 +1,6 @@
 /** v1 protocol client over `ws` (MiniIM, raw relay and blog-style baselines). */
 import WebSocket from 'ws';
-import {
-  type BenchClient,
-  type ClientEvents,
-  type ClientSpec,
-  RemoteError,
-  type WireMsg,
-} from './bench-client.js';
+import { type BenchClient, type ClientEvents, type ClientSpec, RemoteError, type WireMsg } from './bench-client.js';
 
 interface Pending {
   resolve(frame: Record<string, unknown>): void;

@@ -42,11 +42,7 @@ async function handle(cmd: string, a: Record<string, unknown>): Promise<unknown>
       return { ...r, ms: performance.now() - t0 };
     }
     case 'post':
-      return need(pool, 'pool').post(
-        String(a.path),
-        a.body,
-        a.asUser ? await need(pool, 'pool').token(String(a.asUser)) : undefined,
-      );
+      return need(pool, 'pool').post(String(a.path), a.body, a.asUser ? await need(pool, 'pool').token(String(a.asUser)) : undefined);
     case 'direct':
       return runDirect(need(pool, 'pool'), a as never);
     case 'group-init':

@@ -20,30 +20,21 @@ function scenarioSection(rep: ScenarioReport, chartPath: string): string {
   out.push(`|---|---|${rep.columns.map(() => '---:').join('|')}|`);
   for (const r of rep.results) {
     if (r.skipped) {
-      out.push(
-        `| ${r.label} | skipped: ${r.skipped.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 200)} |${rep.columns.map(() => '').join('|')}|`,
-      );
+      out.push(`| ${r.label} | skipped: ${r.skipped.replace(/\|/g, '/').replace(/\n/g, ' ').slice(0, 200)} |${rep.columns.map(() => '').join('|')}|`);
       continue;
     }
-    for (const row of r.rows)
-      out.push(
-        `| ${r.label} | ${row.key} | ${rep.columns.map((c) => fmt(row.metrics[c.key], c.digits)).join(' | ')} |`,
-      );
+    for (const row of r.rows) out.push(`| ${r.label} | ${row.key} | ${rep.columns.map((c) => fmt(row.metrics[c.key], c.digits)).join(' | ')} |`);
   }
   out.push('', `Lost messages: **${rep.lost}**, duplicated: **${rep.duplicated}**.`, '');
   if (rep.ratios.length) {
     out.push(`| MiniIM / … | ${BASELINES.map((b) => TARGETS[b].label).join(' | ')} |`);
     out.push(`|---|${BASELINES.map(() => '---:').join('|')}|`);
-    for (const r of rep.ratios)
-      out.push(
-        `| ${r.label} | ${BASELINES.map((b) => (r.vs[b] == null ? 'n/a' : `${r.vs[b]}×`)).join(' | ')} |`,
-      );
+    for (const r of rep.ratios) out.push(`| ${r.label} | ${BASELINES.map((b) => (r.vs[b] == null ? 'n/a' : `${r.vs[b]}×`)).join(' | ')} |`);
     out.push('');
   }
   if (rep.goals.length) {
     out.push('MiniIM targets (measured, not asserted):', '');
-    for (const g of rep.goals)
-      out.push(`- ${g.met == null ? '❔' : g.met ? '✅' : '❌'} ${g.goal}: ${g.value}`);
+    for (const g of rep.goals) out.push(`- ${g.met == null ? '❔' : g.met ? '✅' : '❌'} ${g.goal}: ${g.value}`);
     out.push('');
   }
   const notes = rep.results.flatMap((r) => r.notes.map((n) => `- ${r.label}: ${n}`));
@@ -103,9 +94,7 @@ export function writeDocs(resultsDir: string, docPath: string): string {
   // A full-size run written with `--full --out bench/results/full` is shown after the quick tables.
   const full = join(resultsDir, 'full');
   if (existsSync(full)) {
-    sections.push(
-      '# Full-size run\n\nThe sizes of issue 7 (`--full`), from `bench/results/full/`; may cover fewer servers.\n',
-    );
+    sections.push('# Full-size run\n\nThe sizes of issue 7 (`--full`), from `bench/results/full/`; may cover fewer servers.\n');
     add(full, ' — full sizes');
   }
   writeFileSync(docPath, `${sections.join('\n')}\n`);

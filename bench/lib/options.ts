@@ -110,8 +110,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  for (const s of scenarios)
-    if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
+  for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
   if (!(workers >= 1 && addrs >= 1 && addrs <= 250)) throw new Error(`bad --workers or --addrs\n${USAGE}`);
   return {
     mode,

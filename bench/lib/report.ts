@@ -61,8 +61,7 @@ export function machine(): Machine {
 /** MiniIM / baseline for every ratio spec. */
 export function computeRatios(specs: RatioSpec[], results: TargetResult[]): RatioRow[] {
   const value = (t: TargetName, s: RatioSpec) =>
-    results.find((r) => r.target === t && !r.skipped)?.rows.find((r) => r.key === s.row)?.metrics[s.metric] ??
-    null;
+    results.find((r) => r.target === t && !r.skipped)?.rows.find((r) => r.key === s.row)?.metrics[s.metric] ?? null;
   return specs.map((s) => {
     const mi = value('miniim', s);
     const vs: RatioRow['vs'] = {};
@@ -85,29 +84,22 @@ export function textTable(rep: ScenarioReport): string {
       lines.push([r.label, `skipped: ${r.skipped}`]);
       continue;
     }
-    for (const row of r.rows)
-      lines.push([r.label, row.key, ...rep.columns.map((c) => fmt(row.metrics[c.key], c.digits))]);
+    for (const row of r.rows) lines.push([r.label, row.key, ...rep.columns.map((c) => fmt(row.metrics[c.key], c.digits))]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(line)];
   if (rep.ratios.length) {
     out.push('', 'MiniIM / baseline:');
-    for (const r of rep.ratios)
-      out.push(
-        `  ${r.label.padEnd(44)} ${BASELINES.map((b) => `${b}=${r.vs[b] == null ? 'n/a' : `${r.vs[b]}×`}`).join('  ')}`,
-      );
+    for (const r of rep.ratios) out.push(`  ${r.label.padEnd(44)} ${BASELINES.map((b) => `${b}=${r.vs[b] == null ? 'n/a' : `${r.vs[b]}×`}`).join('  ')}`);
   }
   if (rep.goals.length) {
     out.push('', 'MiniIM targets (measured, not asserted):');
-    for (const g of rep.goals)
-      out.push(`  [${g.met == null ? ' ? ' : g.met ? 'met' : 'MISS'}] ${g.goal}: ${g.value}`);
+    for (const g of rep.goals) out.push(`  [${g.met == null ? ' ? ' : g.met ? 'met' : 'MISS'}] ${g.goal}: ${g.value}`);
   }
   for (const r of rep.results) for (const n of r.notes) out.push(`  note (${r.target}): ${n}`);
   out.push(`lost: ${rep.lost}, duplicated: ${rep.duplicated}`);
-  out.push(
-    `machine: ${rep.machine.cpus} × ${rep.machine.cpuModel}, ${rep.machine.memGB} GB, Node ${rep.machine.node}`,
-  );
+  out.push(`machine: ${rep.machine.cpus} × ${rep.machine.cpuModel}, ${rep.machine.memGB} GB, Node ${rep.machine.node}`);
   out.push(`command: ${rep.command}`);
   return out.join('\n');
 }

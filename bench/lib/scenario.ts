@@ -88,10 +88,7 @@ export async function withTarget(
   const server = shared ?? (await ServerProcess.start({ entry: target.entry, env: target.env, nodeArgs }));
   if (process.env.BENCH_DEBUG) log(`    server up in ${Date.now() - t0} ms`);
   try {
-    await workers.setup(
-      { protocol: target.protocol, baseUrl: server.baseUrl, auth: target.auth },
-      opts.sourceAddrs,
-    );
+    await workers.setup({ protocol: target.protocol, baseUrl: server.baseUrl, auth: target.auth }, opts.sourceAddrs);
     return await fn({ opts, target, server, workers, log });
   } catch (err) {
     throw new Error(`${target.name}: ${(err as Error).message}\n--- server log ---\n${server.log}`);

@@ -94,8 +94,7 @@ export class ServerProcess {
     child.stderr?.on('data', collect);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null)
-        throw new Error(`server ${launch.entry} exited with ${child.exitCode}:\n${sp.log}`);
+      if (child.exitCode !== null) throw new Error(`server ${launch.entry} exited with ${child.exitCode}:\n${sp.log}`);
       if ((await httpStatus(`${sp.baseUrl}/healthz`)) === 200) return sp;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -156,10 +155,7 @@ export class ServerProcess {
   async stop(): Promise<void> {
     if (this.child.exitCode === null) {
       this.child.kill('SIGTERM');
-      const exited = await Promise.race([
-        new Promise((r) => this.child.once('exit', () => r(true))),
-        new Promise((r) => setTimeout(() => r(false), 5000)),
-      ]);
+      const exited = await Promise.race([new Promise((r) => this.child.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 5000))]);
       if (!exited) this.child.kill('SIGKILL');
     }
     rmSync(this.dataDir, { recursive: true, force: true });

@@ -12,10 +12,7 @@ const RAISE_ULIMIT = 'ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2
  * Starts `node [nodeArgs] --import tsx <entry>` via `bash -c 'ulimit -n …; exec …'`, so the
  * child's pid is the node process itself (needed for /proc sampling).
  */
-export function spawnNode(
-  entry: string,
-  opts: { nodeArgs?: string[]; env?: Record<string, string>; ipc?: boolean },
-): ChildProcess {
+export function spawnNode(entry: string, opts: { nodeArgs?: string[]; env?: Record<string, string>; ipc?: boolean }): ChildProcess {
   const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', entry];
   return spawn('bash', ['-c', RAISE_ULIMIT, process.execPath, ...args], {
     cwd: repoRoot,

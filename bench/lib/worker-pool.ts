@@ -46,8 +46,7 @@ export class WorkerPool {
       });
       p.on('exit', (code) => {
         pool.exited = true;
-        for (const w of pool.waiting.values())
-          w.reject(new Error(`worker ${i} exited with ${code}: ${pool.stderr.join('')}`));
+        for (const w of pool.waiting.values()) w.reject(new Error(`worker ${i} exited with ${code}: ${pool.stderr.join('')}`));
         pool.waiting.clear();
       });
       pool.procs.push(p);

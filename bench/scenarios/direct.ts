@@ -8,13 +8,7 @@ import { mergeEncoded, nowAbs, summarize } from '../lib/histogram.js';
 import type { ResultRow, Scenario, ScenarioContext, TargetResult } from '../lib/scenario.js';
 import { measureCpu, round, spread } from '../lib/scenario.js';
 
-async function phase(
-  ctx: ScenarioContext,
-  pairs: [string, string][][],
-  mode: 'closed' | 'open',
-  rate: number,
-  tag: string,
-) {
+async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'closed' | 'open', rate: number, tag: string) {
   const d = ctx.opts.sizes.direct;
   const durationMs = mode === 'closed' ? d.closedMs : d.openMs;
   const startAt = nowAbs() + 200;
@@ -106,21 +100,14 @@ export const directScenario: Scenario = {
       concurrency: 50,
     }));
     const failed = conn.reduce((s, c) => s + c.failed, 0);
-    if (failed)
-      throw new Error(`${failed} users failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
+    if (failed) throw new Error(`${failed} users failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
     const notes: string[] = [];
     const phases = [await phase(ctx, pairs, 'closed', 0, 'closed')];
     const maxRate = phases[0].row.metrics.msgsPerSec ?? 0;
     ctx.log(`    closed loop: ${maxRate} msgs/s`);
     for (const level of d.levels) {
       if (maxRate <= 0) break;
-      const p = await phase(
-        ctx,
-        pairs,
-        'open',
-        Math.max(1, maxRate * level),
-        `open ${Math.round(level * 100)}%`,
-      );
+      const p = await phase(ctx, pairs, 'open', Math.max(1, maxRate * level), `open ${Math.round(level * 100)}%`);
       ctx.log(`    open ${Math.round(level * 100)}%: deliver p99 ${p.row.metrics.delivP99} ms`);
       phases.push(p);
     }
@@ -139,8 +126,7 @@ export const directScenario: Scenario = {
     };
   },
   goals(results) {
-    const m = (t: string, row: string, k: string) =>
-      results.find((x) => x.target === t && !x.skipped)?.rows.find((r) => r.key === row)?.metrics[k] ?? null;
+    const m = (t: string, row: string, k: string) => results.find((x) => x.target === t && !x.skipped)?.rows.find((r) => r.key === row)?.metrics[k] ?? null;
     const mi = m('miniim', 'closed', 'msgsPerSec');
     if (mi == null) return [];
     const ratio = (a: number | null, b: number | null) => (a != null && b ? `${round(a / b, 2)}×` : 'n/a');

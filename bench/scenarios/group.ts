@@ -54,10 +54,7 @@ async function createGroup(ctx: ScenarioContext, members: string[]): Promise<str
   return group.id;
 }
 
-async function runSize(
-  ctx: ScenarioContext,
-  size: number,
-): Promise<{ row: ResultRow; lost: number; duplicated: number; notes: string[] }> {
+async function runSize(ctx: ScenarioContext, size: number): Promise<{ row: ResultRow; lost: number; duplicated: number; notes: string[] }> {
   const g = ctx.opts.sizes.group;
   const members = Array.from({ length: size }, (_, k) => `g${size}m${k}`);
   const parts = spread(members, ctx.workers.size);
@@ -66,8 +63,7 @@ async function runSize(
     concurrency: 100,
   }));
   const failed = conn.reduce((s, c) => s + c.failed, 0);
-  if (failed)
-    throw new Error(`${failed} members failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
+  if (failed) throw new Error(`${failed} members failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
   const groupId = await createGroup(ctx, members);
   const expected = size - 1;
   // Bound the deliveries in flight: fewer senders for big groups, but at least 2 so the pipeline never drains.
@@ -224,9 +220,7 @@ export const groupScenario: Scenario = {
     for (const size of ctx.opts.sizes.group.sizes) {
       try {
         const r = await runSize(ctx, size);
-        ctx.log(
-          `    ${size} members: ${r.row.metrics.delivPerSec} deliv/s, last p99 ${r.row.metrics.lastP99} ms`,
-        );
+        ctx.log(`    ${size} members: ${r.row.metrics.delivPerSec} deliv/s, last p99 ${r.row.metrics.lastP99} ms`);
         rows.push(r.row);
         notes.push(...r.notes);
         lost += r.lost;
@@ -254,8 +248,7 @@ export const groupScenario: Scenario = {
     if (!mi) return [];
     const out = [];
     for (const row of mi.rows) {
-      const other = (t: string) =>
-        results.find((x) => x.target === t && !x.skipped)?.rows.find((r) => r.key === row.key)?.metrics;
+      const other = (t: string) => results.find((x) => x.target === t && !x.skipped)?.rows.find((r) => r.key === row.key)?.metrics;
       const raw = other('raw');
       const sio = other('socketio');
       const cpu = row.metrics.cpuUsPerDeliv;

@@ -79,8 +79,7 @@ export const idleScenario: Scenario = {
     };
   },
   goals(results) {
-    const get = (t: string) =>
-      results.find((x) => x.target === t && !x.skipped)?.rows[0].metrics.rssPerSocketKB;
+    const get = (t: string) => results.find((x) => x.target === t && !x.skipped)?.rows[0].metrics.rssPerSocketKB;
     const mi = get('miniim');
     const raw = get('raw');
     const sio = get('socketio');

@@ -61,8 +61,7 @@ export const reconnectScenario: Scenario = {
       concurrency: 100,
     }));
     const failed = conn.reduce((s, c) => s + c.failed, 0);
-    if (failed)
-      throw new Error(`${failed} users failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
+    if (failed) throw new Error(`${failed} users failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
     await ctx.workers.all('recon-init', (i) => ({
       victims: victims[i],
       feeders: feeders[i],
@@ -91,9 +90,7 @@ export const reconnectScenario: Scenario = {
           .slice(0, 3)
           .join('; ')})`,
       );
-    ctx.log(
-      `    ${r.victims} clients in sync after ${round(Math.max(...back.map((b) => b.allInSyncMs)), 0)} ms`,
-    );
+    ctx.log(`    ${r.victims} clients in sync after ${round(Math.max(...back.map((b) => b.allInSyncMs)), 0)} ms`);
     return {
       target: ctx.target.name,
       label: ctx.target.label,

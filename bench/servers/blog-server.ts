@@ -38,12 +38,9 @@ wss.on('connection', (ws, req) => {
       ws.send(JSON.stringify({ op: 'ack', rid: f.rid, msg }));
       if (isGroup) {
         const members = new Set(store.members(target));
-        for (const u of users)
-          if (u.ws !== ws && members.has(u.userId)) u.ws.send(JSON.stringify({ op: 'msg', msg }));
+        for (const u of users) if (u.ws !== ws && members.has(u.userId)) u.ws.send(JSON.stringify({ op: 'msg', msg }));
       } else {
-        for (const u of users)
-          if (u.ws !== ws && (u.userId === target || u.userId === userId))
-            u.ws.send(JSON.stringify({ op: 'msg', msg }));
+        for (const u of users) if (u.ws !== ws && (u.userId === target || u.userId === userId)) u.ws.send(JSON.stringify({ op: 'msg', msg }));
       }
     } else if (f.op === 'history') {
       const h = store.history(f.conv, Number(f.after ?? 0), Math.min(Number(f.limit ?? 30), 100));

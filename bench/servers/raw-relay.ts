@@ -73,8 +73,7 @@ http.on('upgrade', (req, socket, head) => {
           if (target !== userId) push(userId, frame, ws);
         }
       } else if (f.op === 'ping') ws.send(JSON.stringify({ op: 'pong', rid: f.rid, ts: Date.now() }));
-      else if (f.op === 'history')
-        ws.send(JSON.stringify({ op: 'history', rid: f.rid, conv: f.conv, messages: [], hasMore: false }));
+      else if (f.op === 'history') ws.send(JSON.stringify({ op: 'history', rid: f.rid, conv: f.conv, messages: [], hasMore: false }));
     });
     ws.send(
       JSON.stringify({

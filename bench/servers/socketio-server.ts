@@ -28,8 +28,7 @@ const io = new Server(http, { serveClient: false, perMessageDeflate: false });
 
 io.use((socket, next) => {
   const userId = socket.handshake.auth?.userId;
-  if (typeof userId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(userId))
-    return next(new Error('unauthorized'));
+  if (typeof userId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(userId)) return next(new Error('unauthorized'));
   socket.data.userId = userId;
   next();
 });
@@ -45,8 +44,7 @@ io.on('connection', (socket) => {
       return ack({ error: { code: 'bad_request', message: 'to, clientMsgId, kind required' } });
     const isGroup = p.to.startsWith('g:');
     const target = p.to.slice(2);
-    if (isGroup && !store.isMember(target, userId))
-      return ack({ error: { code: 'forbidden', message: 'not a member' } });
+    if (isGroup && !store.isMember(target, userId)) return ack({ error: { code: 'forbidden', message: 'not a member' } });
     const conv = isGroup ? p.to : directConv(userId, target);
     let msg: ReturnType<typeof store.insert>;
     try {

@@ -55,11 +55,8 @@ export function openStore(opts: { uniqueClientMsgId: boolean }) {
     CREATE TABLE IF NOT EXISTS members (group_id TEXT, user_id TEXT, PRIMARY KEY (group_id, user_id));
     CREATE INDEX IF NOT EXISTS members_user ON members (user_id);
   `);
-  if (opts.uniqueClientMsgId)
-    db.exec('CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (sender, client_msg_id)');
-  const insertMsg = db.prepare(
-    'INSERT INTO messages (conv, sender, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  if (opts.uniqueClientMsgId) db.exec('CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (sender, client_msg_id)');
+  const insertMsg = db.prepare('INSERT INTO messages (conv, sender, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?)');
   const byClientId = db.prepare('SELECT * FROM messages WHERE sender = ? AND client_msg_id = ?');
   const after = db.prepare('SELECT * FROM messages WHERE conv = ? AND id > ? ORDER BY id LIMIT ?');
   const insertGroup = db.prepare('INSERT INTO groups (id, name, owner, created_at) VALUES (?, ?, ?, ?)');

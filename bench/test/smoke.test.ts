@@ -66,9 +66,7 @@ describe('bench smoke', () => {
         for (const row of res.rows) {
           for (const c of rep.columns) {
             const v = row.metrics[c.key];
-            expect(v === null || Number.isFinite(v), `${s}/${res.target}/${row.key}/${c.key}=${v}`).toBe(
-              true,
-            );
+            expect(v === null || Number.isFinite(v), `${s}/${res.target}/${row.key}/${c.key}=${v}`).toBe(true);
           }
         }
       }

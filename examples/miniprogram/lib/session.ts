@@ -13,8 +13,8 @@ import {
   type MediaUploadResponse,
   toImError,
   type User,
-  wechatLogin,
   type WxClient,
+  wechatLogin,
   wxHttp,
 } from '@miniim/sdk/wx';
 import type { AppWx } from './app-wx.js';
@@ -246,8 +246,7 @@ export class ImSession {
         },
         fail: (err) => reject(new ImError('unavailable', err.errMsg)),
       }) as WechatMiniprogram.UploadTask | undefined;
-      if (onProgress && task && typeof task.onProgressUpdate === 'function')
-        task.onProgressUpdate((p) => onProgress(p.progress));
+      if (onProgress && task && typeof task.onProgressUpdate === 'function') task.onProgressUpdate((p) => onProgress(p.progress));
     });
   }
 

@@ -17,10 +17,7 @@ export function requestNotifications(session: ImSession, tmplIds: string[]): Pro
       success: (res) => {
         const result = res as unknown as Record<string, unknown>;
         const accepted = tmplIds.some((id) => result[id] === 'accept');
-        session.reportSubscribe(result).then(
-          (r) => resolve(r !== 'ok' ? r : accepted ? 'accepted' : 'rejected'),
-          reject,
-        );
+        session.reportSubscribe(result).then((r) => resolve(r !== 'ok' ? r : accepted ? 'accepted' : 'rejected'), reject);
       },
       fail: () => resolve('failed'),
     });

@@ -51,7 +51,8 @@ function inPage<A, R>(fn: (w: PageWin, arg: A) => R | Promise<R>, arg: A): Promi
   return sim.page.evaluate(
     ({ src, a }) => {
       // biome-ignore lint/security/noGlobalEval: the test body is shipped to the page as source
-      const f = (0, eval)(`(${src})`) as (w: unknown, arg: unknown) => unknown;
+      const indirectEval = window.eval;
+      const f = indirectEval(`(${src})`) as (w: unknown, arg: unknown) => unknown;
       return f(window, a);
     },
     { src: fn.toString(), a: arg },
@@ -60,34 +61,54 @@ function inPage<A, R>(fn: (w: PageWin, arg: A) => R | Promise<R>, arg: A): Promi
 
 describe('message-bubble', () => {
   it('mine: right side, text, no status once sent, "已读" when read; long press asks for the menu', async () => {
-    const out = await inPage(
-      async (w, m) => {
-        const c = w.__mount('message-bubble', { msg: m, mine: true, me: 'alice', itemKey: 'c-1', read: true, avatarName: '爱丽丝' }, ['menu', 'resend']);
-        w.__events.length = 0;
-        c.querySelector('.bubble')?.dispatchEvent('longpress');
-        await w.simulate.sleep(10);
-        return {
-          mine: w.__has(c, '.row-mine'),
-          theirs: w.__has(c, '.row-theirs'),
-          text: w.__text(c, '.text'),
-          read: w.__text(c, '.read'),
-          status: w.__has(c, '.status'),
-          name: w.__has(c, '.name'),
-          avatar: w.__text(c.querySelector('.row-avatar') as Comp, '.avatar-initial'),
-          events: w.__events,
-        };
-      },
-      msg({}),
-    );
-    expect(out).toEqual({ mine: true, theirs: false, text: '你好', read: '已读', status: false, name: false, avatar: '爱', events: [{ name: 'menu', detail: { key: 'c-1' } }] });
+    const out = await inPage(async (w, m) => {
+      const c = w.__mount('message-bubble', { msg: m, mine: true, me: 'alice', itemKey: 'c-1', read: true, avatarName: '爱丽丝' }, ['menu', 'resend']);
+      w.__events.length = 0;
+      c.querySelector('.bubble')?.dispatchEvent('longpress');
+      await w.simulate.sleep(10);
+      return {
+        mine: w.__has(c, '.row-mine'),
+        theirs: w.__has(c, '.row-theirs'),
+        text: w.__text(c, '.text'),
+        read: w.__text(c, '.read'),
+        status: w.__has(c, '.status'),
+        name: w.__has(c, '.name'),
+        avatar: w.__text(c.querySelector('.row-avatar') as Comp, '.avatar-initial'),
+        events: w.__events,
+      };
+    }, msg({}));
+    expect(out).toEqual({
+      mine: true,
+      theirs: false,
+      text: '你好',
+      read: '已读',
+      status: false,
+      name: false,
+      avatar: '爱',
+      events: [{ name: 'menu', detail: { key: 'c-1' } }],
+    });
   });
 
   it('theirs in a group: left side with the sender name and avatar picture', async () => {
     const out = await inPage(
       (w, m) => {
-        const c = w.__mount('message-bubble', { msg: m, mine: false, me: 'alice', name: '鲍勃', avatarName: '鲍勃', avatarUrl: '/media/bob.png', baseUrl: 'https://im.example.com' });
+        const c = w.__mount('message-bubble', {
+          msg: m,
+          mine: false,
+          me: 'alice',
+          name: '鲍勃',
+          avatarName: '鲍勃',
+          avatarUrl: '/media/bob.png',
+          baseUrl: 'https://im.example.com',
+        });
         const avatar = c.querySelector('.row-avatar') as Comp;
-        return { theirs: w.__has(c, '.row-theirs'), name: w.__text(c, '.name'), text: w.__text(c, '.text'), avatarSrc: w.__attr(avatar, '.avatar-img', 'src'), read: w.__has(c, '.read') };
+        return {
+          theirs: w.__has(c, '.row-theirs'),
+          name: w.__text(c, '.name'),
+          text: w.__text(c, '.text'),
+          avatarSrc: w.__attr(avatar, '.avatar-img', 'src'),
+          read: w.__has(c, '.read'),
+        };
       },
       msg({ from: 'bob', conv: 'g:team', body: { text: '大家好' } }),
     );
@@ -156,7 +177,13 @@ describe('message-bubble', () => {
         const voice = w.__mount('message-bubble', { msg: ms[1], mine: false });
         const file = w.__mount('message-bubble', { msg: ms[2], mine: false });
         const sys = w.__mount('message-bubble', { msg: ms[3], mine: false });
-        return [w.__text(up, '.status-sending'), w.__text(voice, '.audio-sec'), w.__text(file, '.file-name'), w.__text(file, '.file-size'), w.__text(sys, '.notice')];
+        return [
+          w.__text(up, '.status-sending'),
+          w.__text(voice, '.audio-sec'),
+          w.__text(file, '.file-name'),
+          w.__text(file, '.file-size'),
+          w.__text(sys, '.notice'),
+        ];
       },
       [
         msg({ id: 'up-1', seq: 0, kind: 'image', body: { url: 'wxfile://tmp/a.png' }, status: 'sending' }),
@@ -174,9 +201,23 @@ describe('conversation-item', () => {
     const now = NOW;
     const out = await inPage(
       async (w, { now: n }) => {
-        const item = { conv: 'g:team', kind: 'group', title: '项目组', avatarUrl: '', preview: '鲍勃: [图片]', draft: '', ts: n - 5 * 60_000, unread: 3, mentioned: true, muted: false };
+        const item = {
+          conv: 'g:team',
+          kind: 'group',
+          title: '项目组',
+          avatarUrl: '',
+          preview: '鲍勃: [图片]',
+          draft: '',
+          ts: n - 5 * 60_000,
+          unread: 3,
+          mentioned: true,
+          muted: false,
+        };
         const a = w.__mount('conversation-item', { item, now: n }, ['open']);
-        const b = w.__mount('conversation-item', { item: { ...item, conv: 'd:alice:bob', mentioned: false, muted: true, unread: 120, draft: '明天见' }, now: n });
+        const b = w.__mount('conversation-item', {
+          item: { ...item, conv: 'd:alice:bob', mentioned: false, muted: true, unread: 120, draft: '明天见' },
+          now: n,
+        });
         w.__events.length = 0;
         a.querySelector('.conv')?.dispatchEvent('tap');
         await w.simulate.sleep(10);
@@ -212,41 +253,42 @@ describe('conversation-item', () => {
 
 describe('time-separator and avatar', () => {
   it('formats today, yesterday and older; avatar falls back to a coloured initial', async () => {
-    const out = await inPage(
-      (w, n) => {
-        const t = (ts: number) => w.__text(w.__mount('time-separator', { ts, now: n }), '.time-separator-text');
-        const a = w.__mount('avatar', { name: 'bob' });
-        const b = w.__mount('avatar', { name: 'bob', src: 'https://x.example.com/b.png' });
-        return [t(n - 60_000), t(n - 86_400_000), t(new Date(2023, 0, 2, 9, 5).getTime()), w.__text(a, '.avatar-initial'), w.__has(a, '.avatar-img'), w.__has(b, '.avatar-initial')];
-      },
-      NOW,
-    );
+    const out = await inPage((w, n) => {
+      const t = (ts: number) => w.__text(w.__mount('time-separator', { ts, now: n }), '.time-separator-text');
+      const a = w.__mount('avatar', { name: 'bob' });
+      const b = w.__mount('avatar', { name: 'bob', src: 'https://x.example.com/b.png' });
+      return [
+        t(n - 60_000),
+        t(n - 86_400_000),
+        t(new Date(2023, 0, 2, 9, 5).getTime()),
+        w.__text(a, '.avatar-initial'),
+        w.__has(a, '.avatar-img'),
+        w.__has(b, '.avatar-initial'),
+      ];
+    }, NOW);
     expect(out).toEqual(['15:29', '昨天 15:30', '2023年1月2日 09:05', 'B', false, false]);
   });
 });
 
 describe('input-bar', () => {
   it('shows the draft, reports input, sends and clears itself; "+" panel picks', async () => {
-    const out = await inPage(
-      async (w) => {
-        const c = w.__mount('input-bar', { value: '草稿' }, ['textchange', 'send', 'pick']);
-        w.__events.length = 0;
-        const shown = c.data.text;
-        c.querySelector('.bar-input')?.dispatchEvent('input', { detail: { value: '草稿，继续写' } });
-        await w.simulate.sleep(10);
-        const sendVisible = w.__has(c, '.bar-send');
-        c.querySelector('.bar-send')?.dispatchEvent('tap');
-        await w.simulate.sleep(10);
-        const after = c.data.text;
-        c.querySelector('.bar-plus')?.dispatchEvent('tap');
-        await w.simulate.sleep(10);
-        const panel = w.__has(c, '.bar-panel');
-        c.querySelectorAll('.bar-item')[1].dispatchEvent('tap');
-        await w.simulate.sleep(10);
-        return { shown, sendVisible, after, panel, panelAfter: w.__has(c, '.bar-panel'), events: w.__events.map((e) => `${e.name}:${JSON.stringify(e.detail)}`) };
-      },
-      null,
-    );
+    const out = await inPage(async (w) => {
+      const c = w.__mount('input-bar', { value: '草稿' }, ['textchange', 'send', 'pick']);
+      w.__events.length = 0;
+      const shown = c.data.text;
+      c.querySelector('.bar-input')?.dispatchEvent('input', { detail: { value: '草稿，继续写' } });
+      await w.simulate.sleep(10);
+      const sendVisible = w.__has(c, '.bar-send');
+      c.querySelector('.bar-send')?.dispatchEvent('tap');
+      await w.simulate.sleep(10);
+      const after = c.data.text;
+      c.querySelector('.bar-plus')?.dispatchEvent('tap');
+      await w.simulate.sleep(10);
+      const panel = w.__has(c, '.bar-panel');
+      c.querySelectorAll('.bar-item')[1].dispatchEvent('tap');
+      await w.simulate.sleep(10);
+      return { shown, sendVisible, after, panel, panelAfter: w.__has(c, '.bar-panel'), events: w.__events.map((e) => `${e.name}:${JSON.stringify(e.detail)}`) };
+    }, null);
     expect(out).toEqual({
       shown: '草稿',
       sendVisible: true,
@@ -258,30 +300,27 @@ describe('input-bar', () => {
   });
 
   it('hold to talk: press and release sends, sliding up cancels', async () => {
-    const out = await inPage(
-      async (w) => {
-        const c = w.__mount('input-bar', {}, ['voicestart', 'voiceend']);
-        w.__events.length = 0;
-        c.querySelector('.bar-mode')?.dispatchEvent('tap');
-        await w.simulate.sleep(10);
-        const talk = () => c.querySelector('.bar-talk');
-        const label = w.__text(c, '.bar-talk');
-        talk()?.dispatchEvent('touchstart', { touches: [{ x: 100, y: 600 }] });
-        await w.simulate.sleep(10);
-        const holding = w.__text(c, '.bar-talk');
-        talk()?.dispatchEvent('touchend', { changedTouches: [{ x: 100, y: 600 }] });
-        await w.simulate.sleep(10);
-        talk()?.dispatchEvent('touchstart', { touches: [{ x: 100, y: 600 }] });
-        await w.simulate.sleep(10);
-        talk()?.dispatchEvent('touchmove', { touches: [{ x: 100, y: 450 }] });
-        await w.simulate.sleep(10);
-        const cancelHint = w.__text(c, '.bar-recording');
-        talk()?.dispatchEvent('touchend', { changedTouches: [{ x: 100, y: 450 }] });
-        await w.simulate.sleep(10);
-        return { label, holding, cancelHint, events: w.__events.map((e) => `${e.name}:${JSON.stringify(e.detail)}`) };
-      },
-      null,
-    );
+    const out = await inPage(async (w) => {
+      const c = w.__mount('input-bar', {}, ['voicestart', 'voiceend']);
+      w.__events.length = 0;
+      c.querySelector('.bar-mode')?.dispatchEvent('tap');
+      await w.simulate.sleep(10);
+      const talk = () => c.querySelector('.bar-talk');
+      const label = w.__text(c, '.bar-talk');
+      talk()?.dispatchEvent('touchstart', { touches: [{ x: 100, y: 600 }] });
+      await w.simulate.sleep(10);
+      const holding = w.__text(c, '.bar-talk');
+      talk()?.dispatchEvent('touchend', { changedTouches: [{ x: 100, y: 600 }] });
+      await w.simulate.sleep(10);
+      talk()?.dispatchEvent('touchstart', { touches: [{ x: 100, y: 600 }] });
+      await w.simulate.sleep(10);
+      talk()?.dispatchEvent('touchmove', { touches: [{ x: 100, y: 450 }] });
+      await w.simulate.sleep(10);
+      const cancelHint = w.__text(c, '.bar-recording');
+      talk()?.dispatchEvent('touchend', { changedTouches: [{ x: 100, y: 450 }] });
+      await w.simulate.sleep(10);
+      return { label, holding, cancelHint, events: w.__events.map((e) => `${e.name}:${JSON.stringify(e.detail)}`) };
+    }, null);
     expect(out).toEqual({
       label: '按住 说话',
       holding: '松开 发送',

@@ -1,12 +1,12 @@
 /** Group pages' logic against a real server: create from the contact picker, chat, manage, leave; login page. */
 import { describe, expect, it } from 'vitest';
 import { startServer, until } from '../../../packages/sdk/test/support/server.js';
+import { ImSession } from '../lib/session.js';
 import { ChatLogic, initialChatData } from '../pages/chat/chat-logic.js';
 import { GroupLogic, initialGroupData } from '../pages/group/group-logic.js';
 import { GroupCreateLogic, initialGroupCreateData } from '../pages/group-create/group-create-logic.js';
 import { initialListData, ListLogic } from '../pages/index/list-logic.js';
 import { initialLoginData, LoginLogic } from '../pages/login/login-logic.js';
-import { ImSession } from '../lib/session.js';
 import { AppFakeWx } from './support/app-fake-wx.js';
 import { loggedIn } from './support/app-session.js';
 import { captureView } from './support/capture-view.js';
@@ -48,7 +48,10 @@ describe('groups', () => {
     await until(() => chatView.data.items.some((i) => i.name === '鲍勃'), 'sender name on the bubble');
     const bubble = chatView.data.items.find((i) => i.name === '鲍勃');
     expect(bubble).toMatchObject({ mine: false, read: false });
-    await until(() => listView.data.items[0]?.conv === `g:${gid}` && listView.data.items[0].unread === 1 && listView.data.items[0].title === '周末爬山', 'group row unread');
+    await until(
+      () => listView.data.items[0]?.conv === `g:${gid}` && listView.data.items[0].unread === 1 && listView.data.items[0].title === '周末爬山',
+      'group row unread',
+    );
     expect(listView.data.items[0]).toMatchObject({ title: '周末爬山', mentioned: true, preview: '鲍勃: @爱丽丝 周六去吗' });
 
     const groupView = captureView(initialGroupData());

@@ -14,7 +14,11 @@ import { buildSdk } from '../../../packages/sdk/scripts/build.mjs';
 import { prepare } from '../scripts/prepare.mjs';
 import { appRoot } from './support/simulate-browser.js';
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * MiniIM web chat page: dev login, conversation list, chat view. Uses only the SDK
  * (`@miniim/sdk/web`); plain TypeScript and DOM.
  */
-import { type ClientMessage, type Conversation, type ImClient, createWebClient, devLogin } from '@miniim/sdk/web';
+import { type ClientMessage, type Conversation, createWebClient, devLogin, type ImClient } from '@miniim/sdk/web';
 import { $ } from './dom.js';
 import { convTitle, paintAvatar } from './format.js';
 import { renderConversations, renderMessages } from './views.js';
@@ -76,7 +76,14 @@ function renderList(): void {
 
 function renderChat(): void {
   if (!client || !current) return;
-  const conv = client.conversation(current) ?? { conv: current, kind: current.startsWith('g:') ? 'group' : 'direct', lastSeq: 0, readSeq: 0, unread: 0, updatedAt: 0 };
+  const conv = client.conversation(current) ?? {
+    conv: current,
+    kind: current.startsWith('g:') ? 'group' : 'direct',
+    lastSeq: 0,
+    readSeq: 0,
+    unread: 0,
+    updatedAt: 0,
+  };
   $('chat-title').textContent = convTitle(conv as Conversation, auth?.user.id ?? '');
   renderMessages($('messages'), client, conv as Conversation, {
     nameOf,
@@ -231,7 +238,10 @@ function wire(): void {
     if (submitter?.value !== 'ok' || !client) return;
     e.preventDefault();
     const name = $<HTMLInputElement>('group-name').value.trim();
-    const members = $<HTMLInputElement>('group-members').value.split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean);
+    const members = $<HTMLInputElement>('group-members')
+      .value.split(/[,，\s]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     try {
       const g = await client.createGroup(name, members);
       dialog.close();

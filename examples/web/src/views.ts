@@ -78,11 +78,7 @@ export function renderMessages(ol: HTMLElement, client: ImClient, conv: Conversa
       extra.addEventListener('click', () => actions.recall(m));
     }
     items.push(
-      h(
-        'li',
-        { className: `msg${mine ? ' mine' : ''}`, attrs: { 'data-id': m.id, 'data-seq': String(m.seq), 'data-status': m.status } },
-        [avatar, col, extra],
-      ),
+      h('li', { className: `msg${mine ? ' mine' : ''}`, attrs: { 'data-id': m.id, 'data-seq': String(m.seq), 'data-status': m.status } }, [avatar, col, extra]),
     );
   });
   ol.replaceChildren(...items);

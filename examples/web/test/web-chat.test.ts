@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../../packages/sdk/test/support/server.js';
 // @ts-expect-error plain ESM build script
@@ -16,7 +16,16 @@ import { buildWeb } from '../build.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outputDir = path.resolve(here, '../../../test-output/web');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const contexts: BrowserContext[] = [];
 const dirs: string[] = [];
@@ -24,7 +33,13 @@ const dirs: string[] = [];
 async function browserFor(): Promise<BrowserContext> {
   const dir = await mkdtemp(path.join(tmpdir(), 'miniim-chromium-'));
   dirs.push(dir);
-  const ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1000, height: 700 }, locale: 'zh-CN' });
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1000, height: 700 },
+    locale: 'zh-CN',
+  });
   contexts.push(ctx);
   return ctx;
 }

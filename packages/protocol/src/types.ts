@@ -155,15 +155,7 @@ export interface PingFrame {
   rid?: string;
 }
 
-export type ClientFrame =
-  | SendFrame
-  | ReadFrame
-  | HistoryFrame
-  | ConvsFrame
-  | RecallFrame
-  | TypingFrame
-  | PresenceFrame
-  | PingFrame;
+export type ClientFrame = SendFrame | ReadFrame | HistoryFrame | ConvsFrame | RecallFrame | TypingFrame | PresenceFrame | PingFrame;
 export type ClientOp = ClientFrame['op'];
 
 // ---- server → client ----

@@ -1,6 +1,7 @@
 /** Validators of the group HTTP bodies. */
-import { bad, idField, idList, isObject, int, optStr, str } from './validate.js';
+
 import { DEFAULT_LIMITS } from './limits.js';
+import { bad, idField, idList, int, isObject, optStr, str } from './validate.js';
 
 /** Upper bound of ids in one request body (the server's configured group size may be lower). */
 export const MAX_IDS_PER_REQUEST = 10_000;

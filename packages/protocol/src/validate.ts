@@ -6,17 +6,7 @@
 import { ImError } from './codes.js';
 import { isValidId, parseConvId, parseTarget } from './ids.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import type {
-  ClientFrame,
-  ClientMessageKind,
-  ConvsFrame,
-  HistoryFrame,
-  MessageBody,
-  PresenceFrame,
-  ReadFrame,
-  RecallFrame,
-  SendFrame,
-} from './types.js';
+import type { ClientFrame, ClientMessageKind, ConvsFrame, HistoryFrame, MessageBody, PresenceFrame, ReadFrame, RecallFrame, SendFrame } from './types.js';
 
 type Obj = Record<string, unknown>;
 

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ImError,
-  directConvId,
-  parseClientFrame,
-  parseConvId,
-  parseTarget,
-  utf8Length,
-  charCount,
-  validateDevAuth,
-} from '../src/index.js';
+import { charCount, directConvId, ImError, parseClientFrame, parseConvId, parseTarget, utf8Length, validateDevAuth } from '../src/index.js';
 
 function errorOf(fn: () => unknown): ImError {
   try {

@@ -65,25 +65,18 @@ export async function buildSdk(out = outDir, opts = { types: withTypes }) {
 
 async function emitTypes(typesDir) {
   const ts = (await import('typescript')).default;
-  const program = ts.createProgram(
-    [
-      path.join(root, 'src/index.ts'),
-      path.join(root, 'src/web/index.ts'),
-      path.join(root, 'src/wx/index.ts'),
-    ],
-    {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      skipLibCheck: true,
-      declaration: true,
-      emitDeclarationOnly: true,
-      rootDir: path.join(root, 'src'),
-      outDir: typesDir,
-      types: ['node'],
-    },
-  );
+  const program = ts.createProgram([path.join(root, 'src/index.ts'), path.join(root, 'src/web/index.ts'), path.join(root, 'src/wx/index.ts')], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    skipLibCheck: true,
+    declaration: true,
+    emitDeclarationOnly: true,
+    rootDir: path.join(root, 'src'),
+    outDir: typesDir,
+    types: ['node'],
+  });
   const result = program.emit();
   const errors = ts
     .getPreEmitDiagnostics(program)

@@ -219,12 +219,7 @@ export class ImClient extends Emitter<ClientEvents> {
    * Sends a message to `u:<userId>`, `g:<groupId>` or a conversation id. Resolves with the
    * acked message; rejects only on a definitive error (forbidden, content_rejected, …).
    */
-  send(
-    to: string,
-    kind: ClientMessageKind,
-    body: MessageBody,
-    opts: SendOptions = {},
-  ): Promise<ClientMessage> {
+  send(to: string, kind: ClientMessageKind, body: MessageBody, opts: SendOptions = {}): Promise<ClientMessage> {
     const target = this.targetOf(to);
     const clientMsgId = opts.clientMsgId ?? newClientMsgId();
     if (this.outbox.has(clientMsgId)) return Promise.reject(new ImError('conflict', 'already sending'));
@@ -247,33 +242,23 @@ export class ImClient extends Emitter<ClientEvents> {
     return this.outbox.add({ clientMsgId, to: target, kind, body });
   }
 
-  sendText(
-    to: string,
-    text: string,
-    extra: { mentions?: string[]; mentionAll?: boolean } = {},
-  ): Promise<ClientMessage> {
+  sendText(to: string, text: string, extra: { mentions?: string[]; mentionAll?: boolean } = {}): Promise<ClientMessage> {
     return this.send(to, 'text', { text, ...extra });
   }
 
   /** Sends an image: a body with a server-issued `url`, or a file that is uploaded first. */
   async sendImage(to: string, image: ImageBody | UploadSource, fileName?: string): Promise<ClientMessage> {
-    const body = isBody<ImageBody>(image)
-      ? image
-      : pick<ImageBody>(await this.upload(image, 'image', fileName), ['url', 'width', 'height', 'size']);
+    const body = isBody<ImageBody>(image) ? image : pick<ImageBody>(await this.upload(image, 'image', fileName), ['url', 'width', 'height', 'size']);
     return this.send(to, 'image', body);
   }
 
   async sendVideo(to: string, video: VideoBody | UploadSource, fileName?: string): Promise<ClientMessage> {
-    const body = isBody<VideoBody>(video)
-      ? video
-      : pick<VideoBody>(await this.upload(video, 'video', fileName), ['url', 'duration', 'size']);
+    const body = isBody<VideoBody>(video) ? video : pick<VideoBody>(await this.upload(video, 'video', fileName), ['url', 'duration', 'size']);
     return this.send(to, 'video', body);
   }
 
   async sendAudio(to: string, audio: AudioBody | UploadSource, fileName?: string): Promise<ClientMessage> {
-    const body = isBody<AudioBody>(audio)
-      ? audio
-      : pick<AudioBody>(await this.upload(audio, 'audio', fileName), ['url', 'duration', 'size']);
+    const body = isBody<AudioBody>(audio) ? audio : pick<AudioBody>(await this.upload(audio, 'audio', fileName), ['url', 'duration', 'size']);
     return this.send(to, 'audio', body);
   }
 
@@ -289,8 +274,7 @@ export class ImClient extends Emitter<ClientEvents> {
 
   /** Sends a failed message again with its original clientMsgId. */
   retry(message: ClientMessage): Promise<ClientMessage> {
-    if (message.status !== 'failed' || !message.clientMsgId)
-      return Promise.reject(new ImError('bad_request', 'not a failed message'));
+    if (message.status !== 'failed' || !message.clientMsgId) return Promise.reject(new ImError('bad_request', 'not a failed message'));
     return this.send(message.conv, message.kind as ClientMessageKind, message.body, {
       clientMsgId: message.clientMsgId,
     });
@@ -350,10 +334,7 @@ export class ImClient extends Emitter<ClientEvents> {
   updateGroup(id: string, patch: { name?: string; avatarUrl?: string; muted?: boolean }): Promise<Group> {
     return this.api.updateGroup(id, patch);
   }
-  groupMembers(
-    id: string,
-    opts?: { cursor?: string; limit?: number },
-  ): Promise<{ members: GroupMember[]; nextCursor?: string }> {
+  groupMembers(id: string, opts?: { cursor?: string; limit?: number }): Promise<{ members: GroupMember[]; nextCursor?: string }> {
     return this.api.groupMembers(id, opts);
   }
   addGroupMembers(id: string, userIds: string[]): Promise<Group> {
@@ -372,10 +353,7 @@ export class ImClient extends Emitter<ClientEvents> {
   // ---- internals ----
 
   /** Sends a request frame and waits for its reply. */
-  request<T>(
-    frame: Record<string, unknown>,
-    timeoutMs = this.options.requestTimeoutMs ?? 15_000,
-  ): Promise<T> {
+  request<T>(frame: Record<string, unknown>, timeoutMs = this.options.requestTimeoutMs ?? 15_000): Promise<T> {
     const pending = this.trySend<T>(frame, timeoutMs);
     return pending ?? Promise.reject(new ImError('unavailable', 'not connected'));
   }
@@ -422,8 +400,7 @@ export class ImClient extends Emitter<ClientEvents> {
     this.store.me = user.id;
     await this.restore();
     this.outbox.flush();
-    if (this.watched.size)
-      void this.request({ op: 'presence', users: [...this.watched], watch: true }).catch(() => {});
+    if (this.watched.size) void this.request({ op: 'presence', users: [...this.watched], watch: true }).catch(() => {});
     try {
       await this.sync.afterConnect();
       this.emit('synced', { user });
@@ -449,8 +426,7 @@ export class ImClient extends Emitter<ClientEvents> {
       case 'msg': {
         const known = this.store.has(frame.msg.conv);
         this.sync.pushed(frame.msg);
-        if (!known || (frame.msg.conv.startsWith('d:') && !this.store.get(frame.msg.conv)?.peer))
-          this.requestResync();
+        if (!known || (frame.msg.conv.startsWith('d:') && !this.store.get(frame.msg.conv)?.peer)) this.requestResync();
         break;
       }
       case 'read':
@@ -500,8 +476,7 @@ export class ImClient extends Emitter<ClientEvents> {
     this.restored = true;
     try {
       const raw = await p.load(this.cacheKey(me));
-      if (raw && this.store.restore(JSON.parse(raw) as StoreSnapshot))
-        this.emit('conversations', this.store.list());
+      if (raw && this.store.restore(JSON.parse(raw) as StoreSnapshot)) this.emit('conversations', this.store.list());
     } catch {
       // a broken cache is ignored: the server is the truth
     }
@@ -513,21 +488,13 @@ export class ImClient extends Emitter<ClientEvents> {
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       const me = this.store.me;
-      if (me)
-        void Promise.resolve(p.save(this.cacheKey(me), JSON.stringify(this.store.snapshot()))).catch(
-          () => {},
-        );
+      if (me) void Promise.resolve(p.save(this.cacheKey(me), JSON.stringify(this.store.snapshot()))).catch(() => {});
     }, 500);
   }
 }
 
 function isBody<T extends { url: string }>(v: T | UploadSource): v is T {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as { url?: unknown }).url === 'string' &&
-    !(typeof Blob !== 'undefined' && v instanceof Blob)
-  );
+  return typeof v === 'object' && v !== null && typeof (v as { url?: unknown }).url === 'string' && !(typeof Blob !== 'undefined' && v instanceof Blob);
 }
 
 function pick<T>(src: MediaUploadResponse, keys: string[]): T {

@@ -2,13 +2,7 @@ import type { HelloFrame, ServerFrame } from '@miniim/protocol';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { Heartbeat } from './heartbeat.js';
-import {
-  type ConnectionState,
-  type DisconnectReason,
-  type StateChange,
-  type StateReason,
-  transition,
-} from './state.js';
+import { type ConnectionState, type DisconnectReason, type StateChange, type StateReason, transition } from './state.js';
 import type { Transport, TransportSocket } from './transport/transport.js';
 
 /** What `getToken` is told: `refresh` is true when the last token was refused (4401 / HTTP 401). */

@@ -1,11 +1,4 @@
-import type {
-  AuthResponse,
-  ErrorCode,
-  Group,
-  GroupMember,
-  MediaUploadResponse,
-  User,
-} from '@miniim/protocol';
+import type { AuthResponse, ErrorCode, Group, GroupMember, MediaUploadResponse, User } from '@miniim/protocol';
 import { ImError, isErrorCode } from '@miniim/protocol';
 
 /** One HTTP request as the SDK describes it to a platform adapter. */
@@ -43,8 +36,7 @@ export interface HttpAdapter {
 
 /** Turns a non-2xx answer into an `ImError` with the contract's code. */
 export function toImError(res: HttpResponse): ImError {
-  const err = (res.data as { error?: { code?: unknown; message?: unknown; retryAfterMs?: unknown } } | null)
-    ?.error;
+  const err = (res.data as { error?: { code?: unknown; message?: unknown; retryAfterMs?: unknown } } | null)?.error;
   const fallback: ErrorCode =
     res.status === 401
       ? 'unauthorized'
@@ -68,11 +60,7 @@ function ok<T>(res: HttpResponse): T {
 }
 
 /** Logs in with the server's dev login (`POST /api/auth/dev`, only where enabled). */
-export async function devLogin(
-  http: HttpAdapter,
-  baseUrl: string,
-  input: { userId: string; nickname?: string; avatarUrl?: string },
-): Promise<AuthResponse> {
+export async function devLogin(http: HttpAdapter, baseUrl: string, input: { userId: string; nickname?: string; avatarUrl?: string }): Promise<AuthResponse> {
   const res = await http.request({
     method: 'POST',
     url: `${trimSlash(baseUrl)}/api/auth/dev`,
@@ -113,10 +101,7 @@ export class ApiClient {
   }
 
   /** Uploads a file to `POST /api/media`; returns the URL and what the server learned about it. */
-  async upload(
-    file: UploadSource,
-    opts: { kind?: string; fileName?: string } = {},
-  ): Promise<MediaUploadResponse> {
+  async upload(file: UploadSource, opts: { kind?: string; fileName?: string } = {}): Promise<MediaUploadResponse> {
     const attempt = async (refresh: boolean) => {
       const token = await this.token(refresh);
       if (!token) throw new ImError('unauthorized', 'no token');
@@ -152,17 +137,11 @@ export class ApiClient {
   updateGroup(id: string, patch: { name?: string; avatarUrl?: string; muted?: boolean }): Promise<Group> {
     return this.call('PATCH', `/api/groups/${encodeURIComponent(id)}`, patch);
   }
-  groupMembers(
-    id: string,
-    opts: { cursor?: string; limit?: number } = {},
-  ): Promise<{ members: GroupMember[]; nextCursor?: string }> {
+  groupMembers(id: string, opts: { cursor?: string; limit?: number } = {}): Promise<{ members: GroupMember[]; nextCursor?: string }> {
     const q: string[] = [];
     if (opts.cursor) q.push(`cursor=${encodeURIComponent(opts.cursor)}`);
     if (opts.limit) q.push(`limit=${opts.limit}`);
-    return this.call(
-      'GET',
-      `/api/groups/${encodeURIComponent(id)}/members${q.length ? `?${q.join('&')}` : ''}`,
-    );
+    return this.call('GET', `/api/groups/${encodeURIComponent(id)}/members${q.length ? `?${q.join('&')}` : ''}`);
   }
   addGroupMembers(id: string, userIds: string[]): Promise<Group> {
     return this.call('POST', `/api/groups/${encodeURIComponent(id)}/members`, { userIds });

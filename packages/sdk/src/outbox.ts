@@ -105,8 +105,7 @@ export class Outbox {
           const delay = e.retryAfterMs ?? Math.min(30_000, 500 * 2 ** item.attempts);
           item.timer = setTimeout(() => {
             item.timer = undefined;
-            if (this.items.has(item.clientMsgId) && !item.inFlight && this.deps.connected())
-              this.dispatch(item);
+            if (this.items.has(item.clientMsgId) && !item.inFlight && this.deps.connected()) this.dispatch(item);
           }, delay);
           return;
         }

@@ -28,13 +28,7 @@ export class PendingRequests {
   }
 
   /** Settles the request a reply belongs to; returns false when no request waits for it. */
-  settle(frame: {
-    op: string;
-    rid?: string;
-    code?: unknown;
-    message?: unknown;
-    retryAfterMs?: unknown;
-  }): boolean {
+  settle(frame: { op: string; rid?: string; code?: unknown; message?: unknown; retryAfterMs?: unknown }): boolean {
     if (typeof frame.rid !== 'string') return false;
     const pending = this.map.get(frame.rid);
     if (!pending) return false;

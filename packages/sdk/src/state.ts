@@ -39,12 +39,7 @@ const allowed: Record<ConnectionState, ConnectionState[]> = {
  * The one transition function: returns the change to emit, or null when the
  * move is a no-op. Throws on a transition the machine does not allow (a bug).
  */
-export function transition(
-  oldState: ConnectionState,
-  newState: ConnectionState,
-  reason: StateReason,
-  closeCode?: number,
-): StateChange | null {
+export function transition(oldState: ConnectionState, newState: ConnectionState, reason: StateReason, closeCode?: number): StateChange | null {
   if (oldState === newState && newState !== 'reconnecting') return null;
   if (oldState === newState) return null;
   if (!allowed[oldState].includes(newState)) {

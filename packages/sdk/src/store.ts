@@ -166,8 +166,7 @@ export class ConversationStore {
       this.ids.add(m.id);
       added.push(cm);
       const info = e.info;
-      if (m.seq > e.countedSeq && m.seq > info.readSeq && m.from !== this.me && m.kind !== 'system')
-        info.unread++;
+      if (m.seq > e.countedSeq && m.seq > info.readSeq && m.from !== this.me && m.kind !== 'system') info.unread++;
       if (m.seq > info.lastSeq) info.lastSeq = m.seq;
       if (m.from === this.me && m.seq > info.readSeq && m.seq >= info.lastSeq) {
         // Sending implies having read everything before it.
@@ -266,8 +265,7 @@ export class ConversationStore {
       const acked = [...e.bySeq.values()].sort((a, b) => a.seq - b.seq);
       const tail = acked.slice(-maxPerConv);
       // Only a contiguous tail keeps the syncedSeq promise.
-      const synced =
-        e.syncedSeq !== undefined && tail.length > 0 && tail[0].seq <= e.syncedSeq ? e.syncedSeq : undefined;
+      const synced = e.syncedSeq !== undefined && tail.length > 0 && tail[0].seq <= e.syncedSeq ? e.syncedSeq : undefined;
       const item: StoreSnapshot['convs'][number] = {
         info: e.info,
         messages: tail,
@@ -281,7 +279,7 @@ export class ConversationStore {
 
   /** Loads a snapshot into an empty store; ignored when it belongs to another user. */
   restore(snap: StoreSnapshot): boolean {
-    if (!snap || snap.v !== 1 || !Array.isArray(snap.convs) || (this.me && snap.me !== this.me)) return false;
+    if (snap?.v !== 1 || !Array.isArray(snap.convs) || (this.me && snap.me !== this.me)) return false;
     for (const c of snap.convs) {
       if (!c?.info?.conv || this.entries.has(c.info.conv)) continue;
       const e = this.ensure(c.info.conv);

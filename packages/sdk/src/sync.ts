@@ -113,8 +113,7 @@ export class Sync {
     if (oldest !== undefined) frame.before = oldest;
     const reply = await this.deps.request<HistoryReplyFrame>(frame);
     const added = store.addMessages(conv, reply.messages, oldest === undefined);
-    if (oldest === undefined && reply.messages.length === 0)
-      store.markSynced(conv, store.get(conv)?.lastSeq ?? 0);
+    if (oldest === undefined && reply.messages.length === 0) store.markSynced(conv, store.get(conv)?.lastSeq ?? 0);
     store.setHasMoreBefore(conv, reply.hasMore);
     if (added.length) this.deps.added(conv, added);
     // A latest page may end before messages pushed meanwhile: close that gap too.

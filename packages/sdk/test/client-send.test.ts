@@ -82,10 +82,6 @@ describe('SDK against the real server: send and ack', () => {
     const acked = await Promise.all(p);
     expect(acked.map((m) => m.seq)).toEqual([1, 2, 3]);
     await until(() => bob.messages('d:alice:bob').length === 3, 'bob has 3');
-    expect(bob.messages('d:alice:bob').map((m) => (m.body as { text: string }).text)).toEqual([
-      'a',
-      'b',
-      'c',
-    ]);
+    expect(bob.messages('d:alice:bob').map((m) => (m.body as { text: string }).text)).toEqual(['a', 'b', 'c']);
   });
 });

@@ -54,9 +54,7 @@ describe('state machine', () => {
 describe('backoff', () => {
   it('draws full-jitter delays under a doubling ceiling with a cap', () => {
     const b = new Backoff({ baseMs: 100, maxMs: 1000, random: () => 0.5 });
-    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([
-      50, 100, 200, 400, 500, 500,
-    ]);
+    expect([b.next(), b.next(), b.next(), b.next(), b.next(), b.next()]).toEqual([50, 100, 200, 400, 500, 500]);
     const zero = new Backoff({ baseMs: 100, maxMs: 1000, random: () => 0 });
     expect(zero.next()).toBe(0);
     b.reset();

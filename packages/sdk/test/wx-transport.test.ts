@@ -7,12 +7,7 @@ import { connectSynced, makeClient } from './support/clients.js';
 import { FakeWx } from './support/fake-wx.js';
 import { onCleanup, startServer, type TestServer, until } from './support/server.js';
 
-async function wxClient(
-  s: TestServer,
-  fake: FakeWx,
-  userId: string,
-  extra: { pingIntervalMs?: number; deadAfterMs?: number } = {},
-): Promise<WxClient> {
+async function wxClient(s: TestServer, fake: FakeWx, userId: string, extra: { pingIntervalMs?: number; deadAfterMs?: number } = {}): Promise<WxClient> {
   const token = await s.login(userId);
   const client = createWxClient({
     wx: fake.api,
@@ -53,10 +48,7 @@ describe('wx transport over a fake SocketTask runtime', () => {
     alice.on('state', (c) => reasons.push(c.reason));
     const first = fake.lastSocket;
     first?.die({ silent: true });
-    await until(
-      () => reasons.includes('heartbeat_timeout') && alice.state === 'connected',
-      'reconnected after silence',
-    );
+    await until(() => reasons.includes('heartbeat_timeout') && alice.state === 'connected', 'reconnected after silence');
     expect(fake.sockets.length).toBe(2);
     expect(first?.closedByApp).toBe(true);
     const msg = await alice.sendText('u:bob', 'still here');

@@ -1,17 +1,18 @@
 /** Media wiring: MediaConfig from the server config, the blob store, the URL policy and the routes. */
+
+import type { MessageBody, Msg } from '@miniim/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Msg, MessageBody } from '@miniim/protocol';
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
 import {
   type BlobStore,
-  type MediaConfig,
-  MediaUrlPolicy,
-  type UploadedEvent,
   createBlobStore,
   isMediaKind,
+  type MediaConfig,
+  MediaUrlPolicy,
   mediaConfigWithDefaults,
   registerMediaRoutes,
+  type UploadedEvent,
 } from './media/index.js';
 
 export interface MediaSetup {

@@ -4,9 +4,10 @@
  * checks), asynchronous media checks with recall, and offline notifications
  * through subscribe messages. app.ts builds one and passes its hooks to the core.
  */
+
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { type Msg, messagePreview, parseConvId } from '@miniim/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from './cluster/bus.js';
@@ -135,12 +136,7 @@ export class WechatIntegration {
    * Content-safety check of a text; throws content_rejected (422) or, fail-closed,
    * unavailable (503). `identity` overrides the stored one (login, before it is stored).
    */
-  async checkText(
-    text: string,
-    userId: string,
-    scene: ModerationScene,
-    identity?: WechatIdentity,
-  ): Promise<void> {
+  async checkText(text: string, userId: string, scene: ModerationScene, identity?: WechatIdentity): Promise<void> {
     if (!this.moderator) return;
     const id = identity ?? (this.moderationConfig.wechat.enabled ? await this.identity(userId) : undefined);
     await this.moderator.checkText(text, { userId, openid: id?.openid, appId: id?.appId, scene });
@@ -161,8 +157,7 @@ export class WechatIntegration {
   /** MessageService's `onCommitted` hook: runs in the background, never throws into send. */
   readonly onCommitted = (msg: Msg, members: readonly string[]): void => {
     if (!this.wechat) return;
-    if (this.wechatConfig.subscribe?.enabled)
-      this.track(this.notifyOffline(msg, members), 'subscribe notification');
+    if (this.wechatConfig.subscribe?.enabled) this.track(this.notifyOffline(msg, members), 'subscribe notification');
     if (this.wechat.media.enabled && (msg.kind === 'image' || msg.kind === 'audio')) {
       this.track(this.submitMedia(msg), 'media check submit');
     }
@@ -189,8 +184,7 @@ export class WechatIntegration {
     if (offline.length === 0) return;
     const sender = await this.deps.storage.getUser(msg.from);
     const parsed = parseConvId(msg.conv);
-    const group =
-      parsed?.kind === 'group' ? await this.deps.storage.groups.getGroup(parsed.groupId) : undefined;
+    const group = parsed?.kind === 'group' ? await this.deps.storage.groups.getGroup(parsed.groupId) : undefined;
     const preview = messagePreview(msg.kind, msg.body);
     for (const toUserId of offline) {
       const outcome = await this.wechat!.notifier.notify({
@@ -201,8 +195,7 @@ export class WechatIntegration {
         preview,
         ts: msg.ts,
       });
-      if (outcome === 'sent')
-        this.deps.logger.debug({ userId: toUserId, conv: msg.conv }, 'offline notification sent');
+      if (outcome === 'sent') this.deps.logger.debug({ userId: toUserId, conv: msg.conv }, 'offline notification sent');
     }
   }
 
@@ -214,10 +207,7 @@ export class WechatIntegration {
     const shown = messages.sign ? messages.sign(msg) : msg;
     const url = this.absoluteUrl((shown.body as { url: string }).url);
     if (!url) {
-      this.deps.logger.warn(
-        { conv: msg.conv, seq: msg.seq },
-        'media check skipped: set MINIIM_PUBLIC_URL so WeChat can fetch the media',
-      );
+      this.deps.logger.warn({ conv: msg.conv, seq: msg.seq }, 'media check skipped: set MINIIM_PUBLIC_URL so WeChat can fetch the media');
       return;
     }
     await this.wechat!.media.submit(

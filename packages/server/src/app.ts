@@ -2,14 +2,15 @@
  * Wires one MiniIM server: config → storage and bus (from their registries) →
  * core services → HTTP routes and the WebSocket gateway on the same port.
  */
+
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createMedia, registerMedia } from './app-media.js';
 import { WechatIntegration } from './app-wechat.js';
-import { createBus } from './cluster/registry.js';
 import type { Bus } from './cluster/bus.js';
+import { createBus } from './cluster/registry.js';
 import { type Config, loadConfig } from './config/config.js';
 import { ConversationService } from './core/conversation-service.js';
 import { GroupService } from './core/group-service.js';
@@ -19,13 +20,13 @@ import { TokenService } from './core/token-service.js';
 import { Gateway } from './gateway/gateway.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { registerChatRoutes } from './http/chat-routes.js';
-import { registerGroupRoutes } from './http/group-routes.js';
-import { type HttpContext, authenticate } from './http/context.js';
+import { authenticate, type HttpContext } from './http/context.js';
 import { installErrorHandling } from './http/errors.js';
+import { registerGroupRoutes } from './http/group-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerWebRoutes } from './http/web-routes.js';
 import { registerWechatRoutes } from './http/wechat-routes.js';
-import { type Logger, createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createStorage } from './storage/registry.js';
 import type { Storage } from './storage/storage.js';

@@ -1,3 +1,3 @@
 /** Embedding API of the MiniIM server. */
-export { createServer, type MiniImServer, type CreateServerOptions } from './app.js';
-export { loadConfig, ConfigError, type Config } from './config/config.js';
+export { type CreateServerOptions, createServer, type MiniImServer } from './app.js';
+export { type Config, ConfigError, loadConfig } from './config/config.js';

@@ -20,8 +20,5 @@ const CORE_REDACT_PATHS = [
 export const REDACT_PATHS = [...new Set([...CORE_REDACT_PATHS, ...WECHAT_REDACT_PATHS])];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    { level, base: { app: 'miniim' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination,
-  );
+  return pino({ level, base: { app: 'miniim' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
 }

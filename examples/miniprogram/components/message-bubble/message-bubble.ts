@@ -33,7 +33,19 @@ export interface BubbleView {
 /** Derives the bubble's view from a message (exported for reuse; pure). */
 export function bubbleView(m: MsgLike, mine: boolean, me: string, name: string, baseUrl: string): BubbleView {
   const b = m.body ?? {};
-  const v: BubbleView = { notice: '', kind: m.kind, status: mine ? (m.status ?? 'sent') : 'sent', text: '', url: '', cover: '', size: '', seconds: 0, audioWidth: 0, fileName: '', fileSize: '' };
+  const v: BubbleView = {
+    notice: '',
+    kind: m.kind,
+    status: mine ? (m.status ?? 'sent') : 'sent',
+    text: '',
+    url: '',
+    cover: '',
+    size: '',
+    seconds: 0,
+    audioWidth: 0,
+    fileName: '',
+    fileSize: '',
+  };
   if (m.recalled) {
     v.notice = recalledText(m.recalled.by, me || (mine ? m.from : ''), m.recalled.by === m.from ? name : undefined);
     return v;
@@ -105,7 +117,7 @@ Component({
       name: string,
       baseUrl: string,
     ) {
-      if (!msg || !msg.kind) return;
+      if (!msg?.kind) return;
       this.setData({ v: bubbleView(msg, mine, me, name || String((this.data as { avatarName?: string }).avatarName ?? ''), baseUrl) });
     },
   },

@@ -65,10 +65,7 @@ function keyOf(m: ClientMessage | LocalUpload, me: string): string {
 }
 
 /** Messages (by seq, then pending, then uploads) → rows with time separators and read marks. */
-export function buildItems(
-  messages: ReadonlyArray<ClientMessage | LocalUpload>,
-  ctx: ItemContext,
-): ChatItem[] {
+export function buildItems(messages: ReadonlyArray<ClientMessage | LocalUpload>, ctx: ItemContext): ChatItem[] {
   const separators = new Set(timeSeparators(messages));
   return messages.map((m, i) => {
     const key = keyOf(m, ctx.me);
@@ -83,14 +80,7 @@ export function buildItems(
       avatarUrl: ctx.avatarOf(m.from),
       avatarName: ctx.nameOf(m.from),
       showTime: separators.has(i),
-      read:
-        !ctx.group &&
-        mine &&
-        !isSystem &&
-        m.status === 'sent' &&
-        !('recalled' in m && m.recalled) &&
-        m.seq > 0 &&
-        m.seq <= ctx.peerReadSeq,
+      read: !ctx.group && mine && !isSystem && m.status === 'sent' && !('recalled' in m && m.recalled) && m.seq > 0 && m.seq <= ctx.peerReadSeq,
       progress: 'file' in m && m.status === 'sending' ? m.progress : -1,
     };
   });

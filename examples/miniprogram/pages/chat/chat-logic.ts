@@ -397,7 +397,7 @@ export class ChatLogic {
   /** Tap on a failed bubble: send it again (same clientMsgId, or the upload again). */
   async resend(key: string): Promise<void> {
     const item = this.view.data.items.find((i) => i.key === key);
-    if (!item || item.msg.status !== 'failed') return;
+    if (item?.msg.status !== 'failed') return;
     const m = item.msg;
     if ('file' in m) {
       await this.sendFile(m.file, m);
@@ -478,5 +478,4 @@ export class ChatLogic {
   private explain(err: unknown, fallback = '发送失败'): void {
     toast(this.wx, errorText(err, fallback));
   }
-
 }

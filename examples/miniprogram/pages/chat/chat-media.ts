@@ -30,14 +30,12 @@ export function pickMedia(wxApi: AppWx, source: 'album' | 'camera'): Promise<Pic
 
 /** `wx.chooseMessageFile`: a file from a WeChat chat (the only file source a mini-program has). */
 export function pickFile(wxApi: AppWx): Promise<PickedFile[]> {
-  if (typeof wxApi.chooseMessageFile !== 'function')
-    return Promise.reject(new ImError('bad_request', '当前环境不支持发送文件'));
+  if (typeof wxApi.chooseMessageFile !== 'function') return Promise.reject(new ImError('bad_request', '当前环境不支持发送文件'));
   return new Promise((resolve) => {
     wxApi.chooseMessageFile({
       count: 1,
       type: 'file',
-      success: (res) =>
-        resolve(res.tempFiles.map((f) => ({ kind: 'file' as const, path: f.path, size: f.size, name: f.name }))),
+      success: (res) => resolve(res.tempFiles.map((f) => ({ kind: 'file' as const, path: f.path, size: f.size, name: f.name }))),
       fail: () => resolve([]),
     });
   });
@@ -109,10 +107,7 @@ export function localBody(f: PickedFile): Record<string, unknown> {
 }
 
 /** Body of the message sent once the upload answered. */
-export function sentBody(
-  f: PickedFile,
-  res: { url: string; size?: number; width?: number; height?: number; duration?: number },
-): Record<string, unknown> {
+export function sentBody(f: PickedFile, res: { url: string; size?: number; width?: number; height?: number; duration?: number }): Record<string, unknown> {
   const b: Record<string, unknown> = { url: res.url };
   const size = res.size ?? f.size;
   if (size) b.size = size;

@@ -78,7 +78,8 @@ export class GroupCreateLogic {
       return undefined;
     }
     const me = this.session.user?.nickname ?? '';
-    const name = this.view.data.name.trim() || [me, ...this.view.data.contacts.filter((c) => c.checked).map((c) => c.name)].filter(Boolean).slice(0, 3).join('、');
+    const name =
+      this.view.data.name.trim() || [me, ...this.view.data.contacts.filter((c) => c.checked).map((c) => c.name)].filter(Boolean).slice(0, 3).join('、');
     this.view.setData({ busy: true });
     try {
       const group = await this.session.need().createGroup(name.slice(0, 64), members);

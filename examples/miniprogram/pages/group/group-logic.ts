@@ -72,7 +72,15 @@ export class GroupLogic {
         // Owners remove anyone but themselves; admins remove plain members.
         removable: m.userId !== this.me && m.role !== 'owner' && (group.owner === this.me || (isAdmin && m.role === 'member')),
       }));
-    this.view.setData({ id: group.id, name: group.name, memberCount: group.memberCount, muted: !!group.muted, isAdmin, members, baseUrl: this.session.baseUrl });
+    this.view.setData({
+      id: group.id,
+      name: group.name,
+      memberCount: group.memberCount,
+      muted: !!group.muted,
+      isAdmin,
+      members,
+      baseUrl: this.session.baseUrl,
+    });
   }
 
   private async reload(): Promise<void> {

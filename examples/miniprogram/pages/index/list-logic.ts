@@ -158,9 +158,7 @@ export class ListLogic {
     const group = c.kind === 'group';
     const sender = group && last && last.from !== me ? this.session.nameOf(last.from) : undefined;
     const info = group ? (c.group ?? this.groups.get(c.conv.slice(2))) : undefined;
-    const title = group
-      ? info?.name || '群聊'
-      : c.peer?.nickname || this.session.nameOf(this.peerOf(c.conv));
+    const title = group ? info?.name || '群聊' : c.peer?.nickname || this.session.nameOf(this.peerOf(c.conv));
     return {
       conv: c.conv,
       kind: c.kind,
@@ -233,8 +231,8 @@ export class ListLogic {
             : outcome === 'needs_wechat'
               ? '请使用微信登录后开启'
               : outcome === 'rejected'
-              ? '未开启消息提醒'
-              : '暂时无法开启消息提醒';
+                ? '未开启消息提醒'
+                : '暂时无法开启消息提醒';
       toast(this.session.wx, text);
       return outcome;
     } catch (err) {

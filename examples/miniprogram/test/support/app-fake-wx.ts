@@ -64,9 +64,7 @@ export class AppFakeWx extends FakeWx {
   chooseMedia(o: Cb<{ tempFiles: unknown[]; type: string }>): void {
     const files = this.nextMedia;
     this.nextMedia = [];
-    queueMicrotask(() =>
-      files.length ? o.success?.({ tempFiles: files, type: 'mix' }) : o.fail?.({ errMsg: 'chooseMedia:fail cancel' }),
-    );
+    queueMicrotask(() => (files.length ? o.success?.({ tempFiles: files, type: 'mix' }) : o.fail?.({ errMsg: 'chooseMedia:fail cancel' })));
   }
   requestSubscribeMessage(o: Cb<Record<string, string>>): void {
     const res = { ...this.nextSubscribe, errMsg: 'requestSubscribeMessage:ok' };

@@ -1,6 +1,7 @@
 /** Logged-in sessions of the sample app on the fake `wx` runtime, torn down after the test. */
-import { ImSession } from '../../lib/session.js';
+
 import { onCleanup, type TestServer } from '../../../../packages/sdk/test/support/server.js';
+import { ImSession } from '../../lib/session.js';
 import { AppFakeWx } from './app-fake-wx.js';
 
 export interface TestSession {

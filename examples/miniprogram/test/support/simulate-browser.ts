@@ -19,7 +19,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The mini-program root (examples/miniprogram). */
 export const appRoot = path.resolve(here, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Compiles one component's .ts to a self-contained CommonJS file (its imports bundled in). */
 async function compileComponent(tsFile: string): Promise<string> {

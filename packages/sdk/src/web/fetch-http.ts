@@ -28,8 +28,7 @@ export function fetchHttp(fetchImpl: typeof fetch = globalThis.fetch.bind(global
       return readJson(await fetchImpl(req.url, init));
     },
     async upload(req) {
-      if (typeof req.file === 'string')
-        throw new TypeError('fetchHttp.upload: pass a Blob or File, not a path');
+      if (typeof req.file === 'string') throw new TypeError('fetchHttp.upload: pass a Blob or File, not a path');
       const form = new FormData();
       for (const [k, v] of Object.entries(req.fields ?? {})) form.append(k, v);
       const name = req.fileName ?? (req.file as { name?: string }).name ?? 'upload';

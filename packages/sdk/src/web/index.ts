@@ -42,10 +42,6 @@ export function createWebClient(options: WebClientOptions): ImClient {
 }
 
 /** Dev login over `fetch` (`POST /api/auth/dev`; only where the server enables it). */
-export function devLogin(
-  baseUrl: string,
-  input: { userId: string; nickname?: string; avatarUrl?: string },
-  fetchImpl?: typeof fetch,
-) {
+export function devLogin(baseUrl: string, input: { userId: string; nickname?: string; avatarUrl?: string }, fetchImpl?: typeof fetch) {
   return coreDevLogin(fetchHttp(fetchImpl), baseUrl, input);
 }

@@ -22,12 +22,7 @@ export function wxLoginCode(wxApi: WxApi): Promise<string> {
 }
 
 /** The WeChat login flow: `wx.login` → `POST /api/auth/wechat` → `{token, expiresAt, user}`. */
-export async function wechatLogin(
-  wxApi: WxApi,
-  http: HttpAdapter,
-  baseUrl: string,
-  extra: WechatLoginExtra = {},
-): Promise<AuthResponse> {
+export async function wechatLogin(wxApi: WxApi, http: HttpAdapter, baseUrl: string, extra: WechatLoginExtra = {}): Promise<AuthResponse> {
   const code = await wxLoginCode(wxApi);
   const res = await http.request({
     method: 'POST',

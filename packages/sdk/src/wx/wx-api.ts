@@ -6,17 +6,7 @@
  */
 export type WxApi = Pick<
   WechatMiniprogram.Wx,
-  | 'connectSocket'
-  | 'request'
-  | 'uploadFile'
-  | 'login'
-  | 'getStorage'
-  | 'setStorage'
-  | 'removeStorage'
-  | 'onAppHide'
-  | 'onAppShow'
-  | 'offAppHide'
-  | 'offAppShow'
+  'connectSocket' | 'request' | 'uploadFile' | 'login' | 'getStorage' | 'setStorage' | 'removeStorage' | 'onAppHide' | 'onAppShow' | 'offAppHide' | 'offAppShow'
 >;
 
 /** The global `wx`, when running inside a mini-program. */

@@ -175,8 +175,7 @@ export class FakeWx {
   }
 
   connectSocket(opt: { url: string; header?: Record<string, string> } & Callbacks<unknown>): FakeSocketTask {
-    const refused =
-      this.alive.size >= this.options.maxSockets ? 'connectSocket:fail exceed max task count' : undefined;
+    const refused = this.alive.size >= this.options.maxSockets ? 'connectSocket:fail exceed max task count' : undefined;
     const task = new FakeSocketTask(this, this.nextId++, opt.url, opt.header ?? {}, refused);
     this.sockets.push(task);
     if (refused) {
@@ -237,8 +236,7 @@ export class FakeWx {
     }>,
   ): void {
     const init: RequestInit = { method: opt.method ?? 'GET', headers: opt.header ?? {} };
-    if (opt.data !== undefined && init.method !== 'GET')
-      init.body = typeof opt.data === 'string' ? opt.data : JSON.stringify(opt.data);
+    if (opt.data !== undefined && init.method !== 'GET') init.body = typeof opt.data === 'string' ? opt.data : JSON.stringify(opt.data);
     fetch(opt.url, init).then(
       async (res) =>
         opt.success?.({
@@ -274,9 +272,7 @@ export class FakeWx {
 
   getStorage(opt: { key: string } & Callbacks<{ data: unknown }>): void {
     queueMicrotask(() =>
-      this.storage.has(opt.key)
-        ? opt.success?.({ data: this.storage.get(opt.key) })
-        : opt.fail?.({ errMsg: 'getStorage:fail data not found' }),
+      this.storage.has(opt.key) ? opt.success?.({ data: this.storage.get(opt.key) }) : opt.fail?.({ errMsg: 'getStorage:fail data not found' }),
     );
   }
   setStorage(opt: { key: string; data: unknown } & Callbacks<unknown>): void {

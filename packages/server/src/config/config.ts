@@ -6,17 +6,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ModerationConfigSchema, WechatConfigSchema } from '../wechat/wechat-config-schema.js';
 import { parseSecretKey } from '../wechat/secret-box.js';
+import { ModerationConfigSchema, WechatConfigSchema } from '../wechat/wechat-config-schema.js';
 import { EnvValueError, foldWechatEnv } from './wechat-env.js';
 
-const bool = z.union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])]).transform((v) =>
-  typeof v === 'boolean' ? v : ['1', 'true', 'on', 'yes'].includes(v),
-);
+const bool = z
+  .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])])
+  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'on', 'yes'].includes(v)));
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z
-  .union([z.array(z.string()), z.string()])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',').map((s) => s.trim()).filter(Boolean)));
+const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  Array.isArray(v)
+    ? v
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+);
 
 export const ConfigSchema = z.object({
   production: z.boolean(),
@@ -62,10 +67,7 @@ export const ConfigSchema = z.object({
   webDir: z.string().optional(),
   maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   /** 32-byte key encrypting secrets at rest (WeChat session_key); generated into the data dir in development. */
-  secretKey: z
-    .string()
-    .refine(isSecretKey, 'must be 32 bytes written as base64 (44 chars) or hex (64 chars)')
-    .optional(),
+  secretKey: z.string().refine(isSecretKey, 'must be 32 bytes written as base64 (44 chars) or hex (64 chars)').optional(),
   /** WeChat mini-programs (MINIIM_WECHAT_* for one app, or the `wechat` section of MINIIM_CONFIG). */
   wechat: WechatConfigSchema.prefault({}),
   /** Content-safety pipeline (MINIIM_MODERATION_* or the `moderation` section of MINIIM_CONFIG). */
@@ -185,7 +187,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     throw new ConfigError('invalid config MINIIM_DEV_LOGIN: dev login must be off when NODE_ENV=production');
   }
   if (c.mediaStore === 's3') {
-    for (const [key, name] of [['s3Bucket', 'MINIIM_S3_BUCKET'], ['s3AccessKeyId', 'MINIIM_S3_ACCESS_KEY_ID'], ['s3SecretAccessKey', 'MINIIM_S3_SECRET_ACCESS_KEY']] as const) {
+    for (const [key, name] of [
+      ['s3Bucket', 'MINIIM_S3_BUCKET'],
+      ['s3AccessKeyId', 'MINIIM_S3_ACCESS_KEY_ID'],
+      ['s3SecretAccessKey', 'MINIIM_S3_SECRET_ACCESS_KEY'],
+    ] as const) {
       if (!c[key]) throw new ConfigError(`invalid config ${name}: required when MINIIM_MEDIA_STORE=s3`);
     }
   }

@@ -1,5 +1,5 @@
 /** Conversation list, read state and unread counts (read diffusion: nothing per member per message). */
-import { ImError, type Conv, type Group, type User, parseConvId } from '@miniim/protocol';
+import { type Conv, type Group, ImError, parseConvId, type User } from '@miniim/protocol';
 import type { Bus } from '../cluster/bus.js';
 import type { MembershipRow, Storage } from '../storage/storage.js';
 import type { MessageService } from './message-service.js';
@@ -78,6 +78,6 @@ export class ConversationService {
 
 function peerOf(conv: string, me: string): string | null {
   const p = parseConvId(conv);
-  if (!p || p.kind !== 'direct') return null;
+  if (p?.kind !== 'direct') return null;
   return p.a === me ? p.b : p.a;
 }

@@ -4,7 +4,7 @@
  * change) so a group message never queries the database for its recipients.
  */
 import { randomBytes } from 'node:crypto';
-import { ImError, type ClientMessageKind, type Group, type GroupMember, type MessageBody, groupConvId } from '@miniim/protocol';
+import { type ClientMessageKind, type Group, type GroupMember, groupConvId, ImError, type MessageBody } from '@miniim/protocol';
 import type { GroupMemberRow, GroupRow, Storage } from '../storage/storage.js';
 import type { GroupLookup } from './conversation-service.js';
 import type { GroupAccess, MessageService } from './message-service.js';
@@ -203,9 +203,7 @@ export class GroupService implements GroupAccess, GroupLookup {
 
   async listMembers(actor: string, id: string, limit: number, cursor?: string) {
     const { st } = await this.requireMember(id, actor);
-    const all = [...st.members.values()].sort(
-      (a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1),
-    );
+    const all = [...st.members.values()].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1));
     const start = cursor ? decodeOffset(cursor) : 0;
     const page = all.slice(start, start + limit).map((m) => {
       const out: GroupMember = { userId: m.userId, role: m.role, joinedAt: m.joinedAt };

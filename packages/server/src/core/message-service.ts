@@ -3,20 +3,11 @@
  * through the bus), history and recall. Transport-free: the gateway and the
  * HTTP routes both call it.
  */
-import {
-  ImError,
-  type Msg,
-  type MessageBody,
-  type ClientMessageKind,
-  directConvId,
-  groupConvId,
-  parseConvId,
-  parseTarget,
-} from '@miniim/protocol';
+import { type ClientMessageKind, directConvId, groupConvId, ImError, type MessageBody, type Msg, parseConvId, parseTarget } from '@miniim/protocol';
 import type { Bus } from '../cluster/bus.js';
 import type { Logger } from '../logger.js';
-import type { Storage } from '../storage/storage.js';
 import type { Metrics } from '../metrics.js';
+import type { Storage } from '../storage/storage.js';
 import { GroupCommitter } from './group-committer.js';
 import { newMessageId } from './ids.js';
 

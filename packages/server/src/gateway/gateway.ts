@@ -5,16 +5,8 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  CloseCodes,
-  DEFAULT_LIMITS,
-  type ClientFrame,
-  ImError,
-  type Limits,
-  extractRid,
-  parseClientFrame,
-} from '@miniim/protocol';
+import { type ClientFrame, CloseCodes, DEFAULT_LIMITS, extractRid, ImError, type Limits, parseClientFrame } from '@miniim/protocol';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Bus, Delivery } from '../cluster/bus.js';
 import type { Config } from '../config/config.js';
 import type { ConversationService } from '../core/conversation-service.js';
@@ -101,9 +93,7 @@ export class Gateway {
     }
     const user = await this.d.storage.getUser(userId);
     if (!user) return rejectUpgrade(socket, 401, 'unauthorized', 'unknown user');
-    this.wss.handleUpgrade(req, socket, head, (ws) =>
-      this.onConnection(ws, { id: user.id, nickname: user.nickname, avatarUrl: user.avatarUrl }),
-    );
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, { id: user.id, nickname: user.nickname, avatarUrl: user.avatarUrl }));
   }
 
   private onConnection(ws: WebSocket, user: Session['user']): void {
@@ -162,15 +152,17 @@ export class Gateway {
     const wait = this.limiter.take(s.id);
     if (wait > 0) {
       s.strikes++;
-      if (s.strikes > this.d.config.socketFramesPerSec * 2) return this.close(s, CloseCodes.flood, 'flood');
-      return this.replyError(s, extractRid(raw), new ImError('rate_limited', 'too many frames', wait));
+      if (s.strikes > this.d.config.socketFramesPerSec * 2) this.close(s, CloseCodes.flood, 'flood');
+      else this.replyError(s, extractRid(raw), new ImError('rate_limited', 'too many frames', wait));
+      return;
     }
     s.strikes = 0;
     let frame: ClientFrame;
     try {
       frame = parseClientFrame(raw, this.limits);
     } catch (e) {
-      return this.replyError(s, extractRid(raw), e);
+      this.replyError(s, extractRid(raw), e);
+      return;
     }
     this.dispatch(s, frame).catch((e) => this.replyError(s, 'rid' in frame ? frame.rid : undefined, e));
   }

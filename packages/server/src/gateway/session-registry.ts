@@ -23,7 +23,7 @@ export class SessionRegistry {
   remove(s: Session): boolean {
     for (const w of s.watching) this.unwatch(s, w);
     const set = this.byUser.get(s.userId);
-    if (!set || !set.delete(s)) return false;
+    if (!set?.delete(s)) return false;
     this.size--;
     if (set.size === 0) {
       this.byUser.delete(s.userId);

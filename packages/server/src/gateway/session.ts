@@ -1,6 +1,7 @@
 /** One authenticated WebSocket connection. */
-import type WebSocket from 'ws';
+
 import type { User } from '@miniim/protocol';
+import type WebSocket from 'ws';
 
 export class Session {
   lastSeen = Date.now();

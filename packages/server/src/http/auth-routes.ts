@@ -1,8 +1,9 @@
 /** Dev login, token refresh, own profile and user lookup. */
-import type { FastifyInstance } from 'fastify';
+
 import { ImError, isValidId, validateDevAuth, validateProfilePatch } from '@miniim/protocol';
+import type { FastifyInstance } from 'fastify';
 import type { StoredUser } from '../storage/storage.js';
-import { type HttpContext, authenticate, bearer } from './context.js';
+import { authenticate, bearer, type HttpContext } from './context.js';
 
 export function publicUser(u: StoredUser) {
   return { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl };

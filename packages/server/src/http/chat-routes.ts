@@ -1,14 +1,8 @@
 /** Conversations, history, read marks, HTTP send and presence. */
+
+import { DEFAULT_LIMITS, ImError, isValidId, validateConvId, validateMessageBody, validateReadBody } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
-import {
-  DEFAULT_LIMITS,
-  ImError,
-  isValidId,
-  validateConvId,
-  validateMessageBody,
-  validateReadBody,
-} from '@miniim/protocol';
-import { type HttpContext, authenticate, queryInt } from './context.js';
+import { authenticate, type HttpContext, queryInt } from './context.js';
 
 type Q = Record<string, unknown>;
 

@@ -1,6 +1,7 @@
 /** What HTTP routes share: services and the authenticate helper. */
-import type { FastifyRequest } from 'fastify';
+
 import { ImError } from '@miniim/protocol';
+import type { FastifyRequest } from 'fastify';
 import type { Bus } from '../cluster/bus.js';
 import type { Config } from '../config/config.js';
 import type { ConversationService } from '../core/conversation-service.js';

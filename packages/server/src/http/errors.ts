@@ -1,6 +1,7 @@
 /** Maps every error to the contract's `{"error": {code, message}}` body, once. */
-import type { FastifyError, FastifyInstance } from 'fastify';
+
 import { ImError } from '@miniim/protocol';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { normalizeError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
 

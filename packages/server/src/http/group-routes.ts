@@ -1,16 +1,9 @@
 /** Group routes of the contract plus roles, transfer, disband and read-by (extensions in docs/protocol.md). */
+
+import { ImError, isValidId, validateCreateGroup, validateGroupPatch, validateMemberPatch, validateTransfer, validateUserIds } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
-import {
-  ImError,
-  isValidId,
-  validateCreateGroup,
-  validateGroupPatch,
-  validateMemberPatch,
-  validateTransfer,
-  validateUserIds,
-} from '@miniim/protocol';
 import type { GroupService } from '../core/group-service.js';
-import { type HttpContext, authenticate, queryInt } from './context.js';
+import { authenticate, type HttpContext, queryInt } from './context.js';
 
 type P = { Params: { id: string; userId?: string } };
 

@@ -4,13 +4,14 @@
  * subscribe-message credit routes. Only the login route exists when WeChat is
  * not configured, and it answers 404.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import { ImError } from '@miniim/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WechatIntegration } from '../app-wechat.js';
 import type { PushQuery } from '../wechat/push-signature.js';
 import { type WechatLoginBody, wechatLogin } from '../wechat/wechat-login.js';
 import { publicUser } from './auth-routes.js';
-import { type HttpContext, authenticate } from './context.js';
+import { authenticate, type HttpContext } from './context.js';
 
 /** Nickname of a WeChat user who shared no profile (UI text). */
 export const DEFAULT_WECHAT_NICKNAME = '微信用户';
@@ -18,11 +19,7 @@ export const DEFAULT_WECHAT_NICKNAME = '微信用户';
 /** Largest message-push body accepted (WeChat's events are a few KB). */
 const PUSH_BODY_LIMIT = 64 * 1024;
 
-export async function registerWechatRoutes(
-  app: FastifyInstance,
-  ctx: HttpContext,
-  integration: WechatIntegration,
-): Promise<void> {
+export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContext, integration: WechatIntegration): Promise<void> {
   const wx = integration.wechat;
   if (!wx) {
     app.post('/api/auth/wechat', async () => {
@@ -32,10 +29,7 @@ export async function registerWechatRoutes(
   }
 
   app.post('/api/auth/wechat', async (req) => {
-    const r = await wechatLogin(
-      { config: integration.wechatConfig, api: wx.api, secretKey: wx.secretKey, logger: ctx.logger },
-      req.body as WechatLoginBody,
-    );
+    const r = await wechatLogin({ config: integration.wechatConfig, api: wx.api, secretKey: wx.secretKey, logger: ctx.logger }, req.body as WechatLoginBody);
     const profile = { ...r.profile };
     if (profile.nickname !== undefined) {
       try {
@@ -44,18 +38,14 @@ export async function registerWechatRoutes(
           appId: r.appId,
         });
       } catch (err) {
-        if (!(err instanceof ImError) || (err.code !== 'content_rejected' && err.code !== 'unavailable'))
-          throw err;
+        if (!(err instanceof ImError) || (err.code !== 'content_rejected' && err.code !== 'unavailable')) throw err;
         // The login itself is fine: keep the stored (or default) nickname instead of the refused one.
         ctx.logger.info({ userId: r.userId, code: err.code }, 'WeChat profile nickname not applied');
         delete profile.nickname;
       }
     }
     const existing = await ctx.storage.getUser(r.userId);
-    const user = await ctx.storage.upsertUser(
-      r.userId,
-      existing ? profile : { ...profile, nickname: profile.nickname ?? DEFAULT_WECHAT_NICKNAME },
-    );
+    const user = await ctx.storage.upsertUser(r.userId, existing ? profile : { ...profile, nickname: profile.nickname ?? DEFAULT_WECHAT_NICKNAME });
     const identity = {
       userId: r.userId,
       appId: r.appId,
@@ -102,10 +92,8 @@ export async function registerWechatRoutes(
   app.post('/api/wechat/subscribe', async (req) => {
     const uid = await authenticate(ctx, req);
     const body = req.body as { results?: unknown; appId?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null)
-      throw new ImError('bad_request', 'body must be a JSON object');
-    if (body.appId !== undefined && typeof body.appId !== 'string')
-      throw new ImError('bad_request', 'appId must be a string');
+    if (typeof body !== 'object' || body === null) throw new ImError('bad_request', 'body must be a JSON object');
+    if (body.appId !== undefined && typeof body.appId !== 'string') throw new ImError('bad_request', 'appId must be a string');
     const id = await ctx.storage.wechat.getIdentity(uid, body.appId as string | undefined);
     if (!id) throw new ImError('forbidden', 'subscribe messages need a WeChat login in this mini-program');
     const credits = await wx.notifier.recordAcceptance(uid, id.appId, body.results);

@@ -78,9 +78,7 @@ export class LocalBlobStore implements BlobStore {
     const stream = createReadStream(path, range ? { start: range.start, end: range.end } : {});
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
-      stream.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'ENOENT' ? new ImError('not_found', 'no such media') : err),
-      );
+      stream.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new ImError('not_found', 'no such media') : err));
     });
     return stream;
   }

@@ -5,10 +5,7 @@ import type { ByteRange } from './blob-store.js';
  * answer with 206, 'unsatisfiable' to answer with 416, or undefined to send the whole
  * blob (no header, another unit, invalid syntax, or several ranges, which we may ignore).
  */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): ByteRange | 'unsatisfiable' | undefined {
+export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const m = /^\s*bytes\s*=\s*(.*)$/i.exec(header);
   if (!m) return undefined;

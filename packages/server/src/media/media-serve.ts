@@ -34,12 +34,7 @@ export async function serveMedia(
   if (!info) throw new ImError('not_found', 'no such media');
 
   const left = policy.secondsLeft(req.query ?? {});
-  reply.header(
-    'cache-control',
-    left === undefined
-      ? `public, max-age=${YEAR_SEC}, immutable`
-      : `private, max-age=${Math.min(left, YEAR_SEC)}`,
-  );
+  reply.header('cache-control', left === undefined ? `public, max-age=${YEAR_SEC}, immutable` : `private, max-age=${Math.min(left, YEAR_SEC)}`);
   reply.header('etag', info.etag);
   reply.header('last-modified', info.lastModified.toUTCString());
   reply.header('accept-ranges', 'bytes');
@@ -56,9 +51,7 @@ export async function serveMedia(
     reply.header('content-range', `bytes */${info.size}`);
     reply.removeHeader('content-disposition');
     reply.header('content-type', 'application/json; charset=utf-8');
-    return reply
-      .code(416)
-      .send({ error: { code: 'bad_request', message: 'requested range is not satisfiable' } });
+    return reply.code(416).send({ error: { code: 'bad_request', message: 'requested range is not satisfiable' } });
   }
   if (req.method === 'HEAD') {
     if (range) {

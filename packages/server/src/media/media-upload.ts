@@ -40,11 +40,7 @@ export interface UploadContext {
 }
 
 /** Whether `kind` accepts the sniffed `mime`. */
-export function kindAccepts(
-  kind: MediaKind,
-  mime: string,
-  config: Pick<MediaConfig, 'allowedFileMimes'>,
-): boolean {
+export function kindAccepts(kind: MediaKind, mime: string, config: Pick<MediaConfig, 'allowedFileMimes'>): boolean {
   switch (kind) {
     case 'image':
       return IMAGE_MIMES.includes(mime);
@@ -58,11 +54,7 @@ export function kindAccepts(
 }
 
 /** The kind of an upload: the client's if it accepts the sniffed type, else inferred; 415 when none fits. */
-export function resolveKind(
-  mime: string,
-  requested: MediaKind | undefined,
-  config: Pick<MediaConfig, 'allowedFileMimes'>,
-): MediaKind {
+export function resolveKind(mime: string, requested: MediaKind | undefined, config: Pick<MediaConfig, 'allowedFileMimes'>): MediaKind {
   const shown = mime === UNKNOWN_MIME ? 'unrecognised content' : mime;
   if (requested) {
     if (kindAccepts(requested, mime, config)) return requested;
@@ -82,10 +74,7 @@ export function parseKind(value: unknown, field: string): MediaKind | undefined 
 
 /** The 413 for an upload over the limit of `kind`. */
 export function tooLarge(kind: MediaKind | undefined, limit: number): ImError {
-  return new ImError(
-    'too_large',
-    `${kind ? `${kind} uploads are` : 'an upload is'} limited to ${formatBytes(limit)}`,
-  );
+  return new ImError('too_large', `${kind ? `${kind} uploads are` : 'an upload is'} limited to ${formatBytes(limit)}`);
 }
 
 /** Declared Content-Length of the request, or undefined when chunked or absent. */
@@ -151,8 +140,7 @@ async function storeFilePart(
     const mime = sniffed?.mime ?? UNKNOWN_MIME;
     const kind = resolveKind(mime, requested, ctx.config);
     const limit = ctx.config.limits[kind];
-    if (contentLength !== undefined && contentLength > limit + MULTIPART_OVERHEAD)
-      throw tooLarge(kind, limit);
+    if (contentLength !== undefined && contentLength > limit + MULTIPART_OVERHEAD) throw tooLarge(kind, limit);
     const remaining = ctx.limiter.remainingBytes(userId);
 
     const keepPrefix = kind === 'image' || kind === 'video';
@@ -235,12 +223,7 @@ function mapMultipartError(err: unknown, ctx: UploadContext): unknown {
  * Handles one `POST /api/media` whose caller is already authenticated and pre-checked:
  * stores the file, runs the onUploaded hook, counts the quota and returns the answer.
  */
-export async function handleUpload(
-  req: FastifyRequest,
-  userId: string,
-  requestOrigin: string,
-  ctx: UploadContext,
-): Promise<UploadedMedia> {
+export async function handleUpload(req: FastifyRequest, userId: string, requestOrigin: string, ctx: UploadContext): Promise<UploadedMedia> {
   let requested = parseKind((req.query as Record<string, unknown> | undefined)?.kind, 'kind');
   let stored: StoredFile | undefined;
   try {
@@ -284,17 +267,12 @@ export async function handleUpload(
       answer.height = stored.height;
     }
     if (stored.duration !== undefined) answer.duration = stored.duration;
-    ctx.logger.info(
-      { userId, key: stored.key, kind: stored.kind, mime: stored.mime, size: stored.size },
-      'media uploaded',
-    );
+    ctx.logger.info({ userId, key: stored.key, kind: stored.kind, mime: stored.mime, size: stored.size }, 'media uploaded');
     return answer;
   } catch (err) {
     if (stored) {
       const key = stored.key;
-      await ctx.store
-        .delete(key)
-        .catch((e: unknown) => ctx.logger.warn({ err: e, key }, 'media cleanup failed'));
+      await ctx.store.delete(key).catch((e: unknown) => ctx.logger.warn({ err: e, key }, 'media cleanup failed'));
     }
     throw mapMultipartError(err, ctx);
   }

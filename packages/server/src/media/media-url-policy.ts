@@ -89,10 +89,7 @@ export class MediaUrlPolicy {
     if (httpish && !parsed.username && !parsed.password && hostAllowed(parsed, this.config.allowHosts)) {
       return { canonical: parsed.href };
     }
-    throw new ImError(
-      'bad_request',
-      `${field} must be a URL issued by POST /api/media or on an allowed host`,
-    );
+    throw new ImError('bad_request', `${field} must be a URL issued by POST /api/media or on an allowed host`);
   }
 
   /** The blob key of one of our URLs, or undefined (foreign, malformed). */
@@ -152,8 +149,7 @@ export class MediaUrlPolicy {
     }
     const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
     out.url = this.checkMediaUrl(out.url, 'body.url').canonical;
-    if (kind === 'video' && out.cover !== undefined)
-      out.cover = this.checkMediaUrl(out.cover, 'body.cover').canonical;
+    if (kind === 'video' && out.cover !== undefined) out.cover = this.checkMediaUrl(out.cover, 'body.cover').canonical;
     for (const field of ['size', 'width', 'height'] as const) {
       const v = out[field];
       if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 0)) {
@@ -186,8 +182,7 @@ export class MediaUrlPolicy {
     let parsed: URL;
     try {
       // A path-only URL is resolved against a dummy origin so it can be parsed.
-      parsed =
-        url.startsWith('/') && !url.startsWith('//') ? new URL(url, 'http://relative.invalid') : new URL(url);
+      parsed = url.startsWith('/') && !url.startsWith('//') ? new URL(url, 'http://relative.invalid') : new URL(url);
     } catch {
       return undefined;
     }

@@ -70,15 +70,11 @@ export class S3BlobStore implements BlobStore {
       pending = [];
       pendingBytes = 0;
       if (uploadId === undefined) {
-        const created = await this.client.send(
-          new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ContentType: meta.contentType }),
-        );
+        const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ContentType: meta.contentType }));
         uploadId = created.UploadId;
       }
       const PartNumber = parts.length + 1;
-      const res = await this.client.send(
-        new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber, Body: data }),
-      );
+      const res = await this.client.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber, Body: data }));
       parts.push({ ETag: res.ETag, PartNumber });
     };
 
@@ -111,9 +107,7 @@ export class S3BlobStore implements BlobStore {
       }
     } catch (err) {
       if (uploadId !== undefined) {
-        await this.client
-          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId }))
-          .catch(() => undefined);
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId })).catch(() => undefined);
       }
       throw err;
     }
@@ -123,9 +117,7 @@ export class S3BlobStore implements BlobStore {
   async stat(key: string): Promise<BlobInfo | undefined> {
     if (!isMediaKey(key)) return undefined;
     try {
-      const head = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
-      );
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
       return {
         key,
         size: head.ContentLength ?? 0,

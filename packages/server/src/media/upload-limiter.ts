@@ -79,10 +79,6 @@ export class UploadLimiter {
   quotaError(): ImError {
     const t = this.now();
     const retry = (Math.floor(t / DAY) + 1) * DAY - t;
-    return new ImError(
-      'rate_limited',
-      `daily upload quota of ${formatBytes(this.quota.bytesPerDay)} is used up`,
-      Math.max(1, retry),
-    );
+    return new ImError('rate_limited', `daily upload quota of ${formatBytes(this.quota.bytesPerDay)} is used up`, Math.max(1, retry));
   }
 }

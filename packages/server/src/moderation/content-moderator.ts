@@ -45,9 +45,7 @@ export class ContentModerator {
     if (config.keywords.enabled) {
       const filter =
         deps.keywordFilter ??
-        (config.keywords.file
-          ? KeywordFilter.fromFile(config.keywords.file, config.keywords.words)
-          : new KeywordFilter(config.keywords.words ?? []));
+        (config.keywords.file ? KeywordFilter.fromFile(config.keywords.file, config.keywords.words) : new KeywordFilter(config.keywords.words ?? []));
       this.stages.push({ impl: filter, onReview: 'reject', failPolicy: 'closed' });
     }
     if (config.wechat.enabled) {
@@ -90,32 +88,19 @@ export class ContentModerator {
         if (!(err instanceof StageUnavailableError)) throw err;
         this.metrics.unavailable.inc({ stage: name, policy: stage.failPolicy });
         if (stage.failPolicy === 'closed') {
-          this.deps.logger?.warn(
-            { stage: name, reason: err.reason, userId: ctx.userId },
-            'content check unavailable; rejecting (fail-closed)',
-          );
+          this.deps.logger?.warn({ stage: name, reason: err.reason, userId: ctx.userId }, 'content check unavailable; rejecting (fail-closed)');
           throw new ImError('unavailable', 'content check unavailable; try again');
         }
-        this.deps.logger?.warn(
-          { stage: name, reason: err.reason, userId: ctx.userId },
-          'content check unavailable; accepting (fail-open)',
-        );
+        this.deps.logger?.warn({ stage: name, reason: err.reason, userId: ctx.userId }, 'content check unavailable; accepting (fail-open)');
         continue;
       }
-      const reject =
-        verdict.suggest === 'risky' || (verdict.suggest === 'review' && stage.onReview === 'reject');
+      const reject = verdict.suggest === 'risky' || (verdict.suggest === 'review' && stage.onReview === 'reject');
       if (verdict.suggest === 'review') {
-        this.deps.logger?.info(
-          { stage: name, label: verdict.label, userId: ctx.userId, reject },
-          'content marked for review',
-        );
+        this.deps.logger?.info({ stage: name, label: verdict.label, userId: ctx.userId, reject }, 'content marked for review');
       }
       if (reject) {
         this.metrics.rejected.inc({ stage: name });
-        this.deps.logger?.info(
-          { stage: name, label: verdict.label, userId: ctx.userId, scene: ctx.scene },
-          'content rejected',
-        );
+        this.deps.logger?.info({ stage: name, label: verdict.label, userId: ctx.userId, scene: ctx.scene }, 'content rejected');
         throw new ImError('content_rejected', 'content was rejected by the content-safety check');
       }
     }

@@ -52,11 +52,7 @@ export class MediaCheck {
    * undefined when the check is off, the sender has no openid, or WeChat is
    * unreachable (logged + counted; the message stays, fail-open for media).
    */
-  async submit(
-    media: { url: string; type: 'image' | 'audio' },
-    target: Omit<MediaTarget, 'url'>,
-    ctx: ModerationContext,
-  ): Promise<string | undefined> {
+  async submit(media: { url: string; type: 'image' | 'audio' }, target: Omit<MediaTarget, 'url'>, ctx: ModerationContext): Promise<string | undefined> {
     if (!this.enabled || !ctx.openid) return undefined;
     const openid = ctx.openid;
     try {
@@ -92,31 +88,21 @@ export class MediaCheck {
    * POST body as received. `appId` narrows which push token to use (e.g. from
    * the route path); otherwise every configured app's token is tried.
    */
-  async handlePush(
-    req: { method: string; query: PushQuery; rawBody?: string },
-    appId?: string,
-  ): Promise<PushReply> {
-    const tokens = this.deps.wechatConfig.apps
-      .filter((a) => a.token && (appId === undefined || a.appId === appId))
-      .map((a) => a.token!);
+  async handlePush(req: { method: string; query: PushQuery; rawBody?: string }, appId?: string): Promise<PushReply> {
+    const tokens = this.deps.wechatConfig.apps.filter((a) => a.token && (appId === undefined || a.appId === appId)).map((a) => a.token!);
     if (!tokens.some((t) => verifyPushSignature(t, req.query))) {
       this.deps.logger?.warn({ method: req.method }, 'message push with a bad signature refused');
       return { status: 401, body: 'invalid signature' };
     }
     if (req.method === 'GET') {
       const echo = req.query.echostr;
-      return typeof echo === 'string'
-        ? { status: 200, body: echo }
-        : { status: 400, body: 'missing echostr' };
+      return typeof echo === 'string' ? { status: 200, body: echo } : { status: 400, body: 'missing echostr' };
     }
     let event: MediaCheckEvent | null;
     try {
       event = parseMediaCheckPush(req.rawBody ?? '');
     } catch (err) {
-      this.deps.logger?.warn(
-        { reason: err instanceof Error ? err.message : String(err) },
-        'unreadable message push',
-      );
+      this.deps.logger?.warn({ reason: err instanceof Error ? err.message : String(err) }, 'unreadable message push');
       return { status: 400, body: 'bad push body' };
     }
     if (event === null) return { status: 200, body: 'success' };
@@ -125,25 +111,17 @@ export class MediaCheck {
       this.deps.logger?.warn({ traceId: event.traceId }, 'media check verdict for an unknown trace_id');
       return { status: 200, body: 'success' };
     }
-    const reject =
-      event.suggest === 'risky' ||
-      (event.suggest === 'review' && this.deps.config.wechat.onReview === 'reject');
+    const reject = event.suggest === 'risky' || (event.suggest === 'review' && this.deps.config.wechat.onReview === 'reject');
     if (reject) {
       try {
         await this.deps.onRisky(event.traceId, target, event);
       } catch (err) {
         // Keep the mapping: WeChat retries a push that did not get "success".
-        this.deps.logger?.error(
-          { traceId: event.traceId, reason: err instanceof Error ? err.message : String(err) },
-          'recall after risky media failed',
-        );
+        this.deps.logger?.error({ traceId: event.traceId, reason: err instanceof Error ? err.message : String(err) }, 'recall after risky media failed');
         return { status: 500, body: 'retry' };
       }
       this.metrics.rejected.inc({ stage: 'wechat_media' });
-      this.deps.logger?.info(
-        { traceId: event.traceId, conv: target.conv, seq: target.seq, label: event.label },
-        'risky media recalled',
-      );
+      this.deps.logger?.info({ traceId: event.traceId, conv: target.conv, seq: target.seq, label: event.label }, 'risky media recalled');
     }
     await this.deps.traces.delete(event.traceId);
     return { status: 200, body: 'success' };

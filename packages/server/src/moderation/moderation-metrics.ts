@@ -11,24 +11,12 @@ export interface ModerationMetrics {
 /** Gets (or creates) the moderation counters in `registry` (default: prom-client's global one). */
 export function moderationMetrics(registry: Registry = defaultRegistry): ModerationMetrics {
   return {
-    unavailable: counter(
-      registry,
-      'miniim_moderation_unavailable_total',
-      'Content checks that could not be made',
-      ['stage', 'policy'],
-    ),
-    rejected: counter(registry, 'miniim_moderation_rejected_total', 'Content refused by a content check', [
-      'stage',
-    ]),
+    unavailable: counter(registry, 'miniim_moderation_unavailable_total', 'Content checks that could not be made', ['stage', 'policy']),
+    rejected: counter(registry, 'miniim_moderation_rejected_total', 'Content refused by a content check', ['stage']),
   };
 }
 
-function counter<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: L[],
-): Counter<L> {
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: L[]): Counter<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
   return new Counter({ name, help, labelNames, registers: [registry] });

@@ -1,10 +1,5 @@
 import { createHmac } from 'node:crypto';
-import {
-  type ModerationContext,
-  StageUnavailableError,
-  type StageVerdict,
-  type TextCheckStage,
-} from './moderation-types.js';
+import { type ModerationContext, StageUnavailableError, type StageVerdict, type TextCheckStage } from './moderation-types.js';
 
 export interface WebhookOptions {
   url: string;
@@ -31,8 +26,7 @@ export class WebhookTextCheck implements TextCheckStage {
     const payload = JSON.stringify({ text, userId: ctx.userId, scene: ctx.scene, appId: ctx.appId });
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.opts.secret) {
-      headers['x-miniim-signature'] =
-        `sha256=${createHmac('sha256', this.opts.secret).update(payload).digest('hex')}`;
+      headers['x-miniim-signature'] = `sha256=${createHmac('sha256', this.opts.secret).update(payload).digest('hex')}`;
     }
     let res: Response;
     try {
@@ -49,10 +43,7 @@ export class WebhookTextCheck implements TextCheckStage {
     try {
       body = await res.json();
     } catch {
-      throw new StageUnavailableError(
-        this.name,
-        res.status === 200 ? 'answer is not JSON' : `HTTP ${res.status}`,
-      );
+      throw new StageUnavailableError(this.name, res.status === 200 ? 'answer is not JSON' : `HTTP ${res.status}`);
     }
     if (res.status !== 200) throw new StageUnavailableError(this.name, `HTTP ${res.status}`);
     const { suggest, label } = (body ?? {}) as { suggest?: unknown; label?: unknown };

@@ -1,14 +1,7 @@
 import type { AccessTokenProvider } from '../wechat/access-token-provider.js';
 import type { MsgSecCheckResult, WechatApi } from '../wechat/wechat-api.js';
 import { WechatApiError, WechatUnreachableError } from '../wechat/wechat-errors.js';
-import {
-  type ModerationContext,
-  StageUnavailableError,
-  type StageVerdict,
-  type Suggest,
-  type TextCheckStage,
-  wechatScene,
-} from './moderation-types.js';
+import { type ModerationContext, StageUnavailableError, type StageVerdict, type Suggest, type TextCheckStage, wechatScene } from './moderation-types.js';
 
 /** msgSecCheck accepts at most this many characters per call. */
 export const MSG_SEC_CHECK_MAX = 2500;
@@ -35,11 +28,7 @@ export class WechatTextCheck implements TextCheckStage {
     let results: MsgSecCheckResult[];
     try {
       results = await Promise.all(
-        splitForCheck(text).map((content) =>
-          this.tokens.call(ctx.appId, (token) =>
-            this.api.msgSecCheck(token, { content, version: 2, scene, openid }),
-          ),
-        ),
+        splitForCheck(text).map((content) => this.tokens.call(ctx.appId, (token) => this.api.msgSecCheck(token, { content, version: 2, scene, openid }))),
       );
     } catch (err) {
       if (err instanceof WechatUnreachableError) throw new StageUnavailableError(this.name, 'unreachable');

@@ -38,9 +38,7 @@ export class SqliteGroupRepo implements GroupRepo {
   constructor(private readonly db: Database.Database) {
     const p = (q: string) => db.prepare(q);
     this.s = {
-      insertGroup: p(
-        'INSERT INTO groups (id, name, avatar_url, owner, muted_all, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
+      insertGroup: p('INSERT INTO groups (id, name, avatar_url, owner, muted_all, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertConv: p("INSERT INTO conversations (conv, kind, last_seq, updated_at) VALUES (?, 'group', 0, ?)"),
       lastSeq: p('SELECT last_seq FROM conversations WHERE conv = ?').pluck(),
       insertMember: p(
@@ -52,9 +50,7 @@ export class SqliteGroupRepo implements GroupRepo {
       removeMember: p('DELETE FROM conv_members WHERE conv = ? AND user_id = ?'),
       readersCount: p('SELECT count(*) FROM conv_members WHERE conv = ? AND read_seq >= ?').pluck(),
       readersFirst: p('SELECT user_id FROM conv_members WHERE conv = ? AND read_seq >= ? ORDER BY user_id LIMIT ?').pluck(),
-      readersNext: p(
-        'SELECT user_id FROM conv_members WHERE conv = ? AND read_seq >= ? AND user_id > ? ORDER BY user_id LIMIT ?',
-      ).pluck(),
+      readersNext: p('SELECT user_id FROM conv_members WHERE conv = ? AND read_seq >= ? AND user_id > ? ORDER BY user_id LIMIT ?').pluck(),
       mention: p(
         `SELECT 1 FROM messages WHERE conv = ? AND seq > ? AND kind = 'text' AND recalled_by IS NULL
            AND (json_extract(body, '$.mentionAll') = 1
@@ -122,9 +118,7 @@ export class SqliteGroupRepo implements GroupRepo {
 
   async readers(conv: string, seq: number, limit: number, cursor?: string) {
     const count = this.s.readersCount.get(conv, seq) as number;
-    const ids = (
-      cursor ? this.s.readersNext.all(conv, seq, cursor, limit + 1) : this.s.readersFirst.all(conv, seq, limit + 1)
-    ) as string[];
+    const ids = (cursor ? this.s.readersNext.all(conv, seq, cursor, limit + 1) : this.s.readersFirst.all(conv, seq, limit + 1)) as string[];
     const more = ids.length > limit;
     if (more) ids.pop();
     return more ? { count, userIds: ids, nextCursor: ids[ids.length - 1]! } : { count, userIds: ids };

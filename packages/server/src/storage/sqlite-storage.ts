@@ -6,21 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { MessageKind, Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import type { Msg, MessageKind } from '@miniim/protocol';
 import { SqliteGroupRepo } from './sqlite-group-repo.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
-import type {
-  AppendResult,
-  ConversationRow,
-  MembershipRow,
-  NewMessage,
-  SessionRow,
-  Storage,
-  StoredUser,
-} from './storage.js';
+import type { AppendResult, ConversationRow, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from './storage.js';
 
 interface MessageRowDb {
   conv: string;
@@ -110,9 +102,7 @@ export class SqliteStorage implements Storage {
       insertMember: p('INSERT OR IGNORE INTO conv_members (user_id, conv, read_seq, joined_at) VALUES (?, ?, 0, ?)'),
       updateConv: p('UPDATE conversations SET last_seq = ?, updated_at = ? WHERE conv = ?'),
       findDup: p('SELECT * FROM messages WHERE from_user = ? AND client_msg_id = ?'),
-      insertMsg: p(
-        'INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insertMsg: p('INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       latest: p('SELECT * FROM messages WHERE conv = ? ORDER BY seq DESC LIMIT ?'),
       before: p('SELECT * FROM messages WHERE conv = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
       after: p('SELECT * FROM messages WHERE conv = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
@@ -138,9 +128,7 @@ export class SqliteStorage implements Storage {
         `UPDATE conv_members SET read_seq = min(max(read_seq, ?), (SELECT last_seq FROM conversations WHERE conv = ?))
          WHERE conv = ? AND user_id = ? RETURNING read_seq`,
       ).pluck(),
-      unread: p(
-        "SELECT count(*) FROM messages WHERE conv = ? AND seq > ? AND from_user <> ? AND kind <> 'system'",
-      ).pluck(),
+      unread: p("SELECT count(*) FROM messages WHERE conv = ? AND seq > ? AND from_user <> ? AND kind <> 'system'").pluck(),
       getUser: p('SELECT id, nickname, avatar_url, created_at FROM users WHERE id = ?'),
       upsertUser: p(
         `INSERT INTO users (id, nickname, avatar_url, created_at, updated_at) VALUES (@id, @nickname, @avatarUrl, @now, @now)
@@ -240,9 +228,7 @@ export class SqliteStorage implements Storage {
 
   async listForUser(userId: string, limit: number, cursor?: string) {
     const after = cursor ? decodeCursor(cursor) : null;
-    const raw = (
-      after ? this.s.listNext.all(userId, after[0], after[0], after[1], limit + 1) : this.s.listFirst.all(userId, limit + 1)
-    ) as MembershipDb[];
+    const raw = (after ? this.s.listNext.all(userId, after[0], after[0], after[1], limit + 1) : this.s.listFirst.all(userId, limit + 1)) as MembershipDb[];
     const more = raw.length > limit;
     if (more) raw.pop();
     const rows = raw.map(toMembership);
@@ -291,9 +277,7 @@ export class SqliteStorage implements Storage {
   }
 
   async updateProfile(id: string, profile: { nickname?: string; avatarUrl?: string }) {
-    const r = this.s.updateUser.get(profile.nickname ?? null, profile.avatarUrl ?? null, Date.now(), id) as
-      | UserRowDb
-      | undefined;
+    const r = this.s.updateUser.get(profile.nickname ?? null, profile.avatarUrl ?? null, Date.now(), id) as UserRowDb | undefined;
     return r ? rowToUser(r) : undefined;
   }
 
@@ -302,9 +286,7 @@ export class SqliteStorage implements Storage {
   }
 
   async getSession(id: string) {
-    const r = this.s.getSession.get(id) as
-      | { id: string; user_id: string; created_at: number; expires_at: number; revoked_at: number | null }
-      | undefined;
+    const r = this.s.getSession.get(id) as { id: string; user_id: string; created_at: number; expires_at: number; revoked_at: number | null } | undefined;
     if (!r) return undefined;
     const row: SessionRow = { id: r.id, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at };
     if (r.revoked_at !== null) row.revokedAt = r.revoked_at;

@@ -53,18 +53,14 @@ export class SqliteWechatRepo implements WechatRepo {
            unionid = coalesce(excluded.unionid, unionid), session_key_enc = excluded.session_key_enc,
            updated_at = excluded.updated_at`,
       ),
-      identityIn: p(
-        'SELECT * FROM wechat_identities WHERE user_id = ? AND app_id = ? ORDER BY updated_at DESC LIMIT 1',
-      ),
+      identityIn: p('SELECT * FROM wechat_identities WHERE user_id = ? AND app_id = ? ORDER BY updated_at DESC LIMIT 1'),
       identityAny: p('SELECT * FROM wechat_identities WHERE user_id = ? ORDER BY updated_at DESC LIMIT 1'),
       addCredits: p(
         `INSERT INTO subscribe_credits (user_id, template_id, credits) VALUES (?, ?, ?)
          ON CONFLICT (user_id, template_id) DO UPDATE SET credits = credits + excluded.credits
          RETURNING credits`,
       ).pluck(),
-      consumeCredit: p(
-        'UPDATE subscribe_credits SET credits = credits - 1 WHERE user_id = ? AND template_id = ? AND credits > 0',
-      ),
+      consumeCredit: p('UPDATE subscribe_credits SET credits = credits - 1 WHERE user_id = ? AND template_id = ? AND credits > 0'),
       dropCredits: p('DELETE FROM subscribe_credits WHERE user_id = ? AND template_id = ?'),
       listCredits: p('SELECT template_id, credits FROM subscribe_credits WHERE user_id = ? AND credits > 0'),
       claim: p(
@@ -134,9 +130,7 @@ export class SqliteWechatRepo implements WechatRepo {
   }
 
   async getIdentity(userId: string, appId?: string) {
-    const r = (appId === undefined ? this.s.identityAny.get(userId) : this.s.identityIn.get(userId, appId)) as
-      | IdentityDb
-      | undefined;
+    const r = (appId === undefined ? this.s.identityAny.get(userId) : this.s.identityIn.get(userId, appId)) as IdentityDb | undefined;
     return r ? toIdentity(r) : undefined;
   }
 }

@@ -3,7 +3,7 @@
  * backend implements it (sqlite-storage.ts; postgres later). Every backend must
  * pass the contract suite in test/contract/.
  */
-import type { Msg, MessageBody, MessageKind, User } from '@miniim/protocol';
+import type { MessageBody, MessageKind, Msg, User } from '@miniim/protocol';
 import type { TraceStore } from '../moderation/trace-store.js';
 import type { CreditStore, NotifyThrottle } from '../wechat/credit-store.js';
 

@@ -55,10 +55,7 @@ export class AccessTokenProvider {
       return await fn(token);
     } catch (err) {
       if (!isTokenError(err)) throw err;
-      this.deps.logger?.warn(
-        { appId: app.appId, errcode: (err as WechatApiError).errcode },
-        'WeChat rejected the access token; refreshing once',
-      );
+      this.deps.logger?.warn({ appId: app.appId, errcode: (err as WechatApiError).errcode }, 'WeChat rejected the access token; refreshing once');
       await this.invalidate(app.appId, token);
       return fn(await this.getToken(app.appId));
     }
@@ -76,19 +73,14 @@ export class AccessTokenProvider {
     const app = resolveApp(this.deps.config, appId);
     const mode = this.deps.config.tokenMode ?? 'stable';
     const res =
-      mode === 'classic'
-        ? await this.deps.api.getAccessToken(app.appId, app.secret)
-        : await this.deps.api.getStableAccessToken(app.appId, app.secret);
+      mode === 'classic' ? await this.deps.api.getAccessToken(app.appId, app.secret) : await this.deps.api.getStableAccessToken(app.appId, app.secret);
     const lifetimeMs = res.expires_in * 1000;
     const now = this.now();
     // A short remaining lifetime (stable_token returns the remaining time of the current token)
     // is used for half its length rather than refetched on every call.
     const refreshAt = now + Math.max(lifetimeMs - TOKEN_REFRESH_MARGIN_MS, lifetimeMs / 2);
     await this.cache.set(app.appId, { token: res.access_token, expiresAt: now + lifetimeMs, refreshAt });
-    this.deps.logger?.info(
-      { appId: app.appId, mode, expiresIn: res.expires_in },
-      'WeChat access token fetched',
-    );
+    this.deps.logger?.info({ appId: app.appId, mode, expiresIn: res.expires_in }, 'WeChat access token fetched');
     return res.access_token;
   }
 }

@@ -30,21 +30,14 @@ function fromJson(text: string): MediaCheckEvent | null {
 
 function fromXml(text: string): MediaCheckEvent | null {
   const tag = (name: string, within = text): string | undefined => {
-    const m = new RegExp(`<${name}>\\s*(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))\\s*</${name}>`).exec(
-      within,
-    );
+    const m = new RegExp(`<${name}>\\s*(?:<!\\[CDATA\\[([\\s\\S]*?)\\]\\]>|([^<]*))\\s*</${name}>`).exec(within);
     return m ? (m[1] ?? m[2]).trim() : undefined;
   };
   if (tag('Event') !== 'wxa_media_check') return null;
   const resultXml = /<result>([\s\S]*?)<\/result>/.exec(text)?.[1];
   if (resultXml === undefined) throw new Error('wxa_media_check push without result');
   const label = tag('label', resultXml);
-  return build(
-    tag('trace_id'),
-    tag('suggest', resultXml),
-    label === undefined ? undefined : Number(label),
-    tag('appid'),
-  );
+  return build(tag('trace_id'), tag('suggest', resultXml), label === undefined ? undefined : Number(label), tag('appid'));
 }
 
 function build(traceId: unknown, suggest: unknown, label: unknown, appid: unknown): MediaCheckEvent {

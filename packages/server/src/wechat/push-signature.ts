@@ -20,8 +20,7 @@ export function pushSignature(token: string, timestamp: string, nonce: string): 
  */
 export function verifyPushSignature(token: string, query: PushQuery): boolean {
   const { signature, timestamp, nonce } = query;
-  if (typeof signature !== 'string' || typeof timestamp !== 'string' || typeof nonce !== 'string')
-    return false;
+  if (typeof signature !== 'string' || typeof timestamp !== 'string' || typeof nonce !== 'string') return false;
   if (!/^[0-9a-fA-F]{40}$/.test(signature) || timestamp.length > 32 || nonce.length > 64) return false;
   const expected = Buffer.from(pushSignature(token, timestamp, nonce), 'hex');
   return timingSafeEqual(expected, Buffer.from(signature, 'hex'));

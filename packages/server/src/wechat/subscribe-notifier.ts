@@ -28,15 +28,7 @@ export interface SubscribeRecipient {
   openid: string;
 }
 
-export type NotifyOutcome =
-  | 'sent'
-  | 'disabled'
-  | 'online'
-  | 'no_recipient'
-  | 'no_credit'
-  | 'throttled'
-  | 'refused'
-  | 'failed';
+export type NotifyOutcome = 'sent' | 'disabled' | 'online' | 'no_recipient' | 'no_credit' | 'throttled' | 'refused' | 'failed';
 
 export interface SubscribeNotifierDeps {
   config: WechatConfig;
@@ -76,11 +68,7 @@ export class SubscribeNotifier {
    * "reject" | "ban" | "filter"}`); each `accept` of a configured template is one
    * credit. Returns the user's balances.
    */
-  async recordAcceptance(
-    userId: string,
-    appId: string | undefined,
-    results: unknown,
-  ): Promise<Record<string, number>> {
+  async recordAcceptance(userId: string, appId: string | undefined, results: unknown): Promise<Record<string, number>> {
     if (typeof results !== 'object' || results === null || Array.isArray(results)) {
       throw new ImError('bad_request', 'results: must be an object of templateId → "accept" | "reject"');
     }
@@ -88,8 +76,7 @@ export class SubscribeNotifier {
     if (entries.length > 20) throw new ImError('bad_request', 'results: at most 20 templates');
     const known = new Set(this.templateIds(appId));
     for (const [templateId, verdict] of entries) {
-      if (typeof verdict !== 'string')
-        throw new ImError('bad_request', `results.${templateId}: must be a string`);
+      if (typeof verdict !== 'string') throw new ImError('bad_request', `results.${templateId}: must be a string`);
       if (verdict === 'accept' && known.has(templateId)) await this.deps.credits.add(userId, templateId, 1);
     }
     return this.deps.credits.list(userId);
@@ -147,10 +134,7 @@ export class SubscribeNotifier {
           'subscribe message rejected (47003): template field mapping in config does not fit the template',
         );
       } else {
-        this.deps.logger?.warn(
-          { ...log, err: err instanceof Error ? err.message : String(err) },
-          'subscribe message failed',
-        );
+        this.deps.logger?.warn({ ...log, err: err instanceof Error ? err.message : String(err) }, 'subscribe message failed');
       }
       return 'failed';
     }
@@ -175,18 +159,13 @@ const FIELD_LIMITS: Record<string, number> = {
 };
 
 /** Fills template fields from config, cutting each value to its type's limit. */
-export function buildTemplateData(
-  fields: Record<string, SubscribeFieldSource>,
-  ev: OfflineMessageEvent,
-  timeZone: string,
-): Record<string, { value: string }> {
+export function buildTemplateData(fields: Record<string, SubscribeFieldSource>, ev: OfflineMessageEvent, timeZone: string): Record<string, { value: string }> {
   const data: Record<string, { value: string }> = {};
   for (const [key, source] of Object.entries(fields)) {
     const type = key.replace(/\d+$/, '');
     let value: string;
     if (typeof source === 'object') value = source.const;
-    else if (type === 'time' || type === 'date' || source === 'time')
-      value = formatTime(ev.ts, timeZone, type === 'date');
+    else if (type === 'time' || type === 'date' || source === 'time') value = formatTime(ev.ts, timeZone, type === 'date');
     else if (source === 'sender') value = ev.senderName;
     else if (source === 'conversation') value = ev.conversationName ?? ev.senderName;
     else value = ev.preview;

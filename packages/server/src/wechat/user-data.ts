@@ -30,12 +30,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * iv = base64) and checks `watermark.appid`. Malformed input → `bad_request`;
  * data that does not decrypt or belongs to another app → `unauthorized`.
  */
-export function decryptUserData(
-  encryptedData: string,
-  iv: string,
-  sessionKey: string,
-  expectedAppId: string,
-): DecryptedUserData {
+export function decryptUserData(encryptedData: string, iv: string, sessionKey: string, expectedAppId: string): DecryptedUserData {
   if (!BASE64.test(encryptedData) || encryptedData.length % 4 !== 0) {
     throw new ImError('bad_request', 'encryptedData: not base64');
   }
@@ -48,9 +43,7 @@ export function decryptUserData(
   try {
     const decipher = createDecipheriv('aes-128-cbc', key, Buffer.from(iv, 'base64'));
     decipher.setAutoPadding(true);
-    plain = Buffer.concat([decipher.update(Buffer.from(encryptedData, 'base64')), decipher.final()]).toString(
-      'utf8',
-    );
+    plain = Buffer.concat([decipher.update(Buffer.from(encryptedData, 'base64')), decipher.final()]).toString('utf8');
   } catch {
     throw new ImError('unauthorized', 'encryptedData: could not be decrypted with this session');
   }
@@ -64,7 +57,6 @@ export function decryptUserData(
   if (typeof data !== 'object' || data === null || !wm || typeof wm.appid !== 'string') {
     throw new ImError('unauthorized', 'encryptedData: no watermark');
   }
-  if (wm.appid !== expectedAppId)
-    throw new ImError('unauthorized', 'encryptedData: watermark appid mismatch');
+  if (wm.appid !== expectedAppId) throw new ImError('unauthorized', 'encryptedData: watermark appid mismatch');
   return data as DecryptedUserData;
 }

@@ -10,8 +10,6 @@ export function wechatUserId(identity: { appId: string; openid: string; unionid?
   if (identity.unionid) {
     return `wxu_${createHash('sha256').update(`unionid:${identity.unionid}`).digest('base64url').slice(0, 24)}`;
   }
-  const digest = createHash('sha256')
-    .update(`openid:${identity.appId}:${identity.openid}`)
-    .digest('base64url');
+  const digest = createHash('sha256').update(`openid:${identity.appId}:${identity.openid}`).digest('base64url');
   return `wx_${digest.slice(0, 24)}`;
 }

@@ -105,11 +105,7 @@ export class WechatApi {
   }
 
   /** getStableAccessToken (POST /cgi-bin/stable_token). */
-  async getStableAccessToken(
-    appId: string,
-    secret: string,
-    forceRefresh = false,
-  ): Promise<AccessTokenResult> {
+  async getStableAccessToken(appId: string, secret: string, forceRefresh = false): Promise<AccessTokenResult> {
     const body = await this.request('getStableAccessToken', 'POST', '/cgi-bin/stable_token', undefined, {
       grant_type: 'client_credential',
       appid: appId,
@@ -131,13 +127,7 @@ export class WechatApi {
 
   /** security.msgSecCheck v2. */
   async msgSecCheck(accessToken: string, req: MsgSecCheckRequest): Promise<MsgSecCheckResult> {
-    const body = await this.request(
-      'msgSecCheck',
-      'POST',
-      '/wxa/msg_sec_check',
-      { access_token: accessToken },
-      req,
-    );
+    const body = await this.request('msgSecCheck', 'POST', '/wxa/msg_sec_check', { access_token: accessToken }, req);
     const result = body.result as MsgSecCheckResult['result'] | undefined;
     if (!result || !['risky', 'pass', 'review'].includes(result.suggest)) {
       throw new WechatUnreachableError('msgSecCheck', 'answer without result.suggest');
@@ -147,35 +137,17 @@ export class WechatApi {
 
   /** security.mediaCheckAsync v2; the verdict arrives later as a `wxa_media_check` push. */
   async mediaCheckAsync(accessToken: string, req: MediaCheckAsyncRequest): Promise<{ trace_id: string }> {
-    const body = await this.request(
-      'mediaCheckAsync',
-      'POST',
-      '/wxa/media_check_async',
-      { access_token: accessToken },
-      req,
-    );
+    const body = await this.request('mediaCheckAsync', 'POST', '/wxa/media_check_async', { access_token: accessToken }, req);
     if (typeof body.trace_id !== 'string') throw new WechatUnreachableError('mediaCheckAsync', 'no trace_id');
     return { trace_id: body.trace_id };
   }
 
   /** subscribeMessage.send. */
   async sendSubscribeMessage(accessToken: string, req: SubscribeSendRequest): Promise<void> {
-    await this.request(
-      'subscribeMessage.send',
-      'POST',
-      '/cgi-bin/message/subscribe/send',
-      { access_token: accessToken },
-      req,
-    );
+    await this.request('subscribeMessage.send', 'POST', '/cgi-bin/message/subscribe/send', { access_token: accessToken }, req);
   }
 
-  private async request(
-    api: string,
-    method: 'GET' | 'POST',
-    path: string,
-    query?: Record<string, string>,
-    json?: unknown,
-  ): Promise<Record<string, unknown>> {
+  private async request(api: string, method: 'GET' | 'POST', path: string, query?: Record<string, string>, json?: unknown): Promise<Record<string, unknown>> {
     const url = new URL(this.apiBase + path);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     let res: Response;

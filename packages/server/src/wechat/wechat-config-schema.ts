@@ -7,10 +7,7 @@ import { z } from 'zod';
 import type { ModerationConfig } from '../moderation/moderation-config.js';
 import type { WechatConfig } from './wechat-config.js';
 
-const fieldSource = z.union([
-  z.enum(['sender', 'preview', 'conversation', 'time']),
-  z.object({ const: z.string() }),
-]);
+const fieldSource = z.union([z.enum(['sender', 'preview', 'conversation', 'time']), z.object({ const: z.string() })]);
 
 export const WechatConfigSchema = z.object({
   apps: z
@@ -52,12 +49,8 @@ const policy = z.enum(['open', 'closed']).optional();
 const review = z.enum(['accept', 'reject']).optional();
 
 export const ModerationConfigSchema = z.object({
-  keywords: z
-    .object({ enabled: z.boolean(), file: z.string().optional(), words: z.array(z.string()).optional() })
-    .default({ enabled: false }),
-  wechat: z
-    .object({ enabled: z.boolean(), onReview: review, failPolicy: policy, media: z.boolean().optional() })
-    .default({ enabled: false }),
+  keywords: z.object({ enabled: z.boolean(), file: z.string().optional(), words: z.array(z.string()).optional() }).default({ enabled: false }),
+  wechat: z.object({ enabled: z.boolean(), onReview: review, failPolicy: policy, media: z.boolean().optional() }).default({ enabled: false }),
   webhook: z
     .object({
       enabled: z.boolean(),
@@ -100,32 +93,24 @@ export function parseWechatConfig(fileSection: unknown, env: NodeJS.ProcessEnv =
  * MINIIM_MODERATION_REVIEW (accept|reject), MINIIM_MODERATION_WEBHOOK_URL,
  * MINIIM_MODERATION_WEBHOOK_SECRET.
  */
-export function parseModerationConfig(
-  fileSection: unknown,
-  env: NodeJS.ProcessEnv = process.env,
-): ModerationConfig {
+export function parseModerationConfig(fileSection: unknown, env: NodeJS.ProcessEnv = process.env): ModerationConfig {
   const c = ModerationConfigSchema.parse(fileSection ?? {}) as ModerationConfig;
-  if (env.MINIIM_MODERATION_KEYWORDS_FILE)
-    c.keywords = { ...c.keywords, enabled: true, file: env.MINIIM_MODERATION_KEYWORDS_FILE };
+  if (env.MINIIM_MODERATION_KEYWORDS_FILE) c.keywords = { ...c.keywords, enabled: true, file: env.MINIIM_MODERATION_KEYWORDS_FILE };
   if (env.MINIIM_MODERATION_WECHAT) c.wechat = { ...c.wechat, enabled: on(env.MINIIM_MODERATION_WECHAT) };
   const fp = env.MINIIM_MODERATION_FAIL_POLICY;
   if (fp) {
-    if (fp !== 'open' && fp !== 'closed')
-      throw new Error('MINIIM_MODERATION_FAIL_POLICY must be open or closed');
+    if (fp !== 'open' && fp !== 'closed') throw new Error('MINIIM_MODERATION_FAIL_POLICY must be open or closed');
     c.wechat.failPolicy = fp;
     c.webhook.failPolicy = fp;
   }
   const rv = env.MINIIM_MODERATION_REVIEW;
   if (rv) {
-    if (rv !== 'accept' && rv !== 'reject')
-      throw new Error('MINIIM_MODERATION_REVIEW must be accept or reject');
+    if (rv !== 'accept' && rv !== 'reject') throw new Error('MINIIM_MODERATION_REVIEW must be accept or reject');
     c.wechat.onReview = rv;
     c.webhook.onReview = rv;
   }
-  if (env.MINIIM_MODERATION_WEBHOOK_URL)
-    c.webhook = { ...c.webhook, enabled: true, url: env.MINIIM_MODERATION_WEBHOOK_URL };
+  if (env.MINIIM_MODERATION_WEBHOOK_URL) c.webhook = { ...c.webhook, enabled: true, url: env.MINIIM_MODERATION_WEBHOOK_URL };
   if (env.MINIIM_MODERATION_WEBHOOK_SECRET) c.webhook.secret = env.MINIIM_MODERATION_WEBHOOK_SECRET;
-  if (c.webhook.enabled && !c.webhook.url)
-    throw new Error('moderation.webhook.url is required when the webhook is on');
+  if (c.webhook.enabled && !c.webhook.url) throw new Error('moderation.webhook.url is required when the webhook is on');
   return c;
 }

@@ -53,8 +53,5 @@ export class WechatUnreachableError extends Error {
 
 /** True for errors that mean "the access token is not (or no longer) valid". */
 export function isTokenError(err: unknown): boolean {
-  return (
-    err instanceof WechatApiError &&
-    (err.errcode === WechatErrcode.invalidCredential || err.errcode === WechatErrcode.accessTokenExpired)
-  );
+  return err instanceof WechatApiError && (err.errcode === WechatErrcode.invalidCredential || err.errcode === WechatErrcode.accessTokenExpired);
 }

@@ -45,8 +45,7 @@ export const LOGIN_RATE_LIMIT_RETRY_MS = 60_000;
  * derives the stable user id. Throws ImError for every failure.
  */
 export async function wechatLogin(deps: WechatLoginDeps, body: WechatLoginBody): Promise<WechatLoginResult> {
-  if (typeof body !== 'object' || body === null)
-    throw new ImError('bad_request', 'body: must be a JSON object');
+  if (typeof body !== 'object' || body === null) throw new ImError('bad_request', 'body: must be a JSON object');
   const code = str(body.code, 'code', 256, true)!;
   const appIdIn = str(body.appId, 'appId', 64, false);
   const rawData = str(body.rawData, 'rawData', 16_384, false);
@@ -54,16 +53,10 @@ export async function wechatLogin(deps: WechatLoginDeps, body: WechatLoginBody):
   const encryptedData = str(body.encryptedData, 'encryptedData', 65_536, false);
   const iv = str(body.iv, 'iv', 64, false);
   if ((rawData === undefined) !== (signature === undefined)) {
-    throw new ImError(
-      'bad_request',
-      rawData === undefined ? 'rawData: required with signature' : 'signature: required with rawData',
-    );
+    throw new ImError('bad_request', rawData === undefined ? 'rawData: required with signature' : 'signature: required with rawData');
   }
   if ((encryptedData === undefined) !== (iv === undefined)) {
-    throw new ImError(
-      'bad_request',
-      encryptedData === undefined ? 'encryptedData: required with iv' : 'iv: required with encryptedData',
-    );
+    throw new ImError('bad_request', encryptedData === undefined ? 'encryptedData: required with iv' : 'iv: required with encryptedData');
   }
   const app = resolveApp(deps.config, appIdIn);
   const session = await code2SessionMapped(deps, app.appId, app.secret, code);
@@ -105,12 +98,7 @@ export async function wechatLogin(deps: WechatLoginDeps, body: WechatLoginBody):
   return result;
 }
 
-async function code2SessionMapped(
-  deps: WechatLoginDeps,
-  appId: string,
-  secret: string,
-  code: string,
-): Promise<Code2SessionResult> {
+async function code2SessionMapped(deps: WechatLoginDeps, appId: string, secret: string, code: string): Promise<Code2SessionResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await deps.api.code2Session(appId, secret, code);
@@ -134,20 +122,13 @@ export function mapLoginError(err: unknown, logger?: Logger, appId?: string): Im
       case WechatErrcode.codeBeenUsed:
         return new ImError('unauthorized', 'code: WeChat login code already used');
       case WechatErrcode.freqLimit:
-        return new ImError(
-          'rate_limited',
-          'too many WeChat logins; try again later',
-          LOGIN_RATE_LIMIT_RETRY_MS,
-        );
+        return new ImError('rate_limited', 'too many WeChat logins; try again later', LOGIN_RATE_LIMIT_RETRY_MS);
       case WechatErrcode.highRiskUser:
         return new ImError('forbidden', 'WeChat blocked this login (high-risk user)');
       case WechatErrcode.systemBusy:
         return new ImError('unavailable', 'WeChat is busy; try again');
       default:
-        logger?.error(
-          { appId, errcode: err.errcode, errmsg: err.errmsg },
-          'code2Session failed; check appid/secret',
-        );
+        logger?.error({ appId, errcode: err.errcode, errmsg: err.errmsg }, 'code2Session failed; check appid/secret');
         return new ImError('internal', 'WeChat login is misconfigured');
     }
   }
@@ -155,10 +136,7 @@ export function mapLoginError(err: unknown, logger?: Logger, appId?: string): Im
     logger?.warn({ appId, reason: err.message }, 'code2Session: WeChat unreachable');
     return new ImError('unavailable', 'WeChat is unreachable; try again');
   }
-  logger?.error(
-    { appId, err: err instanceof Error ? err.name : String(err) },
-    'code2Session: unexpected error',
-  );
+  logger?.error({ appId, err: err instanceof Error ? err.name : String(err) }, 'code2Session: unexpected error');
   return new ImError('internal', 'WeChat login failed');
 }
 
@@ -186,7 +164,6 @@ function parseJson(text: string, field: string): Record<string, unknown> {
 function pickProfile(data: Record<string, unknown>): { nickname?: string; avatarUrl?: string } {
   const out: { nickname?: string; avatarUrl?: string } = {};
   if (typeof data.nickName === 'string' && data.nickName !== '') out.nickname = data.nickName.slice(0, 64);
-  if (typeof data.avatarUrl === 'string' && /^https:\/\//.test(data.avatarUrl))
-    out.avatarUrl = data.avatarUrl.slice(0, 1024);
+  if (typeof data.avatarUrl === 'string' && /^https:\/\//.test(data.avatarUrl)) out.avatarUrl = data.avatarUrl.slice(0, 1024);
   return out;
 }

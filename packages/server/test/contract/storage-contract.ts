@@ -28,7 +28,11 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       const s = await open();
       const first = msg('d:a:b', 'a', { clientMsgId: 'x' });
       const r = await s.appendMessages([first, msg('d:a:b', 'a', { clientMsgId: 'x' }), msg('d:a:b', 'b', { clientMsgId: 'x' })]);
-      expect(r.map((x) => x.ok && [x.msg.seq, x.duplicate])).toEqual([[1, false], [1, true], [2, false]]);
+      expect(r.map((x) => x.ok && [x.msg.seq, x.duplicate])).toEqual([
+        [1, false],
+        [1, true],
+        [2, false],
+      ]);
       const again = await s.appendMessages([msg('d:a:b', 'a', { clientMsgId: 'x' })]);
       expect(again[0]).toMatchObject({ ok: true, duplicate: true, msg: { id: first.id, seq: 1 } });
       await s.close();

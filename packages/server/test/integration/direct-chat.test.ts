@@ -194,9 +194,7 @@ describe('direct chat over WebSocket', () => {
     const per = 3;
     const acks = await Promise.all(
       clients.flatMap((c, i) =>
-        Array.from({ length: per }, (_, k) =>
-          c.request({ op: 'send', to: i % 2 ? 'u:bob' : 'u:alice', clientMsgId: `c${i}-${k}`, ...text(`${i}/${k}`) }),
-        ),
+        Array.from({ length: per }, (_, k) => c.request({ op: 'send', to: i % 2 ? 'u:bob' : 'u:alice', clientMsgId: `c${i}-${k}`, ...text(`${i}/${k}`) })),
       ),
     );
     const seqs = acks.map((a) => a.msg.seq).sort((x, y) => x - y);

@@ -22,9 +22,7 @@ describe('group fan-out at scale', () => {
     const perSender = 5;
     const acks = await Promise.all(
       senders.flatMap((c, i) =>
-        Array.from({ length: perSender }, (_, k) =>
-          c.request({ op: 'send', to: conv, clientMsgId: `s${i}-${k}`, kind: 'text', body: { text: `${i}:${k}` } }),
-        ),
+        Array.from({ length: perSender }, (_, k) => c.request({ op: 'send', to: conv, clientMsgId: `s${i}-${k}`, kind: 'text', body: { text: `${i}:${k}` } })),
       ),
     );
     expect(acks.every((a) => a.op === 'ack')).toBe(true);
@@ -35,11 +33,7 @@ describe('group fan-out at scale', () => {
 
     const ackedBy = new Map(acks.map((a, idx) => [a.msg.seq, Math.floor(idx / perSender)]));
     const received = (c: TestClient) => c.msgs(conv).filter((m) => m.kind === 'text');
-    await until(
-      () => clients.every((c, i) => received(c).length === (i < 20 ? total - perSender : total)),
-      30_000,
-      'all deliveries',
-    );
+    await until(() => clients.every((c, i) => received(c).length === (i < 20 ? total - perSender : total)), 30_000, 'all deliveries');
     // Let any stray duplicate arrive before checking.
     await Promise.all(clients.slice(0, 50).map((c) => c.request({ op: 'ping' })));
     for (const [i, c] of clients.entries()) {

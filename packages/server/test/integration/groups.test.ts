@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startServer, type TestServer, type TestClient } from '../support/server.js';
+import { startServer, type TestClient, type TestServer } from '../support/server.js';
 
 const text = (t: string, extra: Record<string, unknown> = {}) => ({ kind: 'text', body: { text: t, ...extra } });
 
@@ -29,7 +29,10 @@ describe('groups', () => {
     expect(h.body.messages.map((m: any) => m.body.event)).toEqual(['group_created', 'role_changed']);
     expect(h.body.messages[0]).toMatchObject({ kind: 'system', from: 'owner', body: { name: '产品群', userIds: ['owner', 'admin', 'member'] } });
     const members = await s.http('GET', `/api/groups/${gid}/members?limit=2`, { token: tok.member });
-    expect(members.body.members.map((m: any) => [m.userId, m.role])).toEqual([['owner', 'owner'], ['admin', 'admin']]);
+    expect(members.body.members.map((m: any) => [m.userId, m.role])).toEqual([
+      ['owner', 'owner'],
+      ['admin', 'admin'],
+    ]);
     const rest = await s.http('GET', `/api/groups/${gid}/members?cursor=${members.body.nextCursor}`, { token: tok.member });
     expect(rest.body.members.map((m: any) => m.userId)).toEqual(['member']);
     expect(rest.body.nextCursor).toBeUndefined();
@@ -76,7 +79,9 @@ describe('groups', () => {
     await s.http('PATCH', `/api/groups/${gid}`, { token: tok.owner, body: { muted: false } });
     expect((await sendAs(s, tok.member!, conv, 'x')).status).toBe(200);
     const until = Date.now() + 60_000;
-    expect((await s.http('PATCH', `/api/groups/${gid}/members/member`, { token: tok.admin, body: { mutedUntil: until } })).body).toMatchObject({ mutedUntil: until });
+    expect((await s.http('PATCH', `/api/groups/${gid}/members/member`, { token: tok.admin, body: { mutedUntil: until } })).body).toMatchObject({
+      mutedUntil: until,
+    });
     const muted = await sendAs(s, tok.member!, conv, 'x');
     expect(muted.status).toBe(403);
     expect(muted.body.error.message).toMatch(/muted/);
@@ -144,7 +149,10 @@ describe('groups', () => {
     expect(left.msg.body).toEqual({ event: 'member_left', userIds: ['newbie'], by: 'newbie' });
     expect((await s.http('GET', `/api/conversations/${conv}/messages`, { token: tok.newbie })).status).toBe(403);
     expect((await s.http('DELETE', `/api/groups/${gid}/members/owner`, { token: tok.owner })).body.error.code).toBe('conflict');
-    expect((await s.http('POST', `/api/groups/${gid}/transfer`, { token: tok.owner, body: { userId: 'member' } })).body).toMatchObject({ owner: 'member', admins: ['admin', 'owner'] });
+    expect((await s.http('POST', `/api/groups/${gid}/transfer`, { token: tok.owner, body: { userId: 'member' } })).body).toMatchObject({
+      owner: 'member',
+      admins: ['admin', 'owner'],
+    });
     expect((await s.http('DELETE', `/api/groups/${gid}`, { token: tok.owner })).status).toBe(403);
     expect((await s.http('DELETE', `/api/groups/${gid}`, { token: tok.member })).body).toMatchObject({ disbanded: true });
     expect((await sendAs(s, tok.admin!, conv, 'after')).body.error).toMatchObject({ code: 'forbidden', message: 'the group was disbanded' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { samplePng, sampleMp4 } from '../support/media-samples.js';
+import { sampleMp4, samplePng } from '../support/media-samples.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 async function upload(s: TestServer, token: string, data: Buffer, name: string, kind?: string) {

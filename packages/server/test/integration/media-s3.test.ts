@@ -30,9 +30,7 @@ describe('S3 blob store against a local S3 server', () => {
       expect(info).toMatchObject({ key, size: 5000, contentType: 'application/pdf' });
       const read = async (s: Readable) => Buffer.concat(await s.toArray());
       expect((await read(await store.read(key))).equals(bytes)).toBe(true);
-      expect((await read(await store.read(key, { start: 10, end: 19 }))).equals(bytes.subarray(10, 20))).toBe(
-        true,
-      );
+      expect((await read(await store.read(key, { start: 10, end: 19 }))).equals(bytes.subarray(10, 20))).toBe(true);
       await store.delete(key);
       expect(await store.stat(key)).toBeUndefined();
       await expect(store.read(key)).rejects.toMatchObject({ code: 'not_found' });
@@ -57,9 +55,7 @@ describe('S3 blob store against a local S3 server', () => {
       const put = await store.put(key, Readable.from(gen()), { contentType: 'video/mp4' });
       expect(put.size).toBe(total);
       expect((await store.stat(key))?.size).toBe(total);
-      const tail = Buffer.concat(
-        await (await store.read(key, { start: total - 10, end: total - 1 })).toArray(),
-      );
+      const tail = Buffer.concat(await (await store.read(key, { start: total - 10, end: total - 1 })).toArray());
       expect(tail.length).toBe(10);
       expect(tail[9]).toBe(Math.floor((total - 1) / (256 * 1024)));
       await store.delete(key);
@@ -90,9 +86,7 @@ describe('S3 blob store against a local S3 server', () => {
       expect(Buffer.from(await whole.arrayBuffer()).equals(png)).toBe(true);
       const part = await fetch(up.body.url, { headers: { range: 'bytes=-8' } });
       expect(part.status).toBe(206);
-      expect(part.headers.get('content-range')).toBe(
-        `bytes ${png.length - 8}-${png.length - 1}/${png.length}`,
-      );
+      expect(part.headers.get('content-range')).toBe(`bytes ${png.length - 8}-${png.length - 1}/${png.length}`);
       expect(Buffer.from(await part.arrayBuffer()).equals(png.subarray(png.length - 8))).toBe(true);
 
       // A chunked upload cut off at the limit leaves no object behind.

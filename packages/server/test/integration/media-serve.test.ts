@@ -96,11 +96,7 @@ describe('GET /media/:key', () => {
 
   it('answers 404 for unknown and malformed keys, including path tricks', async () => {
     running = await startMediaApp();
-    for (const path of [
-      '/media/AAAAAAAAAAAAAAAAAAAAAAAA.png',
-      '/media/..%2F..%2Fetc%2Fpasswd',
-      '/media/short.png',
-    ]) {
+    for (const path of ['/media/AAAAAAAAAAAAAAAAAAAAAAAA.png', '/media/..%2F..%2Fetc%2Fpasswd', '/media/short.png']) {
       const res = await fetch(`${running.baseUrl}${path}`);
       expect(res.status, path).toBe(404);
       expect((await res.json()).error.code).toBe('not_found');

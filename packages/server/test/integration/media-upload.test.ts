@@ -105,9 +105,7 @@ describe('POST /api/media', () => {
     const wrong = await send('audio');
     expect(wrong.status).toBe(415);
     const { readdir } = await import('node:fs/promises');
-    const files = (await readdir(`${t.config.dataDir}/media`, { recursive: true })).filter((f) =>
-      /\.png$/.test(f),
-    );
+    const files = (await readdir(`${t.config.dataDir}/media`, { recursive: true })).filter((f) => /\.png$/.test(f));
     expect(files).toHaveLength(1); // the refused upload left nothing behind
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { httpJson, tempDir, TestClient } from '../support/server.js';
 import { runServerExpectingFailure, spawnServer } from '../support/process.js';
+import { httpJson, TestClient, tempDir } from '../support/server.js';
 
 async function loginAndConnect(url: string, userId: string) {
   const r = await httpJson(url, 'POST', '/api/auth/dev', { body: { userId } });
@@ -15,9 +15,7 @@ describe('the miniim process', () => {
     await httpJson(first.url, 'POST', '/api/auth/dev', { body: { userId: 'bob' } });
     const { token, client } = await loginAndConnect(first.url, 'alice');
     const acks = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        client.request({ op: 'send', to: 'u:bob', clientMsgId: `k${i}`, kind: 'text', body: { text: `m${i}` } }),
-      ),
+      Array.from({ length: 50 }, (_, i) => client.request({ op: 'send', to: 'u:bob', clientMsgId: `k${i}`, kind: 'text', body: { text: `m${i}` } })),
     );
     expect(acks.every((a) => a.op === 'ack')).toBe(true);
     first.child.kill('SIGKILL');
@@ -49,7 +47,11 @@ describe('the miniim process', () => {
   const bad: Array<[string, Record<string, string>, RegExp]> = [
     ['a PORT that is not a number', { PORT: 'eighty' }, /^miniim: invalid config PORT: /],
     ['a short token secret', { MINIIM_TOKEN_SECRET: 'short' }, /^miniim: invalid config MINIIM_TOKEN_SECRET: must be at least 16/],
-    ['production with dev login', { NODE_ENV: 'production', MINIIM_DEV_LOGIN: '1', MINIIM_TOKEN_SECRET: 'x'.repeat(32) }, /MINIIM_DEV_LOGIN: dev login must be off/],
+    [
+      'production with dev login',
+      { NODE_ENV: 'production', MINIIM_DEV_LOGIN: '1', MINIIM_TOKEN_SECRET: 'x'.repeat(32) },
+      /MINIIM_DEV_LOGIN: dev login must be off/,
+    ],
     ['production without a token secret', { NODE_ENV: 'production' }, /MINIIM_TOKEN_SECRET: required when NODE_ENV=production/],
     ['an unreadable config file', { MINIIM_CONFIG: '/nonexistent/miniim.json' }, /MINIIM_CONFIG: cannot read/],
   ];

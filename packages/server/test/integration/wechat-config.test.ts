@@ -1,7 +1,8 @@
 /** WeChat and moderation settings from the environment, one-line config errors, and the dev secret key. */
+
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createServer } from '../../src/app.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
@@ -55,12 +56,8 @@ describe('WeChat config', () => {
   });
 
   it('answers invalid settings with one line naming the variable', () => {
-    expect(configError({ MINIIM_WECHAT_APPID: 'nope', MINIIM_WECHAT_SECRET: 's' })).toMatch(
-      /^invalid config MINIIM_WECHAT_APPID: /,
-    );
-    expect(configError({ MINIIM_WECHAT_APPID: 'wxabcdef123456' })).toMatch(
-      /^invalid config MINIIM_WECHAT_SECRET: /,
-    );
+    expect(configError({ MINIIM_WECHAT_APPID: 'nope', MINIIM_WECHAT_SECRET: 's' })).toMatch(/^invalid config MINIIM_WECHAT_APPID: /);
+    expect(configError({ MINIIM_WECHAT_APPID: 'wxabcdef123456' })).toMatch(/^invalid config MINIIM_WECHAT_SECRET: /);
     expect(configError({ MINIIM_WECHAT_SECRET: 's' })).toMatch(/^invalid config MINIIM_WECHAT_APPID: /);
     expect(
       configError({
@@ -69,43 +66,23 @@ describe('WeChat config', () => {
         MINIIM_WECHAT_PUSH_TOKEN: 'a b',
       }),
     ).toMatch(/^invalid config MINIIM_WECHAT_PUSH_TOKEN: /);
-    expect(configError({ MINIIM_WECHAT_TOKEN_MODE: 'magic' })).toMatch(
-      /^invalid config MINIIM_WECHAT_TOKEN_MODE: /,
-    );
-    expect(configError({ MINIIM_WECHAT_API_BASE: 'not a url' })).toMatch(
-      /^invalid config MINIIM_WECHAT_API_BASE: /,
-    );
-    expect(configError({ MINIIM_SECRET_KEY: 'short' })).toMatch(
-      /^invalid config MINIIM_SECRET_KEY: must be 32 bytes/,
-    );
-    expect(configError({ MINIIM_MODERATION_WECHAT: 'on' })).toMatch(
-      /^invalid config MINIIM_MODERATION_WECHAT: needs a WeChat app/,
-    );
-    expect(configError({ MINIIM_MODERATION_WECHAT: 'maybe' })).toMatch(
-      /^invalid config MINIIM_MODERATION_WECHAT: /,
-    );
-    expect(configError({ MINIIM_MODERATION_FAIL_POLICY: 'sometimes' })).toMatch(
-      /^invalid config MINIIM_MODERATION_FAIL_POLICY: /,
-    );
-    expect(configError({ MINIIM_MODERATION_KEYWORDS_FILE: '/nonexistent/words.txt' })).toMatch(
-      /^invalid config MINIIM_MODERATION_KEYWORDS_FILE: cannot read/,
-    );
-    expect(configError({ MINIIM_MODERATION_WEBHOOK_URL: 'nope' })).toMatch(
-      /^invalid config MINIIM_MODERATION_WEBHOOK_URL: /,
-    );
+    expect(configError({ MINIIM_WECHAT_TOKEN_MODE: 'magic' })).toMatch(/^invalid config MINIIM_WECHAT_TOKEN_MODE: /);
+    expect(configError({ MINIIM_WECHAT_API_BASE: 'not a url' })).toMatch(/^invalid config MINIIM_WECHAT_API_BASE: /);
+    expect(configError({ MINIIM_SECRET_KEY: 'short' })).toMatch(/^invalid config MINIIM_SECRET_KEY: must be 32 bytes/);
+    expect(configError({ MINIIM_MODERATION_WECHAT: 'on' })).toMatch(/^invalid config MINIIM_MODERATION_WECHAT: needs a WeChat app/);
+    expect(configError({ MINIIM_MODERATION_WECHAT: 'maybe' })).toMatch(/^invalid config MINIIM_MODERATION_WECHAT: /);
+    expect(configError({ MINIIM_MODERATION_FAIL_POLICY: 'sometimes' })).toMatch(/^invalid config MINIIM_MODERATION_FAIL_POLICY: /);
+    expect(configError({ MINIIM_MODERATION_KEYWORDS_FILE: '/nonexistent/words.txt' })).toMatch(/^invalid config MINIIM_MODERATION_KEYWORDS_FILE: cannot read/);
+    expect(configError({ MINIIM_MODERATION_WEBHOOK_URL: 'nope' })).toMatch(/^invalid config MINIIM_MODERATION_WEBHOOK_URL: /);
     const prod = {
       NODE_ENV: 'production',
       MINIIM_TOKEN_SECRET: 'x'.repeat(32),
       MINIIM_WECHAT_APPID: 'wxabcdef123456',
       MINIIM_WECHAT_SECRET: 's',
     };
-    expect(configError(prod)).toBe(
-      'invalid config MINIIM_SECRET_KEY: required when NODE_ENV=production and WeChat is configured',
-    );
+    expect(configError(prod)).toBe('invalid config MINIIM_SECRET_KEY: required when NODE_ENV=production and WeChat is configured');
     expect(loadConfig({ ...prod, MINIIM_SECRET_KEY: KEY }).production).toBe(true);
-    expect(configError({}, { wechat: { apps: [{ appId: 'wxabcdef123456' }] } })).toMatch(
-      /^invalid config wechat\.apps\.0\.secret: /,
-    );
+    expect(configError({}, { wechat: { apps: [{ appId: 'wxabcdef123456' }] } })).toMatch(/^invalid config wechat\.apps\.0\.secret: /);
   });
 
   it('starts from env alone; in development the session_key key is generated once into the data dir', async () => {

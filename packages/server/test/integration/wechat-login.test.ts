@@ -2,9 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decryptSecret } from '../../src/wechat/secret-box.js';
+import { startServer } from '../support/server.js';
 import { ERRORS, encryptUserData, signRawData, userInfoPlain } from '../support/wechat-fixtures.js';
 import { APP_ID, APP_ID_2, startWechatServer } from '../support/wechat-server.js';
-import { startServer } from '../support/server.js';
 
 describe('WeChat login over HTTP', () => {
   it('logs in, creates the user and identity, and the token works over HTTP and WS', async () => {
@@ -86,9 +86,7 @@ describe('WeChat login over HTTP', () => {
       status: 400,
       body: { error: { code: 'bad_request' } },
     });
-    expect(
-      (await t.http('POST', '/api/auth/wechat', { body: { code: 'x', appId: 'wxnotconfigured01' } })).status,
-    ).toBe(400);
+    expect((await t.http('POST', '/api/auth/wechat', { body: { code: 'x', appId: 'wxnotconfigured01' } })).status).toBe(400);
     expect((await t.http('POST', '/api/auth/wechat', { raw: 'not json' })).status).toBe(400);
   });
 

@@ -4,16 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  ERRORS,
-  encryptUserData,
-  mediaCheckAsyncOk,
-  mediaCheckPushJson,
-  pushQuery,
-  signRawData,
-  userInfoPlain,
-} from '../support/wechat-fixtures.js';
-import { APP_ID, PUSH_TOKEN, TEMPLATE, startWechatServer } from '../support/wechat-server.js';
+import { ERRORS, encryptUserData, mediaCheckAsyncOk, mediaCheckPushJson, pushQuery, signRawData, userInfoPlain } from '../support/wechat-fixtures.js';
+import { APP_ID, PUSH_TOKEN, startWechatServer, TEMPLATE } from '../support/wechat-server.js';
 
 describe('server logs and WeChat secrets', () => {
   it('no session_key, access_token or secret value appears in a full run’s log', async () => {
@@ -100,13 +92,7 @@ describe('server logs and WeChat secrets', () => {
     expect(t.fake.calls('stable_token').length).toBeGreaterThanOrEqual(3);
     const log = t.logs.join('');
     // The log is real and covers the flows.
-    for (const line of [
-      'WeChat login',
-      'WeChat access token fetched',
-      'content rejected',
-      'risky media recalled',
-      'code2Session failed',
-    ]) {
+    for (const line of ['WeChat login', 'WeChat access token fetched', 'content rejected', 'risky media recalled', 'code2Session failed']) {
       expect(log, line).toContain(line);
     }
     const secrets = [...t.sessionKeys, ...t.fake.issuedTokens, ...t.secrets];

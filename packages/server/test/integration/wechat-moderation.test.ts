@@ -56,13 +56,7 @@ describe('keyword filter through the server', () => {
     }
     // Nothing rejected was stored.
     const h = await t.http('GET', '/api/conversations/d:alice:bob/messages', { token: alice });
-    expect(h.body.messages.map((m: any) => m.body.text)).toEqual([
-      '赌场',
-      '博学',
-      'badwor',
-      'good word',
-      'bad-ish words',
-    ]);
+    expect(h.body.messages.map((m: any) => m.body.text)).toEqual(['赌场', '博学', 'badwor', 'good word', 'bad-ish words']);
     // Keywords need no WeChat call.
     expect(t.fake.calls('msg_sec_check')).toHaveLength(0);
   });
@@ -78,13 +72,9 @@ describe('keyword filter through the server', () => {
       body: { error: { code: 'content_rejected' } },
     });
     expect((await t.http('GET', '/api/me', { token: alice })).body.nickname).toBe('爱丽丝');
-    expect(
-      (await t.http('PATCH', '/api/me', { token: alice, body: { nickname: '好人' } })).body.nickname,
-    ).toBe('好人');
+    expect((await t.http('PATCH', '/api/me', { token: alice, body: { nickname: '好人' } })).body.nickname).toBe('好人');
 
-    expect(
-      await t.http('POST', '/api/groups', { token: alice, body: { name: '赌博群', members: ['bob'] } }),
-    ).toMatchObject({
+    expect(await t.http('POST', '/api/groups', { token: alice, body: { name: '赌博群', members: ['bob'] } })).toMatchObject({
       status: 422,
       body: { error: { code: 'content_rejected' } },
     });
@@ -93,9 +83,7 @@ describe('keyword filter through the server', () => {
       body: { name: '读书会', members: ['bob'] },
     });
     expect(g.status).toBe(200);
-    expect(
-      (await t.http('PATCH', `/api/groups/${g.body.id}`, { token: alice, body: { name: '赌 博' } })).status,
-    ).toBe(422);
+    expect((await t.http('PATCH', `/api/groups/${g.body.id}`, { token: alice, body: { name: '赌 博' } })).status).toBe(422);
     expect((await t.http('GET', `/api/groups/${g.body.id}`, { token: alice })).body.name).toBe('读书会');
 
     // A WeChat profile nickname that is refused: the login works, the nickname is not applied.
@@ -131,14 +119,9 @@ describe('msgSecCheck through the server', () => {
     const call = t.fake.calls('msg_sec_check')[0]!;
     expect(call.body).toMatchObject({ version: 2, scene: 2, openid: 'oA', content: 'hi risky-word' });
 
-    expect(
-      (await t.http('PATCH', '/api/me', { token: a.token, body: { nickname: 'risky-word' } })).status,
-    ).toBe(422);
+    expect((await t.http('PATCH', '/api/me', { token: a.token, body: { nickname: 'risky-word' } })).status).toBe(422);
     expect(t.fake.calls('msg_sec_check').at(-1)!.body).toMatchObject({ scene: 1, openid: 'oA' });
-    expect(
-      (await t.http('POST', '/api/groups', { token: a.token, body: { name: 'risky-word', members: [b.id] } }))
-        .status,
-    ).toBe(422);
+    expect((await t.http('POST', '/api/groups', { token: a.token, body: { name: 'risky-word', members: [b.id] } })).status).toBe(422);
 
     // Users without a WeChat identity (dev login) skip the WeChat stage.
     const dev = await t.devLogin('webuser');
@@ -186,9 +169,7 @@ describe('msgSecCheck through the server', () => {
         expect(h.body.messages).toHaveLength(0);
       }
       const metrics = await t.http('GET', '/metrics');
-      expect(metrics.body).toContain(
-        `miniim_moderation_unavailable_total{stage="wechat",policy="${failPolicy}"} 2`,
-      );
+      expect(metrics.body).toContain(`miniim_moderation_unavailable_total{stage="wechat",policy="${failPolicy}"} 2`);
     }
   });
 
@@ -199,9 +180,7 @@ describe('msgSecCheck through the server', () => {
     const a = await wxUser(t, 'oA');
     const b = await wxUser(t, 'oB');
     t.fake.tokenDelayMs = 100;
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => send(t, a.token, `u:${b.id}`, `m${i}`)),
-    );
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => send(t, a.token, `u:${b.id}`, `m${i}`)));
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
     expect(t.fake.calls('stable_token')).toHaveLength(1);
     expect(t.fake.calls('msg_sec_check')).toHaveLength(50);

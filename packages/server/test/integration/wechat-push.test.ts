@@ -3,14 +3,9 @@
  * route (GET echostr handshake, POST verdicts) recalling risky media with a notice.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  mediaCheckAsyncOk,
-  mediaCheckPushJson,
-  mediaCheckPushXml,
-  pushQuery,
-} from '../support/wechat-fixtures.js';
-import { APP_ID, PUSH_TOKEN, startWechatServer, type WechatTestServer } from '../support/wechat-server.js';
 import { until } from '../support/server.js';
+import { mediaCheckAsyncOk, mediaCheckPushJson, mediaCheckPushXml, pushQuery } from '../support/wechat-fixtures.js';
+import { APP_ID, PUSH_TOKEN, startWechatServer, type WechatTestServer } from '../support/wechat-server.js';
 
 const qs = (q: Record<string, string>) => `?${new URLSearchParams(q)}`;
 
@@ -54,12 +49,7 @@ async function sendImage(t: WechatTestServer, token: string, to: string, n: numb
   return { msg: r.body.msg, traceId };
 }
 
-function push(
-  t: WechatTestServer,
-  body: string,
-  query: Record<string, string>,
-  contentType = 'application/json',
-) {
+function push(t: WechatTestServer, body: string, query: Record<string, string>, contentType = 'application/json') {
   return t.http('POST', `/api/wechat/push${qs(query)}`, {
     raw: body,
     headers: { 'content-type': contentType },
@@ -69,20 +59,11 @@ function push(
 describe('message push and media checks', () => {
   it('answers the echostr handshake only with a good signature', async () => {
     const { t } = await setup();
-    const ok = await t.http(
-      'GET',
-      `/api/wechat/push${qs(pushQuery(PUSH_TOKEN, '1700000000', 'abc', 'echo-123'))}`,
-    );
+    const ok = await t.http('GET', `/api/wechat/push${qs(pushQuery(PUSH_TOKEN, '1700000000', 'abc', 'echo-123'))}`);
     expect(ok).toMatchObject({ status: 200, body: 'echo-123' });
-    const perApp = await t.http(
-      'GET',
-      `/api/wechat/push/${APP_ID}${qs(pushQuery(PUSH_TOKEN, '1', 'n', 'e2'))}`,
-    );
+    const perApp = await t.http('GET', `/api/wechat/push/${APP_ID}${qs(pushQuery(PUSH_TOKEN, '1', 'n', 'e2'))}`);
     expect(perApp).toMatchObject({ status: 200, body: 'e2' });
-    const forged = await t.http(
-      'GET',
-      `/api/wechat/push${qs(pushQuery('wrongToken', '1700000000', 'abc', 'echo-123'))}`,
-    );
+    const forged = await t.http('GET', `/api/wechat/push${qs(pushQuery('wrongToken', '1700000000', 'abc', 'echo-123'))}`);
     expect(forged.status).toBe(401);
     expect(forged.body).not.toBe('echo-123');
     expect((await t.http('GET', '/api/wechat/push')).status).toBe(401);
@@ -94,20 +75,12 @@ describe('message push and media checks', () => {
     const { msg, traceId } = await sendImage(t, a.token, `u:${b.id}`, 1);
 
     // Forged signature: 401, message intact.
-    const forged = await push(
-      t,
-      JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky', 20002)),
-      pushQuery('nottheToken'),
-    );
+    const forged = await push(t, JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky', 20002)), pushQuery('nottheToken'));
     expect(forged.status).toBe(401);
     expect((await t.server.storage.getMessage(msg.conv, msg.seq))?.recalled).toBeUndefined();
 
     // Good signature, risky verdict: recalled + `recalled` event + content_removed notice.
-    const ok = await push(
-      t,
-      JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky', 20002)),
-      pushQuery(PUSH_TOKEN),
-    );
+    const ok = await push(t, JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky', 20002)), pushQuery(PUSH_TOKEN));
     expect(ok).toMatchObject({ status: 200, body: 'success' });
     const recalled = await peer.waitFor((f) => f.op === 'recalled' && f.seq === msg.seq);
     expect(recalled).toMatchObject({ conv: msg.conv, seq: msg.seq, by: 'system' });
@@ -121,51 +94,29 @@ describe('message push and media checks', () => {
     expect(h.body.messages[0]).toMatchObject({ seq: msg.seq, body: {}, recalled: { by: 'system' } });
 
     // A repeated push for the same trace is answered and changes nothing more.
-    const again = await push(
-      t,
-      JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky')),
-      pushQuery(PUSH_TOKEN),
-    );
+    const again = await push(t, JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky')), pushQuery(PUSH_TOKEN));
     expect(again).toMatchObject({ status: 200, body: 'success' });
-    expect(
-      (await t.http('GET', `/api/conversations/${msg.conv}/messages`, { token: a.token })).body.messages,
-    ).toHaveLength(2);
+    expect((await t.http('GET', `/api/conversations/${msg.conv}/messages`, { token: a.token })).body.messages).toHaveLength(2);
   });
 
   it('pass leaves the message; XML bodies work; review follows onReview; junk is 400', async () => {
     const { t, a, b } = await setup('reject');
     const one = await sendImage(t, a.token, `u:${b.id}`, 1);
-    expect(
-      await push(t, JSON.stringify(mediaCheckPushJson(APP_ID, one.traceId, 'pass')), pushQuery(PUSH_TOKEN)),
-    ).toMatchObject({ status: 200, body: 'success' });
+    expect(await push(t, JSON.stringify(mediaCheckPushJson(APP_ID, one.traceId, 'pass')), pushQuery(PUSH_TOKEN))).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
     expect((await t.server.storage.getMessage(one.msg.conv, one.msg.seq))?.recalled).toBeUndefined();
 
     const two = await sendImage(t, a.token, `u:${b.id}`, 2);
-    const xml = await push(
-      t,
-      mediaCheckPushXml(APP_ID, two.traceId, 'review', 21000),
-      pushQuery(PUSH_TOKEN),
-      'text/xml',
-    );
+    const xml = await push(t, mediaCheckPushXml(APP_ID, two.traceId, 'review', 21000), pushQuery(PUSH_TOKEN), 'text/xml');
     expect(xml).toMatchObject({ status: 200, body: 'success' });
-    await until(
-      async () => (await t.server.storage.getMessage(two.msg.conv, two.msg.seq))?.recalled,
-      5000,
-      'recall',
-    );
+    await until(async () => (await t.server.storage.getMessage(two.msg.conv, two.msg.seq))?.recalled, 5000, 'recall');
 
     expect((await push(t, 'not a push', pushQuery(PUSH_TOKEN), 'text/plain')).status).toBe(400);
     // Other events and unknown traces are acknowledged.
-    expect(
-      await push(t, JSON.stringify({ Event: 'user_enter_tempsession' }), pushQuery(PUSH_TOKEN)),
-    ).toMatchObject({ body: 'success' });
-    expect(
-      await push(
-        t,
-        JSON.stringify(mediaCheckPushJson(APP_ID, 'unknown-trace', 'risky')),
-        pushQuery(PUSH_TOKEN),
-      ),
-    ).toMatchObject({ body: 'success' });
+    expect(await push(t, JSON.stringify({ Event: 'user_enter_tempsession' }), pushQuery(PUSH_TOKEN))).toMatchObject({ body: 'success' });
+    expect(await push(t, JSON.stringify(mediaCheckPushJson(APP_ID, 'unknown-trace', 'risky')), pushQuery(PUSH_TOKEN))).toMatchObject({ body: 'success' });
   });
 
   it('recalls in a group too, and skips media checks for users without WeChat', async () => {

@@ -1,8 +1,8 @@
 /** Subscribe-message credits over HTTP and offline notifications when messages are committed. */
 import { describe, expect, it } from 'vitest';
-import { requestSubscribeResult } from '../support/wechat-fixtures.js';
 import { until } from '../support/server.js';
-import { TEMPLATE, startWechatServer, type WechatTestServer } from '../support/wechat-server.js';
+import { requestSubscribeResult } from '../support/wechat-fixtures.js';
+import { startWechatServer, TEMPLATE, type WechatTestServer } from '../support/wechat-server.js';
 
 const OTHER_TEMPLATE = 'TPL_NOT_CONFIGURED_bbbbbbbbbbbbbbbbbbbb';
 
@@ -57,10 +57,7 @@ describe('subscribe messages', () => {
       [TEMPLATE]: 2,
     });
 
-    expect(
-      (await t.http('POST', '/api/wechat/subscribe', { token: bob.token, body: { results: 'accept' } }))
-        .status,
-    ).toBe(400);
+    expect((await t.http('POST', '/api/wechat/subscribe', { token: bob.token, body: { results: 'accept' } })).status).toBe(400);
     expect(
       (
         await t.http('POST', '/api/wechat/subscribe', {
@@ -71,9 +68,7 @@ describe('subscribe messages', () => {
     ).toBe(400);
     expect((await t.http('POST', '/api/wechat/subscribe', { body: { results } })).status).toBe(401);
     const web = await t.devLogin('webuser');
-    expect((await t.http('POST', '/api/wechat/subscribe', { token: web, body: { results } })).status).toBe(
-      403,
-    );
+    expect((await t.http('POST', '/api/wechat/subscribe', { token: web, body: { results } })).status).toBe(403);
     expect((await t.http('GET', '/api/wechat/subscribe', { token: web })).body).toEqual({
       templateIds: [],
       credits: {},
@@ -86,8 +81,7 @@ describe('subscribe messages', () => {
     const alice = await t.devLogin('alice', '爱丽丝');
     const carol = await t.devLogin('carol', '卡罗尔');
     const accept = { results: { [TEMPLATE]: 'accept' } };
-    for (let i = 0; i < 3; i++)
-      await t.http('POST', '/api/wechat/subscribe', { token: bob.token, body: accept });
+    for (let i = 0; i < 3; i++) await t.http('POST', '/api/wechat/subscribe', { token: bob.token, body: accept });
     t.fake.grantSubscription('oBOB', TEMPLATE, 3);
 
     const m1 = await sendText(t, alice, `u:${bob.id}`, '晚上一起吃饭吗？我们在老地方见面，不见不散哦');
@@ -158,11 +152,7 @@ describe('subscribe messages', () => {
 
     // Offline group members are notified too.
     online.close();
-    await until(
-      async () => (await t.server.bus.isOnline([bob.id])).get(bob.id) === false,
-      5000,
-      'bob offline',
-    );
+    await until(async () => (await t.server.bus.isOnline([bob.id])).get(bob.id) === false, 5000, 'bob offline');
     const g = await t.http('POST', '/api/groups', {
       token: alice,
       body: { name: '周末', members: [bob.id] },

@@ -7,22 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  ERRORS,
-  mediaCheckAsyncOk,
-  msgSecCheckAnswer,
-  OK,
-  TEMPLATE_FIELD_LIMITS,
-  tokenOk,
-} from './wechat-fixtures.js';
+import { ERRORS, mediaCheckAsyncOk, msgSecCheckAnswer, OK, TEMPLATE_FIELD_LIMITS, tokenOk } from './wechat-fixtures.js';
 
-export type FakeRoute =
-  | 'jscode2session'
-  | 'stable_token'
-  | 'token'
-  | 'msg_sec_check'
-  | 'media_check_async'
-  | 'subscribe_send';
+export type FakeRoute = 'jscode2session' | 'stable_token' | 'token' | 'msg_sec_check' | 'media_check_async' | 'subscribe_send';
 
 const PATHS: Record<string, FakeRoute> = {
   '/sns/jscode2session': 'jscode2session',
@@ -34,11 +21,7 @@ const PATHS: Record<string, FakeRoute> = {
 };
 
 /** A scripted answer: JSON (status 200), raw status/text, a dropped connection, or a delay first. */
-export type FakeReply =
-  | { json: unknown; delayMs?: number }
-  | { status: number; text: string }
-  | { hangup: true }
-  | { delayMs: number };
+export type FakeReply = { json: unknown; delayMs?: number } | { status: number; text: string } | { hangup: true } | { delayMs: number };
 
 export interface RecordedCall {
   query: Record<string, string>;
@@ -167,11 +150,7 @@ export class FakeWechat {
     send(res, await this.answer(route, query, body ?? {}));
   }
 
-  private async answer(
-    route: FakeRoute,
-    q: Record<string, string>,
-    b: Record<string, unknown>,
-  ): Promise<unknown> {
+  private async answer(route: FakeRoute, q: Record<string, string>, b: Record<string, unknown>): Promise<unknown> {
     switch (route) {
       case 'jscode2session': {
         if (q.grant_type !== 'authorization_code') return ERRORS.invalidArgs;
@@ -204,19 +183,15 @@ export class FakeWechat {
     switch (route) {
       case 'msg_sec_check': {
         const content = b.content;
-        if (b.version !== 2 || typeof b.openid !== 'string' || typeof content !== 'string')
-          return ERRORS.invalidArgs;
+        if (b.version !== 2 || typeof b.openid !== 'string' || typeof content !== 'string') return ERRORS.invalidArgs;
         if (content.length > 2500) return ERRORS.invalidArgs;
         const traceId = `trace-${++this.traceSeq}`;
-        if ([...this.riskyWords].some((w) => content.includes(w)))
-          return msgSecCheckAnswer('risky', 20001, traceId);
-        if ([...this.reviewWords].some((w) => content.includes(w)))
-          return msgSecCheckAnswer('review', 21000, traceId);
+        if ([...this.riskyWords].some((w) => content.includes(w))) return msgSecCheckAnswer('risky', 20001, traceId);
+        if ([...this.reviewWords].some((w) => content.includes(w))) return msgSecCheckAnswer('review', 21000, traceId);
         return msgSecCheckAnswer('pass', 100, traceId);
       }
       case 'media_check_async':
-        if (b.version !== 2 || typeof b.media_url !== 'string' || typeof b.openid !== 'string')
-          return ERRORS.invalidArgs;
+        if (b.version !== 2 || typeof b.media_url !== 'string' || typeof b.openid !== 'string') return ERRORS.invalidArgs;
         if (b.media_type !== 1 && b.media_type !== 2) return ERRORS.invalidArgs;
         return mediaCheckAsyncOk(`media-trace-${++this.traceSeq}`);
       case 'subscribe_send': {

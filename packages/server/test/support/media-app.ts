@@ -98,15 +98,10 @@ export async function uploadWithFetch(
     mime?: string;
     kindInQuery?: string;
   } = {},
-  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON answers are inspected freely in tests
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const form = new FormData();
   if (options.kind !== undefined) form.append('kind', options.kind);
-  form.append(
-    'file',
-    new Blob([new Uint8Array(bytes)], { type: options.mime ?? 'application/octet-stream' }),
-    options.filename ?? 'upload.bin',
-  );
+  form.append('file', new Blob([new Uint8Array(bytes)], { type: options.mime ?? 'application/octet-stream' }), options.filename ?? 'upload.bin');
   const headers: Record<string, string> = {};
   const token = options.token === undefined ? 'good-alice' : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;

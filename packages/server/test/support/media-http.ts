@@ -5,7 +5,6 @@ import { request } from 'node:http';
 export interface RawUploadResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON answers are inspected freely in tests
   body: any;
   /** File bytes the client had written when the answer arrived (or when it stopped). */
   fileBytesSent: number;
@@ -32,16 +31,14 @@ export function rawMultipartUpload(options: {
 }): Promise<RawUploadResult> {
   const boundary = `----miniim${randomBytes(8).toString('hex')}`;
   const preamble = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n',
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
   const epilogue = Buffer.from(`\r\n--${boundary}--\r\n`);
   const headers: Record<string, string | number> = {
     'content-type': `multipart/form-data; boundary=${boundary}`,
     authorization: `Bearer ${options.token ?? 'good-alice'}`,
   };
-  if (options.declareLength !== false)
-    headers['content-length'] = preamble.length + options.fileSize + epilogue.length;
+  if (options.declareLength !== false) headers['content-length'] = preamble.length + options.fileSize + epilogue.length;
 
   return new Promise((resolve, reject) => {
     let sent = 0;

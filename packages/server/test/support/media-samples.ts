@@ -32,32 +32,9 @@ export function samplePng(width: number, height: number): Buffer {
 
 /** A baseline JPEG header (SOI, JFIF APP0, SOF0 with the size) and EOI: enough for sniffers and image-size. */
 export function sampleJpeg(width: number, height: number): Buffer {
-  const app0 = Buffer.from([
-    0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
-    0x00,
-  ]);
-  const sof = Buffer.from([
-    0xff,
-    0xc0,
-    0x00,
-    0x0b,
-    0x08,
-    height >> 8,
-    height & 0xff,
-    width >> 8,
-    width & 0xff,
-    0x01,
-    0x01,
-    0x11,
-    0x00,
-  ]);
-  return Buffer.concat([
-    Buffer.from([0xff, 0xd8]),
-    app0,
-    sof,
-    Buffer.alloc(64, 0),
-    Buffer.from([0xff, 0xd9]),
-  ]);
+  const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
+  const sof = Buffer.from([0xff, 0xc0, 0x00, 0x0b, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x01, 0x01, 0x11, 0x00]);
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, sof, Buffer.alloc(64, 0), Buffer.from([0xff, 0xd9])]);
 }
 
 /** A 1-colour GIF89a header with the given logical screen size. */
@@ -107,12 +84,7 @@ export function moovBox(durationMs: number): Buffer {
 
 /** The head of a "fast start" mp4 (ftyp + moov) followed by the header of an `mdat` of `mdatBytes`. */
 export function mp4Head(durationMs: number, mdatBytes: number, brand = 'isom'): Buffer {
-  return Buffer.concat([
-    ftyp(brand),
-    moovBox(durationMs),
-    be32(mdatBytes + 8),
-    Buffer.from('mdat', 'latin1'),
-  ]);
+  return Buffer.concat([ftyp(brand), moovBox(durationMs), be32(mdatBytes + 8), Buffer.from('mdat', 'latin1')]);
 }
 
 /** A complete small mp4 / mov: ftyp, moov, and an mdat of `mdatBytes` bytes. */
@@ -132,25 +104,13 @@ export function sampleMp3(frames = 8): Buffer {
 export function sampleAac(frames = 8): Buffer {
   const len = 64;
   const frame = Buffer.alloc(len, 0);
-  frame.set([
-    0xff,
-    0xf1,
-    0x50,
-    0x80 | ((len >> 11) & 0x3),
-    (len >> 3) & 0xff,
-    ((len & 0x7) << 5) | 0x1f,
-    0xfc,
-  ]);
+  frame.set([0xff, 0xf1, 0x50, 0x80 | ((len >> 11) & 0x3), (len >> 3) & 0xff, ((len & 0x7) << 5) | 0x1f, 0xfc]);
   return Buffer.concat(Array.from({ length: frames }, () => frame));
 }
 
 /** An m4a (ftyp `M4A `). */
 export function sampleM4a(): Buffer {
-  return Buffer.concat([
-    ftyp('M4A ', ['M4A ', 'mp42', 'isom']),
-    moovBox(3000),
-    box('mdat', Buffer.alloc(512, 1)),
-  ]);
+  return Buffer.concat([ftyp('M4A ', ['M4A ', 'mp42', 'isom']), moovBox(3000), box('mdat', Buffer.alloc(512, 1))]);
 }
 
 /** AMR-NB as WeChat voice messages use it: `#!AMR\n` then frames. */
@@ -163,11 +123,7 @@ export function sampleAmr(frames = 20): Buffer {
 /** SILK v3 as WeChat records it: a 0x02 byte, `#!SILK_V3`, then frames. */
 export function sampleSilk(frames = 20): Buffer {
   const frame = Buffer.concat([Buffer.from([40, 0]), Buffer.alloc(40, 0x33)]);
-  return Buffer.concat([
-    Buffer.from([0x02]),
-    Buffer.from('#!SILK_V3', 'latin1'),
-    ...Array.from({ length: frames }, () => frame),
-  ]);
+  return Buffer.concat([Buffer.from([0x02]), Buffer.from('#!SILK_V3', 'latin1'), ...Array.from({ length: frames }, () => frame)]);
 }
 
 /** A HEIC head (ftyp `heic`), as iPhones write. */
@@ -177,8 +133,5 @@ export function sampleHeic(): Buffer {
 
 /** A tiny PDF. */
 export function samplePdf(): Buffer {
-  return Buffer.from(
-    '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
-    'latin1',
-  );
+  return Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
 }

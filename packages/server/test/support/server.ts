@@ -35,7 +35,11 @@ export interface TestServer {
   login(userId: string, nickname?: string): Promise<string>;
   /** Opens an authenticated socket and waits for `hello`. */
   connect(token: string): Promise<TestClient>;
-  http(method: string, route: string, opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  http(
+    method: string,
+    route: string,
+    opts?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any }>;
 }
 
 export async function startServer(overrides: Record<string, unknown> = {}, dataDir?: string): Promise<TestServer> {

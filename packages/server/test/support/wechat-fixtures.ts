@@ -17,22 +17,15 @@ import type {
 /** Documentation pages, by API. */
 export const DOCS = {
   code2Session: 'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-login/code2Session.html',
-  stableToken:
-    'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html',
-  classicToken:
-    'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html',
-  msgSecCheck:
-    'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/msgSecCheck.html',
-  mediaCheckAsync:
-    'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/mediaCheckAsync.html',
-  subscribeSend:
-    'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html',
-  requestSubscribe:
-    'https://developers.weixin.qq.com/miniprogram/dev/api/open-api/subscribe-message/wx.requestSubscribeMessage.html',
+  stableToken: 'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html',
+  classicToken: 'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getAccessToken.html',
+  msgSecCheck: 'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/msgSecCheck.html',
+  mediaCheckAsync: 'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/mediaCheckAsync.html',
+  subscribeSend: 'https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html',
+  requestSubscribe: 'https://developers.weixin.qq.com/miniprogram/dev/api/open-api/subscribe-message/wx.requestSubscribeMessage.html',
   messagePush: 'https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html',
   signature: 'https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/signature.html',
-  globalCodes:
-    'https://developers.weixin.qq.com/doc/oplatform/Return_codes/Return_code_descriptions_new.html',
+  globalCodes: 'https://developers.weixin.qq.com/doc/oplatform/Return_codes/Return_code_descriptions_new.html',
 } as const;
 
 /** Error answers (`{errcode, errmsg}`), as WeChat writes them. */
@@ -81,11 +74,7 @@ export const tokenOk = (accessToken: string, expiresIn = 7200): AccessTokenResul
 });
 
 // DOCS.msgSecCheck — POST /wxa/msg_sec_check?access_token=… (version 2)
-export const msgSecCheckRequest = (
-  content: string,
-  openid: string,
-  scene: 1 | 2 | 3 | 4 = 2,
-): MsgSecCheckRequest => ({
+export const msgSecCheckRequest = (content: string, openid: string, scene: 1 | 2 | 3 | 4 = 2): MsgSecCheckRequest => ({
   content,
   version: 2,
   scene,
@@ -107,11 +96,7 @@ export const msgSecCheckAnswer = (
 });
 
 // DOCS.mediaCheckAsync — POST /wxa/media_check_async?access_token=… ; answer {errcode, errmsg, trace_id}
-export const mediaCheckAsyncRequest = (
-  mediaUrl: string,
-  openid: string,
-  mediaType: 1 | 2 = 2,
-): MediaCheckAsyncRequest => ({
+export const mediaCheckAsyncRequest = (mediaUrl: string, openid: string, mediaType: 1 | 2 = 2): MediaCheckAsyncRequest => ({
   media_url: mediaUrl,
   media_type: mediaType,
   version: 2,
@@ -121,12 +106,7 @@ export const mediaCheckAsyncRequest = (
 export const mediaCheckAsyncOk = (traceId: string) => ({ ...OK, trace_id: traceId });
 
 // DOCS.mediaCheckAsync ("异步检测结果推送") + DOCS.messagePush — JSON data format
-export const mediaCheckPushJson = (
-  appid: string,
-  traceId: string,
-  suggest: 'pass' | 'risky' | 'review',
-  label = 100,
-) => ({
+export const mediaCheckPushJson = (appid: string, traceId: string, suggest: 'pass' | 'risky' | 'review', label = 100) => ({
   ToUserName: 'gh_38cc49f9733b',
   FromUserName: 'oUwaE5yHa9kyaNdD0w5ggtWvVlG4',
   CreateTime: 1626959646,
@@ -141,12 +121,7 @@ export const mediaCheckPushJson = (
   result: { suggest, label },
 });
 // Same event in the XML data format.
-export const mediaCheckPushXml = (
-  appid: string,
-  traceId: string,
-  suggest: 'pass' | 'risky' | 'review',
-  label = 100,
-) =>
+export const mediaCheckPushXml = (appid: string, traceId: string, suggest: 'pass' | 'risky' | 'review', label = 100) =>
   `<xml><ToUserName><![CDATA[gh_38cc49f9733b]]></ToUserName><FromUserName><![CDATA[oUwaE5yHa9kyaNdD0w5ggtWvVlG4]]></FromUserName>` +
   `<CreateTime>1626959646</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[wxa_media_check]]></Event>` +
   `<appid><![CDATA[${appid}]]></appid><trace_id><![CDATA[${traceId}]]></trace_id><version>2</version>` +
@@ -205,8 +180,7 @@ export const userInfoPlain = (appid: string, openId: string, extra: Record<strin
   city: '',
   province: '',
   country: '',
-  avatarUrl:
-    'https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132',
+  avatarUrl: 'https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132',
   watermark: { appid, timestamp: 1700000000 },
   ...extra,
 });

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createServer, type MiniImServer } from '../../src/app.js';
 import { FakeWechat } from './fake-wechat.js';
-import { TestClient, httpJson, onCleanup, tempDir } from './server.js';
+import { httpJson, onCleanup, TestClient, tempDir } from './server.js';
 
 export const APP_ID = 'wxtest00000000000001';
 export const APP_ID_2 = 'wxtest00000000000002';
@@ -57,11 +57,8 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
   const secret2 = `sec${randomBytes(12).toString('hex')}`;
   fake.apps.set(APP_ID, secret);
   fake.apps.set(APP_ID_2, secret2);
-  const apps: Array<Record<string, unknown>> = [
-    { appId: APP_ID, secret, token: PUSH_TOKEN, useUnionId: opts.useUnionId ?? false },
-  ];
-  if (opts.twoApps)
-    apps.push({ appId: APP_ID_2, secret: secret2, token: PUSH_TOKEN, useUnionId: opts.useUnionId ?? false });
+  const apps: Array<Record<string, unknown>> = [{ appId: APP_ID, secret, token: PUSH_TOKEN, useUnionId: opts.useUnionId ?? false }];
+  if (opts.twoApps) apps.push({ appId: APP_ID_2, secret: secret2, token: PUSH_TOKEN, useUnionId: opts.useUnionId ?? false });
   const logs: string[] = [];
   const dest = new Writable({
     write(chunk, _enc, cb) {
@@ -104,12 +101,7 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
       const sessionKey = o.sessionKey ?? randomBytes(16).toString('base64');
       sessionKeys.push(sessionKey);
       const code = `code-${++codeSeq}-${randomBytes(4).toString('hex')}`;
-      fake.addCode(
-        code,
-        o.unionid
-          ? { openid, session_key: sessionKey, unionid: o.unionid }
-          : { openid, session_key: sessionKey },
-      );
+      fake.addCode(code, o.unionid ? { openid, session_key: sessionKey, unionid: o.unionid } : { openid, session_key: sessionKey });
       const body: Record<string, unknown> = { code, ...o.body };
       if (o.appId) body.appId = o.appId;
       const r = await t.http('POST', '/api/auth/wechat', { body });

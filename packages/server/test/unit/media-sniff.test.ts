@@ -36,9 +36,7 @@ describe('resolveKind', () => {
   });
   it('accepts a requested kind only when it fits, 415 otherwise', () => {
     expect(resolveKind('image/png', 'file', config)).toBe('file');
-    expect(() => resolveKind('image/png', 'audio', config)).toThrow(
-      expect.objectContaining({ code: 'unsupported_media' }),
-    );
+    expect(() => resolveKind('image/png', 'audio', config)).toThrow(expect.objectContaining({ code: 'unsupported_media' }));
     expect(() => resolveKind('application/x-msdownload', undefined, config)).toThrow(/not an allowed/);
     expect(() => resolveKind('application/pdf', 'file', { allowedFileMimes: ['application/zip'] })).toThrow();
   });

@@ -47,9 +47,7 @@ describe('MediaUrlPolicy.checkMediaUrl', () => {
 
   it('accepts allow-listed hosts, exact and wildcard', () => {
     expect(policy.checkMediaUrl('https://cdn.partner.com/a.jpg').key).toBeUndefined();
-    expect(policy.checkMediaUrl('https://wx.qlogo.qpic.cn/x/0').canonical).toBe(
-      'https://wx.qlogo.qpic.cn/x/0',
-    );
+    expect(policy.checkMediaUrl('https://wx.qlogo.qpic.cn/x/0').canonical).toBe('https://wx.qlogo.qpic.cn/x/0');
     badRequest(() => policy.checkMediaUrl('https://qpic.cn.evil.net/x'));
     badRequest(() => policy.checkMediaUrl('https://evilqpic.cn/x'));
     badRequest(() => policy.checkMediaUrl('ftp://cdn.partner.com/a.jpg'));

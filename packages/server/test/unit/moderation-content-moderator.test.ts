@@ -22,11 +22,7 @@ let registry: Registry;
 let wechat: { api: WechatApi; tokens: AccessTokenProvider };
 
 function config(
-  over: {
-    wechat?: Partial<ModerationConfig['wechat']>;
-    keywords?: Partial<ModerationConfig['keywords']>;
-    webhook?: Partial<ModerationConfig['webhook']>;
-  } = {},
+  over: { wechat?: Partial<ModerationConfig['wechat']>; keywords?: Partial<ModerationConfig['keywords']>; webhook?: Partial<ModerationConfig['webhook']> } = {},
 ): ModerationConfig {
   return {
     keywords: { enabled: false, ...over.keywords },
@@ -93,9 +89,7 @@ describe('ContentModerator: WeChat msgSecCheck v2', () => {
 
   it('review → accepted by default, rejected when configured', async () => {
     await moderator(config()).checkText('needs review-word', CTX);
-    const err = await rejection(
-      moderator(config({ wechat: { onReview: 'reject' } })).checkText('review-word', CTX),
-    );
+    const err = await rejection(moderator(config({ wechat: { onReview: 'reject' } })).checkText('review-word', CTX));
     expect(err?.code).toBe('content_rejected');
   });
 
@@ -113,9 +107,7 @@ describe('ContentModerator: WeChat msgSecCheck v2', () => {
     const m = moderator(config({ wechat: { failPolicy: 'closed' } }));
     const err = await rejection(m.checkText('hello', CTX));
     expect(err?.code).toBe('unavailable');
-    expect(await metric('miniim_moderation_unavailable_total', { stage: 'wechat', policy: 'closed' })).toBe(
-      1,
-    );
+    expect(await metric('miniim_moderation_unavailable_total', { stage: 'wechat', policy: 'closed' })).toBe(1);
   });
 
   it('timeout counts as unreachable (fail-closed)', async () => {
@@ -128,9 +120,7 @@ describe('ContentModerator: WeChat msgSecCheck v2', () => {
     fake.enqueue('msg_sec_check', { json: ERRORS.invalidOpenid });
     await moderator(config()).checkText('hello', CTX);
     fake.enqueue('msg_sec_check', { json: ERRORS.invalidOpenid });
-    const err = await rejection(
-      moderator(config({ wechat: { failPolicy: 'closed' } })).checkText('hello', CTX),
-    );
+    const err = await rejection(moderator(config({ wechat: { failPolicy: 'closed' } })).checkText('hello', CTX));
     expect(err?.code).toBe('unavailable');
   });
 
@@ -153,9 +143,7 @@ describe('ContentModerator: WeChat msgSecCheck v2', () => {
   });
 
   it('moderateTextHook resolves the sender identity for the core hook', async () => {
-    const hook = moderateTextHook(moderator(config()), async (u) =>
-      u === 'wx-user' ? { openid: 'oHOOK', appId: APP.appId } : undefined,
-    );
+    const hook = moderateTextHook(moderator(config()), async (u) => (u === 'wx-user' ? { openid: 'oHOOK', appId: APP.appId } : undefined));
     const err = await rejection(hook('risky-word', { userId: 'wx-user', conv: 'd:a:b' }));
     expect(err?.code).toBe('content_rejected');
     await hook('risky-word', { userId: 'web-user', conv: 'd:a:b' });

@@ -56,8 +56,7 @@ describe('KeywordFilter', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    const word = (max: number) =>
-      Array.from({ length: 1 + Math.floor(rnd() * max) }, () => alphabet[Math.floor(rnd() * 3)]).join('');
+    const word = (max: number) => Array.from({ length: 1 + Math.floor(rnd() * max) }, () => alphabet[Math.floor(rnd() * 3)]).join('');
     for (let round = 0; round < 200; round++) {
       const words = Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => word(4));
       const text = word(12);

@@ -9,12 +9,7 @@ import { verifyPushSignature } from '../../src/wechat/push-signature.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
 import { FakeWechat } from '../support/fake-wechat.js';
-import {
-  mediaCheckAsyncRequest,
-  mediaCheckPushJson,
-  mediaCheckPushXml,
-  pushQuery,
-} from '../support/wechat-fixtures.js';
+import { mediaCheckAsyncRequest, mediaCheckPushJson, mediaCheckPushXml, pushQuery } from '../support/wechat-fixtures.js';
 
 const APP = { appId: 'wxmedia00000000001', secret: 'media-secret', token: 'push-token-1' };
 const APP2 = { appId: 'wxmedia00000000002', secret: 'media-secret-2', token: 'push-token-2' };
@@ -70,9 +65,7 @@ async function submitImage(): Promise<string> {
 describe('MediaCheck.submit', () => {
   it('calls mediaCheckAsync v2 and remembers trace_id → message', async () => {
     const traceId = await submitImage();
-    expect(fake.calls('media_check_async')[0].body).toEqual(
-      mediaCheckAsyncRequest('https://im.example.com/media/abc.jpg', 'oSENDER', 2),
-    );
+    expect(fake.calls('media_check_async')[0].body).toEqual(mediaCheckAsyncRequest('https://im.example.com/media/abc.jpg', 'oSENDER', 2));
     expect(await traces.get(traceId)).toEqual({
       conv: 'd:u1:u2',
       seq: 7,
@@ -83,47 +76,25 @@ describe('MediaCheck.submit', () => {
   });
 
   it('audio uses media_type 1; no openid or media off → no call', async () => {
-    await check.submit(
-      { url: 'https://x/a.mp3', type: 'audio' },
-      { conv: 'g:g1', seq: 1, userId: 'u1' },
-      CTX,
-    );
+    await check.submit({ url: 'https://x/a.mp3', type: 'audio' }, { conv: 'g:g1', seq: 1, userId: 'u1' }, CTX);
     expect(fake.calls('media_check_async')[0].body?.media_type).toBe(1);
     expect(
-      await check.submit(
-        { url: 'https://x/a.jpg', type: 'image' },
-        { conv: 'g:g1', seq: 2, userId: 'u1' },
-        { ...CTX, openid: undefined },
-      ),
+      await check.submit({ url: 'https://x/a.jpg', type: 'image' }, { conv: 'g:g1', seq: 2, userId: 'u1' }, { ...CTX, openid: undefined }),
     ).toBeUndefined();
     const off = build({ media: false });
-    expect(
-      await off.submit(
-        { url: 'https://x/a.jpg', type: 'image' },
-        { conv: 'g:g1', seq: 3, userId: 'u1' },
-        CTX,
-      ),
-    ).toBeUndefined();
+    expect(await off.submit({ url: 'https://x/a.jpg', type: 'image' }, { conv: 'g:g1', seq: 3, userId: 'u1' }, CTX)).toBeUndefined();
     expect(fake.calls('media_check_async')).toHaveLength(1);
   });
 
   it('WeChat unreachable → undefined, no throw', async () => {
     fake.enqueue('media_check_async', { hangup: true });
-    expect(
-      await check.submit(
-        { url: 'https://x/a.jpg', type: 'image' },
-        { conv: 'g:g1', seq: 1, userId: 'u1' },
-        CTX,
-      ),
-    ).toBeUndefined();
+    expect(await check.submit({ url: 'https://x/a.jpg', type: 'image' }, { conv: 'g:g1', seq: 1, userId: 'u1' }, CTX)).toBeUndefined();
   });
 });
 
 describe('MediaCheck.handlePush', () => {
   it('GET handshake echoes echostr only with a good signature', async () => {
-    expect(
-      await check.handlePush({ method: 'GET', query: pushQuery(APP.token, '1700000000', 'abc', 'echo-123') }),
-    ).toEqual({
+    expect(await check.handlePush({ method: 'GET', query: pushQuery(APP.token, '1700000000', 'abc', 'echo-123') })).toEqual({
       status: 200,
       body: 'echo-123',
     });
@@ -173,10 +144,7 @@ describe('MediaCheck.handlePush', () => {
       expect((await check.handlePush({ method: 'POST', query, rawBody: body })).status).toBe(401);
     }
     // A token of another app does not count when the route names the app.
-    expect(
-      (await check.handlePush({ method: 'POST', query: pushQuery(APP2.token), rawBody: body }, APP.appId))
-        .status,
-    ).toBe(401);
+    expect((await check.handlePush({ method: 'POST', query: pushQuery(APP2.token), rawBody: body }, APP.appId)).status).toBe(401);
     expect(risky).toHaveLength(0);
     expect(await traces.get(traceId)).toBeDefined();
   });
@@ -224,9 +192,7 @@ describe('MediaCheck.handlePush', () => {
       ).status,
     ).toBe(200);
     expect((await check.handlePush({ method: 'POST', query: q, rawBody: '{not json' })).status).toBe(400);
-    expect(
-      (await check.handlePush({ method: 'POST', query: q, rawBody: '{"Event":"wxa_media_check"}' })).status,
-    ).toBe(400);
+    expect((await check.handlePush({ method: 'POST', query: q, rawBody: '{"Event":"wxa_media_check"}' })).status).toBe(400);
     expect((await check.handlePush({ method: 'POST', query: q })).status).toBe(400);
     expect(risky).toHaveLength(0);
   });

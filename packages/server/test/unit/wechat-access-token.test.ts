@@ -49,9 +49,7 @@ describe('AccessTokenProvider', () => {
     fake.tokenDelayMs = 20;
     const p = provider();
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        p.call(APP.appId, (t) => api.msgSecCheck(t, msgSecCheckRequest(`hello ${i}`, 'oUSER'))),
-      ),
+      Array.from({ length: 50 }, (_, i) => p.call(APP.appId, (t) => api.msgSecCheck(t, msgSecCheckRequest(`hello ${i}`, 'oUSER')))),
     );
     expect(results.every((r) => r.result.suggest === 'pass')).toBe(true);
     expect(fake.calls('stable_token')).toHaveLength(1);
@@ -117,9 +115,7 @@ describe('AccessTokenProvider', () => {
   it('a token rejected twice is not retried forever', async () => {
     const p = provider();
     fake.enqueue('msg_sec_check', { json: ERRORS.invalidCredential }, { json: ERRORS.invalidCredential });
-    const err = await p
-      .call(APP.appId, (t) => api.msgSecCheck(t, msgSecCheckRequest('hi', 'oU')))
-      .catch((e) => e);
+    const err = await p.call(APP.appId, (t) => api.msgSecCheck(t, msgSecCheckRequest('hi', 'oU'))).catch((e) => e);
     expect(err).toBeInstanceOf(WechatApiError);
     expect((err as WechatApiError).errcode).toBe(40001);
     expect(fake.calls('msg_sec_check')).toHaveLength(2);
@@ -130,11 +126,7 @@ describe('AccessTokenProvider', () => {
     const p = provider();
     await p.getToken(APP.appId);
     fake.expireAllTokens();
-    await Promise.all(
-      Array.from({ length: 20 }, () =>
-        p.call(APP.appId, (t) => api.msgSecCheck(t, msgSecCheckRequest('x', 'o'))),
-      ),
-    );
+    await Promise.all(Array.from({ length: 20 }, () => p.call(APP.appId, (t) => api.msgSecCheck(t, msgSecCheckRequest('x', 'o')))));
     expect(fake.calls('stable_token')).toHaveLength(2);
   });
 

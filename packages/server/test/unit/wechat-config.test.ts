@@ -32,13 +32,9 @@ describe('parseWechatConfig', () => {
   });
 
   it('refuses bad values with a message naming them', () => {
-    expect(() => parseWechatConfig({}, { MINIIM_WECHAT_APPID: 'nope', MINIIM_WECHAT_SECRET: 's' })).toThrow(
-      /appId/,
-    );
+    expect(() => parseWechatConfig({}, { MINIIM_WECHAT_APPID: 'nope', MINIIM_WECHAT_SECRET: 's' })).toThrow(/appId/);
     expect(() => parseWechatConfig({}, { MINIIM_WECHAT_TOKEN_MODE: 'fast' })).toThrow();
-    expect(() =>
-      parseWechatConfig({ apps: [{ appId: 'wx1111111111111111', secret: 's', token: 'bad token!' }] }, {}),
-    ).toThrow(/push token/);
+    expect(() => parseWechatConfig({ apps: [{ appId: 'wx1111111111111111', secret: 's', token: 'bad token!' }] }, {})).toThrow(/push token/);
   });
 
   it('no apps: resolveApp says WeChat login is not configured', () => {
@@ -75,9 +71,7 @@ describe('parseModerationConfig', () => {
       url: 'https://mod.example.com/check',
       failPolicy: 'closed',
     });
-    expect(() => parseModerationConfig({}, { MINIIM_MODERATION_FAIL_POLICY: 'maybe' })).toThrow(
-      /open or closed/,
-    );
+    expect(() => parseModerationConfig({}, { MINIIM_MODERATION_FAIL_POLICY: 'maybe' })).toThrow(/open or closed/);
     expect(() => parseModerationConfig({ webhook: { enabled: true } }, {})).toThrow(/url/);
   });
 });

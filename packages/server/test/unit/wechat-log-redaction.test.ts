@@ -14,14 +14,7 @@ import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
 import { wechatLogin } from '../../src/wechat/wechat-login.js';
 import { FakeWechat } from '../support/fake-wechat.js';
-import {
-  ERRORS,
-  encryptUserData,
-  mediaCheckPushJson,
-  pushQuery,
-  signRawData,
-  userInfoPlain,
-} from '../support/wechat-fixtures.js';
+import { ERRORS, encryptUserData, mediaCheckPushJson, pushQuery, signRawData, userInfoPlain } from '../support/wechat-fixtures.js';
 
 const APP = {
   appId: 'wxlogs000000000001',
@@ -86,16 +79,10 @@ describe('logs never contain session_key, access_token or app secret values', ()
       },
     );
     fake.addCode('c2', { openid: 'oLOG', session_key: sk() });
-    await wechatLogin(
-      { config, api, secretKey, logger },
-      { code: 'c2', rawData: raw, signature: 'f'.repeat(40) },
-    ).catch(() => {});
+    await wechatLogin({ config, api, secretKey, logger }, { code: 'c2', rawData: raw, signature: 'f'.repeat(40) }).catch(() => {});
     fake.enqueue('jscode2session', { json: ERRORS.systemBusy }, { json: ERRORS.systemBusy });
     await wechatLogin({ config, api, secretKey, logger }, { code: 'x' }).catch(() => {});
-    await wechatLogin(
-      { config: { ...config, apps: [{ ...APP, secret: 'bad' }] }, api, secretKey, logger },
-      { code: 'x' },
-    ).catch(() => {});
+    await wechatLogin({ config: { ...config, apps: [{ ...APP, secret: 'bad' }] }, api, secretKey, logger }, { code: 'x' }).catch(() => {});
     fake.enqueue('jscode2session', { hangup: true });
     await wechatLogin({ config, api, secretKey, logger }, { code: 'x' }).catch(() => {});
 
@@ -132,11 +119,7 @@ describe('logs never contain session_key, access_token or app secret values', ()
       logger,
       registry: new Registry(),
     });
-    const traceId = await media.submit(
-      { url: 'https://x/a.jpg', type: 'image' },
-      { conv: 'g:g', seq: 1, userId: 'u' },
-      ctx,
-    );
+    const traceId = await media.submit({ url: 'https://x/a.jpg', type: 'image' }, { conv: 'g:g', seq: 1, userId: 'u' }, ctx);
     await media.handlePush({
       method: 'POST',
       query: pushQuery(APP.token),

@@ -196,21 +196,13 @@ describe('wechatLogin: profile data', () => {
     const forged = signRawData(rawData.replace('小明', '管理员'), SESSION_KEY);
     await expectImError(wechatLogin(deps, { code: 'p2', rawData, signature: forged }), 'unauthorized', 401);
     fake.addCode('p3', { openid: 'o1', session_key: SESSION_KEY });
-    await expectImError(
-      wechatLogin(deps, { code: 'p3', rawData, signature: 'not-hex' }),
-      'unauthorized',
-      401,
-    );
+    await expectImError(wechatLogin(deps, { code: 'p3', rawData, signature: 'not-hex' }), 'unauthorized', 401);
   });
 
   it('decrypts encryptedData and checks the watermark', async () => {
     fake.addCode('e1', { openid: 'o1', session_key: SESSION_KEY });
     const iv = randomBytes(16);
-    const encryptedData = encryptUserData(
-      userInfoPlain(APP_A.appId, 'o1', { unionId: 'oU9' }),
-      SESSION_KEY,
-      iv,
-    );
+    const encryptedData = encryptUserData(userInfoPlain(APP_A.appId, 'o1', { unionId: 'oU9' }), SESSION_KEY, iv);
     const res = await wechatLogin(deps, { code: 'e1', encryptedData, iv: iv.toString('base64') });
     expect(res.profile?.nickname).toBe('微信用户');
     expect(res.unionid).toBe('oU9');
@@ -221,31 +213,20 @@ describe('wechatLogin: profile data', () => {
     const iv = randomBytes(16);
     const other = randomBytes(16).toString('base64');
     const encryptedData = encryptUserData(userInfoPlain(APP_A.appId, 'o1'), other, iv);
-    await expectImError(
-      wechatLogin(deps, { code: 'e2', encryptedData, iv: iv.toString('base64') }),
-      'unauthorized',
-      401,
-    );
+    await expectImError(wechatLogin(deps, { code: 'e2', encryptedData, iv: iv.toString('base64') }), 'unauthorized', 401);
   });
 
   it('refuses encryptedData whose watermark names another appid', async () => {
     fake.addCode('e3', { openid: 'o1', session_key: SESSION_KEY });
     const iv = randomBytes(16);
     const encryptedData = encryptUserData(userInfoPlain(APP_B.appId, 'o1'), SESSION_KEY, iv);
-    const err = await expectImError(
-      wechatLogin(deps, { code: 'e3', encryptedData, iv: iv.toString('base64') }),
-      'unauthorized',
-      401,
-    );
+    const err = await expectImError(wechatLogin(deps, { code: 'e3', encryptedData, iv: iv.toString('base64') }), 'unauthorized', 401);
     expect(err.message).toContain('watermark');
   });
 
   it('refuses malformed encryptedData / iv with bad_request', async () => {
     fake.addCode('e4', { openid: 'o1', session_key: SESSION_KEY });
-    await expectImError(
-      wechatLogin(deps, { code: 'e4', encryptedData: '%%%%', iv: randomBytes(16).toString('base64') }),
-      'bad_request',
-    );
+    await expectImError(wechatLogin(deps, { code: 'e4', encryptedData: '%%%%', iv: randomBytes(16).toString('base64') }), 'bad_request');
     fake.addCode('e5', { openid: 'o1', session_key: SESSION_KEY });
     await expectImError(wechatLogin(deps, { code: 'e5', encryptedData: 'AAAA', iv: 'AAAA' }), 'bad_request');
   });

@@ -4,12 +4,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessTokenProvider } from '../../src/wechat/access-token-provider.js';
 import { MemoryCreditStore, MemoryNotifyThrottle } from '../../src/wechat/memory-credit-store.js';
-import {
-  buildTemplateData,
-  cut,
-  type OfflineMessageEvent,
-  SubscribeNotifier,
-} from '../../src/wechat/subscribe-notifier.js';
+import { buildTemplateData, cut, type OfflineMessageEvent, SubscribeNotifier } from '../../src/wechat/subscribe-notifier.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
 import { FakeWechat } from '../support/fake-wechat.js';
@@ -89,11 +84,7 @@ afterEach(async () => {
 
 describe('SubscribeNotifier: credits', () => {
   it('each accepted configured template is one credit; reject/ban/unknown are not', async () => {
-    const r1 = await notifier.recordAcceptance(
-      'bob',
-      APP.appId,
-      requestSubscribeResult({ [TPL]: 'accept', [TPL2]: 'reject', OTHER: 'accept' }),
-    );
+    const r1 = await notifier.recordAcceptance('bob', APP.appId, requestSubscribeResult({ [TPL]: 'accept', [TPL2]: 'reject', OTHER: 'accept' }));
     expect(r1).toEqual({ [TPL]: 1 });
     const r2 = await notifier.recordAcceptance('bob', APP.appId, { [TPL]: 'accept', [TPL2]: 'accept' });
     expect(r2).toEqual({ [TPL]: 2, [TPL2]: 1 });
