@@ -51,8 +51,9 @@ export class GroupLoad {
     pool.handler = (client, msg) => this.onMsg(client, msg);
   }
 
-  private onMsg(client: BenchClient, msg: { conv: string; seq: number; from: string; clientMsgId?: string; body: { text?: string } }) {
-    if (msg.conv !== this.conv) return;
+  private onMsg(client: BenchClient, msg: { conv: string; seq: number; from: string; kind?: string; clientMsgId?: string; body: { text?: string } }) {
+    // Only the senders' timed texts count; membership notices carry no send time.
+    if (msg.conv !== this.conv || msg.kind === 'system') return;
     const now = nowAbs();
     if (msg.from === client.userId) {
       this.echoes++;

@@ -1,6 +1,9 @@
 /**
  * Group commit: sends that arrive within one event-loop turn share one
- * transaction (one fsync), and the next batch collects while one commits.
+ * transaction, and the next batch collects while one commits. A repository that
+ * allows it (`appendConcurrency` > 1) gets several batches in flight: each is
+ * committed in its own turn while earlier ones still wait for the disk, and their
+ * durability waits share fsyncs. Results resolve in the order batches were taken.
  */
 import type { AppendResult, MessageRepo, NewMessage } from '../storage/storage.js';
 
@@ -9,36 +12,56 @@ interface Pending {
   resolve: (r: AppendResult) => void;
 }
 
+export interface GroupCommitterOptions {
+  /** Called with each batch's size (metrics). */
+  onBatch?: (size: number) => void;
+  /** Most messages in one transaction. */
+  maxBatch?: number;
+  /** Most batches in flight at once; defaults to the repository's `appendConcurrency`, else 1. */
+  maxInFlight?: number;
+}
+
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
+  private readonly onBatch: (size: number) => void;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly repo: MessageRepo,
-    private readonly onBatch: (size: number) => void = () => {},
-    private readonly maxBatch = 2000,
-  ) {}
+    opts: GroupCommitterOptions = {},
+  ) {
+    this.onBatch = opts.onBatch ?? (() => {});
+    this.maxBatch = opts.maxBatch ?? 2000;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? repo.appendConcurrency ?? 1);
+  }
 
   append(item: NewMessage): Promise<AppendResult> {
     return new Promise((resolve) => {
       this.queue.push({ item, resolve });
-      if (!this.scheduled && !this.running) {
-        this.scheduled = true;
-        setImmediate(() => this.drain());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running.size >= this.maxInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
   }
 
   private drain(): void {
     this.scheduled = false;
-    if (this.running || this.queue.length === 0) return;
+    if (this.running.size >= this.maxInFlight || this.queue.length === 0) return;
     const batch = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue;
     if (batch === this.queue) this.queue = [];
-    this.running = this.commit(batch).finally(() => {
-      this.running = null;
-      if (this.queue.length > 0) setImmediate(() => this.drain());
+    const run: Promise<void> = this.commit(batch).finally(() => {
+      this.running.delete(run);
+      if (this.queue.length > 0) this.schedule();
     });
+    this.running.add(run);
+    if (this.queue.length > 0) this.schedule();
   }
 
   private async commit(batch: Pending[]): Promise<void> {
@@ -55,8 +78,8 @@ export class GroupCommitter {
 
   /** Resolves when everything queued so far is committed. */
   async flush(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
-      if (this.running) await this.running;
+    while (this.running.size > 0 || this.queue.length > 0) {
+      if (this.running.size > 0) await Promise.allSettled([...this.running]);
       else this.drain();
     }
   }

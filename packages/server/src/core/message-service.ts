@@ -68,7 +68,7 @@ export class MessageService {
   private readonly knownUsers = new Set<string>();
 
   constructor(private readonly d: MessageServiceDeps) {
-    this.committer = new GroupCommitter(d.storage, (n) => d.metrics.commitBatch.observe(n));
+    this.committer = new GroupCommitter(d.storage, { onBatch: (n) => d.metrics.commitBatch.observe(n) });
   }
 
   set groups(groups: GroupAccess) {

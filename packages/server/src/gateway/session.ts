@@ -1,7 +1,19 @@
 /** One authenticated WebSocket connection. */
 
+import type { Socket } from 'node:net';
 import type { User } from '@miniim/protocol';
 import type WebSocket from 'ws';
+
+/**
+ * Sockets written to in this turn of the event loop, corked so that every frame a
+ * socket gets in one turn (acks and pushes of a committed batch) leaves in one
+ * writev; all are uncorked together when the turn ends.
+ */
+const corked: Socket[] = [];
+function uncorkAll(): void {
+  for (const sock of corked) sock.uncork();
+  corked.length = 0;
+}
 
 export class Session {
   lastSeen = Date.now();
@@ -22,7 +34,14 @@ export class Session {
 
   /** Sends an already-serialised frame if the socket is open. */
   sendRaw(payload: string): void {
-    if (!this.closed && this.ws.readyState === 1) this.ws.send(payload);
+    if (this.closed || this.ws.readyState !== 1) return;
+    const sock = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (sock && !sock.writableCorked) {
+      if (corked.length === 0) process.nextTick(uncorkAll);
+      sock.cork();
+      corked.push(sock);
+    }
+    this.ws.send(payload);
   }
 
   send(frame: object): void {

@@ -30,6 +30,12 @@ export interface MessageRepo {
    * back with `duplicate: true`. Throws if the transaction fails (nothing stored).
    */
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]>;
+  /**
+   * How many `appendMessages` calls may usefully be in flight at once (default 1:
+   * the next batch collects while one commits). A backend whose commits are cheap and
+   * whose durability waits coalesce (SQLite: fsync off the main thread) sets more.
+   */
+  readonly appendConcurrency?: number;
   /** Ascending by seq. `before`/`after` exclusive; neither = the latest `limit`. */
   history(conv: string, range: { before?: number; after?: number; limit: number }): Promise<{ messages: Msg[]; hasMore: boolean }>;
   getMessage(conv: string, seq: number): Promise<Msg | undefined>;
