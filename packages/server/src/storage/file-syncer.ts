@@ -40,7 +40,7 @@ export class FileSyncer {
       this.handle = undefined; // the next call tries to open again
       throw e;
     });
-    await h.sync();
+    await h.datasync(); // data, and the size when it grew: what SQLite itself uses on Linux
   }
 
   /** Waits for any fsync in flight and closes the file. */

@@ -10,6 +10,7 @@ import type { MessageKind, Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { FileSyncer } from './file-syncer.js';
+import { type CheckpointerOptions, SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteGroupRepo } from './sqlite-group-repo.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
@@ -69,18 +70,20 @@ function decodeCursor(cursor: string): [number, string] | null {
 }
 
 /** Opens (creating if needed) the database file and runs pending migrations. */
-export async function openSqliteStorage(file: string): Promise<SqliteStorage> {
+export async function openSqliteStorage(file: string, opts: { checkpoint?: CheckpointerOptions } = {}): Promise<SqliteStorage> {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = OFF');
+  // Checkpoints run on a worker (sqlite-checkpointer.ts); this is only a safety net.
+  if (file !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
   const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
-  return new SqliteStorage(db, kysely, file === ':memory:' ? undefined : `${file}-wal`);
+  return new SqliteStorage(db, kysely, file === ':memory:' ? undefined : { file, checkpoint: opts.checkpoint });
 }
 
 export class SqliteStorage implements Storage {
@@ -90,6 +93,7 @@ export class SqliteStorage implements Storage {
   private readonly s;
   private readonly appendTx: (items: readonly NewMessage[]) => AppendResult[];
   private readonly wal: FileSyncer | undefined;
+  private readonly checkpointer: SqliteCheckpointer | undefined;
   private readonly syncNormal: Database.Statement;
   private readonly syncFull: Database.Statement;
   /** Message appends overlap: each commits synchronously, and their fsyncs coalesce. */
@@ -98,9 +102,10 @@ export class SqliteStorage implements Storage {
   constructor(
     private readonly db: Database.Database,
     private readonly kysely: Kysely<unknown>,
-    walFile?: string,
+    onDisk?: { file: string; checkpoint?: CheckpointerOptions },
   ) {
-    this.wal = walFile ? new FileSyncer(walFile) : undefined;
+    this.wal = onDisk ? new FileSyncer(`${onDisk.file}-wal`) : undefined;
+    this.checkpointer = onDisk ? new SqliteCheckpointer(onDisk.file, onDisk.checkpoint) : undefined;
     this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
     this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.groups = new SqliteGroupRepo(db);
@@ -202,24 +207,30 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * The batch commits on this thread with `synchronous = NORMAL` (frames written to
-   * the WAL, no fsync), then the WAL file is fsynced on libuv's thread pool before the
-   * promise resolves: as durable as `FULL`, but the event loop keeps serving sockets,
-   * and the next batches commit, while the disk syncs (their fsyncs coalesce). Every
-   * other write keeps `FULL`. In WAL mode `NORMAL` still syncs around checkpoints,
-   * so a checkpoint never drops frames that were not yet on disk.
+   * Runs a write on this thread with `synchronous = NORMAL` (frames written to the WAL,
+   * no fsync), then fsyncs the WAL file on libuv's thread pool before resolving: as
+   * durable as `FULL`, but the event loop keeps serving sockets, and the next writes
+   * commit, while the disk syncs (their fsyncs coalesce). Used by the frequent writes
+   * (message batches, read state, logins); the rare ones (groups, WeChat) stay `FULL`.
+   * In WAL mode `NORMAL` still syncs around checkpoints, so a checkpoint never drops
+   * frames that were not yet on disk.
    */
-  async appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    if (!this.wal) return this.appendTx(items);
+  private async durably<T>(write: () => T): Promise<T> {
+    if (!this.wal) return write();
     this.syncNormal.run();
-    let results: AppendResult[];
+    let result: T;
     try {
-      results = this.appendTx(items);
+      result = write();
     } finally {
       this.syncFull.run();
     }
     await this.wal.sync();
-    return results;
+    this.checkpointer?.wrote();
+    return result;
+  }
+
+  appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
+    return this.durably(() => this.appendTx(items));
   }
 
   async history(conv: string, range: { before?: number; after?: number; limit: number }) {
@@ -244,7 +255,7 @@ export class SqliteStorage implements Storage {
   }
 
   async recall(conv: string, seq: number, by: string, ts: number) {
-    this.s.recall.run(by, ts, conv, seq);
+    await this.durably(() => this.s.recall.run(by, ts, conv, seq));
     return this.getMessage(conv, seq);
   }
 
@@ -269,7 +280,7 @@ export class SqliteStorage implements Storage {
   }
 
   async markRead(conv: string, userId: string, seq: number) {
-    const r = this.s.markRead.get(seq, conv, conv, userId) as number | undefined;
+    const r = await this.durably(() => this.s.markRead.get(seq, conv, conv, userId) as number | undefined);
     return r ?? 0;
   }
 
@@ -292,24 +303,27 @@ export class SqliteStorage implements Storage {
   }
 
   async upsertUser(id: string, profile: { nickname?: string; avatarUrl?: string }) {
-    const r = this.s.upsertUser.get({
-      id,
-      nickname: profile.nickname ?? id,
-      avatarUrl: profile.avatarUrl ?? '',
-      nicknameSet: profile.nickname ?? null,
-      avatarSet: profile.avatarUrl ?? null,
-      now: Date.now(),
-    }) as UserRowDb;
+    const r = await this.durably(
+      () =>
+        this.s.upsertUser.get({
+          id,
+          nickname: profile.nickname ?? id,
+          avatarUrl: profile.avatarUrl ?? '',
+          nicknameSet: profile.nickname ?? null,
+          avatarSet: profile.avatarUrl ?? null,
+          now: Date.now(),
+        }) as UserRowDb,
+    );
     return rowToUser(r);
   }
 
   async updateProfile(id: string, profile: { nickname?: string; avatarUrl?: string }) {
-    const r = this.s.updateUser.get(profile.nickname ?? null, profile.avatarUrl ?? null, Date.now(), id) as UserRowDb | undefined;
+    const r = await this.durably(() => this.s.updateUser.get(profile.nickname ?? null, profile.avatarUrl ?? null, Date.now(), id) as UserRowDb | undefined);
     return r ? rowToUser(r) : undefined;
   }
 
   async createSession(row: SessionRow) {
-    this.s.insertSession.run(row.id, row.userId, row.createdAt, row.expiresAt);
+    await this.durably(() => this.s.insertSession.run(row.id, row.userId, row.createdAt, row.expiresAt));
   }
 
   async getSession(id: string) {
@@ -321,7 +335,7 @@ export class SqliteStorage implements Storage {
   }
 
   async revokeSession(id: string, at: number) {
-    this.s.revokeSession.run(at, id);
+    await this.durably(() => this.s.revokeSession.run(at, id));
   }
 
   async ping() {
@@ -329,6 +343,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close() {
+    await this.checkpointer?.close();
     await this.wal?.close();
     await this.kysely.destroy();
     if (this.db.open) this.db.close();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CheckpointResult } from '../../src/storage/sqlite-checkpointer.js';
 import { openSqliteStorage } from '../../src/storage/sqlite-storage.js';
 import { tempDir } from '../support/server.js';
 import { storageContract } from './storage-contract.js';
@@ -23,6 +24,28 @@ describe('sqlite durability settings', () => {
     await storage.close();
     const reopened = await openSqliteStorage(file);
     expect((await reopened.history('d:a:b', { limit: 50 })).messages).toHaveLength(20);
+    await reopened.close();
+  });
+});
+
+describe('sqlite checkpoints on a worker thread', () => {
+  it('copies the WAL back into the database off the event loop, and nothing is lost', async () => {
+    const file = path.join(tempDir(), 'checkpoint.sqlite');
+    const seen: CheckpointResult[] = [];
+    const storage = await openSqliteStorage(file, { checkpoint: { thresholdBytes: 1, checkEvery: 5, onCheckpoint: (r) => seen.push(r) } });
+    const db = (storage as unknown as { db: { pragma(q: string, o: { simple: true }): unknown } }).db;
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10000); // only a safety net
+    for (let i = 0; i < 60; i++) {
+      await storage.appendMessages([{ id: `m${i}`, conv: 'd:a:b', members: ['a', 'b'], from: 'a', kind: 'text', body: { text: 'x'.repeat(500) }, ts: i }]);
+    }
+    const deadline = Date.now() + 5000;
+    while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen[0]).toMatchObject({ ok: true });
+    expect(seen.some((r) => (r.checkpointed ?? 0) > 0)).toBe(true);
+    await storage.close();
+    const reopened = await openSqliteStorage(file);
+    expect((await reopened.history('d:a:b', { limit: 100 })).messages.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     await reopened.close();
   });
 });

@@ -1,0 +1,123 @@
+/**
+ * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the
+ * commit that crosses the threshold, on the thread that commits, and fsyncs both the
+ * WAL and the database file there: a stall of several milliseconds on the event loop
+ * every megabyte or so of messages (the p99 of delivery). Instead, the main connection's
+ * automatic checkpoint is pushed far out (a safety net), and once the WAL passes
+ * `thresholdBytes` a worker thread with its own connection runs `wal_checkpoint(PASSIVE)`
+ * whenever the WAL has grown past it again. A passive checkpoint never blocks writers;
+ * once every frame is copied back, the next write starts the WAL from the top again.
+ */
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** The worker: plain CommonJS, run with `eval`, so it needs no TypeScript loader. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+parentPort.on('message', (m) => {
+  if (m === 'close') { db.close(); parentPort.close(); return; }
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ok: true, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
+  } catch (e) {
+    parentPort.postMessage({ ok: false, error: String(e && e.message || e) });
+  }
+});
+`;
+
+export interface CheckpointResult {
+  ok: boolean;
+  /** WAL frames, and how many of them are now in the database file. */
+  log?: number;
+  checkpointed?: number;
+  error?: string;
+}
+
+export interface CheckpointerOptions {
+  /** WAL size that triggers a checkpoint (default 4 MiB, SQLite's own default is ~4 MiB too). */
+  thresholdBytes?: number;
+  /** Writes between two looks at the WAL size (default 200). */
+  checkEvery?: number;
+  /** Told about every checkpoint (logs, tests). */
+  onCheckpoint?: (r: CheckpointResult) => void;
+}
+
+export class SqliteCheckpointer {
+  private worker: Worker | undefined;
+  private writes = 0;
+  private busy = false;
+  private closed = false;
+  private readonly thresholdBytes: number;
+  private readonly checkEvery: number;
+
+  constructor(
+    private readonly dbFile: string,
+    private readonly opts: CheckpointerOptions = {},
+  ) {
+    this.thresholdBytes = opts.thresholdBytes ?? 4 * 1024 * 1024;
+    this.checkEvery = opts.checkEvery ?? 200;
+  }
+
+  /** Called after each durable write; now and then looks at the WAL size. */
+  wrote(): void {
+    if (++this.writes < this.checkEvery || this.busy || this.closed) return;
+    this.writes = 0;
+    this.busy = true;
+    void this.maybeCheckpoint().finally(() => {
+      this.busy = false;
+    });
+  }
+
+  private async maybeCheckpoint(): Promise<void> {
+    const size = await stat(`${this.dbFile}-wal`).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (size < this.thresholdBytes || this.closed) return;
+    const result = await this.run();
+    this.opts.onCheckpoint?.(result);
+  }
+
+  private run(): Promise<CheckpointResult> {
+    const w = this.start();
+    return new Promise((resolve) => {
+      const onMessage = (r: CheckpointResult) => {
+        w.off('error', onError);
+        resolve(r);
+      };
+      const onError = (e: Error) => {
+        w.off('message', onMessage);
+        this.worker = undefined; // started again next time
+        resolve({ ok: false, error: e.message });
+      };
+      w.once('message', onMessage);
+      w.once('error', onError);
+      w.postMessage('checkpoint');
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: this.dbFile } });
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  /** Stops the worker (after the checkpoint in flight, if any). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = undefined;
+    if (!w) return;
+    await new Promise<void>((resolve) => {
+      w.once('exit', () => resolve());
+      w.postMessage('close');
+    });
+  }
+}
