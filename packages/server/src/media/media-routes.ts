@@ -49,9 +49,6 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
   const policy = deps.policy ?? new MediaUrlPolicy(config, { now: deps.now });
   const limiter = deps.limiter ?? new UploadLimiter(config.quota, deps.now);
   const ctx: UploadContext = { config, store, policy, limiter, logger, onUploaded: deps.onUploaded };
-  if (!config.publicBaseUrl) {
-    logger.warn('media.publicBaseUrl is not set: media URLs use the request origin and any host passes checkMediaUrl');
-  }
 
   app.register(async (scope) => {
     if (!scope.hasContentTypeParser('multipart/form-data')) {

@@ -200,11 +200,10 @@ export class MediaUrlPolicy {
       if (isMediaKey(key)) return { canonical: new URL(`${route}${key}`, base).href, key };
     }
     if (!this.base) {
-      // Without a configured public base URL our own host is unknown: accept the path shape on any host.
+      // Without a configured public base URL our own host is unknown: keep only the path, so the
+      // stored message points at this server whatever host the client wrote (clients resolve it).
       const m = /^\/media\/([^/]+)$/.exec(parsed.pathname);
-      if (m && isMediaKey(m[1])) {
-        return { canonical: relative ? `/media/${m[1]}` : `${parsed.origin}/media/${m[1]}`, key: m[1] };
-      }
+      if (m && isMediaKey(m[1])) return { canonical: `/media/${m[1]}`, key: m[1] };
     }
     return undefined;
   }

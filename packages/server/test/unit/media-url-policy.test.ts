@@ -65,10 +65,11 @@ describe('MediaUrlPolicy.checkMediaUrl', () => {
     badRequest(() => p.checkMediaUrl(`https://example.com/media/${key}`));
   });
 
-  it('accepts the /media/<key> shape on any host when publicBaseUrl is unset (dev)', () => {
+  it('without publicBaseUrl (dev) accepts the /media/<key> shape but stores only the path, never a foreign host', () => {
     const p = new MediaUrlPolicy({ ...base, publicBaseUrl: undefined });
     expect(p.issueUrl(key, 'http://127.0.0.1:3000')).toBe(`http://127.0.0.1:3000/media/${key}`);
-    expect(p.checkMediaUrl(`http://192.168.1.5:3000/media/${key}`).key).toBe(key);
+    expect(p.checkMediaUrl(`http://192.168.1.5:3000/media/${key}`)).toEqual({ canonical: `/media/${key}`, key });
+    expect(p.checkMediaUrl(`https://evil.example/media/${key}`).canonical).toBe(`/media/${key}`);
     expect(p.checkMediaUrl(`/media/${key}`).canonical).toBe(`/media/${key}`);
     badRequest(() => p.checkMediaUrl('http://192.168.1.5:3000/uploads/cat.jpg'));
   });
