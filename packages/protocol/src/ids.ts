@@ -3,6 +3,9 @@
 /** User ids and group ids match this pattern. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The author of server-side actions (content removal); no account may take this id. */
+export const SYSTEM_USER_ID = 'system';
+
 export function isValidId(value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERN.test(value);
 }

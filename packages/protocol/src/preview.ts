@@ -4,13 +4,12 @@
  * "[图片]" or "张三 加入了群聊" read the same everywhere.
  */
 
+import { SYSTEM_USER_ID } from './ids.js';
+
 /** Maps a user id to the name to show (nickname, group card…); the id by default. */
 export type NameOf = (userId: string) => string;
 
 const idName: NameOf = (id) => id;
-
-/** The author of server-written messages and removals. */
-const SYSTEM_USER_ID = 'system';
 
 /** Text of a server-written `system` message (group events, content removal). */
 export function systemText(body: Record<string, unknown>, names: NameOf = idName): string {

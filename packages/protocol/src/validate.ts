@@ -4,7 +4,7 @@
  * Each failure throws ImError('bad_request') whose message names the field.
  */
 import { ImError } from './codes.js';
-import { isValidId, parseConvId, parseTarget } from './ids.js';
+import { isValidId, parseConvId, parseTarget, SYSTEM_USER_ID } from './ids.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { ClientFrame, ClientMessageKind, ConvsFrame, HistoryFrame, MessageBody, PresenceFrame, ReadFrame, RecallFrame, SendFrame } from './types.js';
 
@@ -263,6 +263,7 @@ export function parseClientFrame(value: unknown, limits: BodyLimits = L): Client
 export function validateDevAuth(v: unknown): { userId: string; nickname?: string; avatarUrl?: string } {
   if (!isObject(v)) throw bad('body must be a JSON object');
   const out: { userId: string; nickname?: string; avatarUrl?: string } = { userId: idField(v, 'userId') };
+  if (out.userId === SYSTEM_USER_ID) throw bad(`userId "${SYSTEM_USER_ID}" is reserved`);
   const nickname = optStr(v, 'nickname', 1, L.maxNicknameChars);
   if (nickname !== undefined) out.nickname = nickname;
   const avatarUrl = optStr(v, 'avatarUrl', 0, L.maxUrlChars);

@@ -93,5 +93,6 @@ describe('HTTP bodies', () => {
     expect(validateDevAuth({ userId: 'alice', nickname: '爱丽丝' })).toEqual({ userId: 'alice', nickname: '爱丽丝' });
     expect(errorOf(() => validateDevAuth({ userId: 'a b' })).message).toMatch(/userId/);
     expect(errorOf(() => validateDevAuth(null)).message).toMatch(/body/);
+    expect(errorOf(() => validateDevAuth({ userId: 'system' }))).toMatchObject({ code: 'bad_request', message: 'userId "system" is reserved' });
   });
 });

@@ -3,7 +3,17 @@
  * through the bus), history and recall. Transport-free: the gateway and the
  * HTTP routes both call it.
  */
-import { type ClientMessageKind, directConvId, groupConvId, ImError, type MessageBody, type Msg, parseConvId, parseTarget } from '@miniim/protocol';
+import {
+  type ClientMessageKind,
+  directConvId,
+  groupConvId,
+  ImError,
+  type MessageBody,
+  type Msg,
+  parseConvId,
+  parseTarget,
+  SYSTEM_USER_ID,
+} from '@miniim/protocol';
 import type { Bus } from '../cluster/bus.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -61,7 +71,7 @@ export interface MessageServiceDeps {
 }
 
 /** Author of server-side actions (content removal). */
-export const SYSTEM_USER = 'system';
+export const SYSTEM_USER = SYSTEM_USER_ID;
 
 export class MessageService {
   private readonly committer: GroupCommitter;
