@@ -110,7 +110,9 @@ export class MediaUrlPolicy {
     if (!own?.key || (this.s3Base && own.canonical.startsWith(this.s3Base.href))) return url;
     const step = Math.max(1, Math.floor(signed.ttlSec / 10));
     const exp = Math.ceil((Math.floor(this.now() / 1000) + signed.ttlSec) / step) * step;
-    return `${own.canonical}?exp=${exp}&sig=${this.signature(own.key, exp)}`;
+    // Without a public base the canonical form is a bare path: keep the origin the URL came with.
+    const bare = own.canonical.startsWith('/') && !url.startsWith('/') ? url.split(/[?#]/)[0] : own.canonical;
+    return `${bare}?exp=${exp}&sig=${this.signature(own.key, exp)}`;
   }
 
   /**

@@ -132,6 +132,12 @@ describe('signed URLs', () => {
     expect(() => p.verifyRead(key, query)).toThrow(/expired/);
   });
 
+  it('without publicBaseUrl, signs an upload answer on the request origin and a stored path as a path', () => {
+    const p = new MediaUrlPolicy({ ...base, publicBaseUrl: undefined, signedUrls: { secret, ttlSec: 3600 } });
+    expect(p.issueUrl(key, 'http://127.0.0.1:3000')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:3000/media/${key}\\?exp=\\d+&sig=`));
+    expect(p.signForRead(`/media/${key}`)).toMatch(new RegExp(`^/media/${key}\\?exp=\\d+&sig=`));
+  });
+
   it('keeps the same link within a rounding step so clients can cache it', () => {
     let now = 1_700_000_000_000;
     const p = new MediaUrlPolicy({ ...base, signedUrls: { secret, ttlSec: 3600 } }, { now: () => now });
