@@ -22,6 +22,8 @@ interface VictimState {
   feeder: string;
   conv?: string;
   lastSeq: number;
+  /** The last seq held when the victim dropped: `history after` starts here, not at a seq pushed meanwhile. */
+  cursor: number;
   expected: Set<string>;
   seen: Map<string, Set<string>>;
   pushedIds: Set<string>;
@@ -47,6 +49,7 @@ export class ReconnectLoad {
       this.v.set(id, {
         feeder: p.feeders[i % p.feeders.length],
         lastSeq: 0,
+        cursor: 0,
         expected: new Set(),
         seen: new Map(),
         pushedIds: new Set(),
@@ -124,7 +127,11 @@ export class ReconnectLoad {
   }
 
   async drop(): Promise<void> {
-    for (const id of this.p.victims) this.pool.clients.get(id)?.drop();
+    for (const id of this.p.victims) {
+      const st = this.v.get(id)!;
+      st.cursor = st.lastSeq;
+      this.pool.clients.get(id)?.drop();
+    }
     await sleep(200);
   }
 
@@ -136,9 +143,15 @@ export class ReconnectLoad {
     const c = await this.pool.connect(id);
     st.connectedAt = nowAbs();
     if (this.p.storage && st.conv) {
+      // A live message may be pushed before the history request goes out: page from the
+      // cursor taken at the drop, never from the newest seq seen, or the gap is skipped.
+      let after = st.cursor;
       for (;;) {
-        const h = await c.history(st.conv, st.lastSeq, 100);
-        for (const m of h.messages) this.onMsg(c, m, false);
+        const h = await c.history(st.conv, after, 100);
+        for (const m of h.messages) {
+          this.onMsg(c, m, false);
+          after = Math.max(after, m.seq);
+        }
         if (!h.hasMore || h.messages.length === 0) break;
       }
     }
