@@ -3,10 +3,10 @@
  * commit that crosses the threshold, on the thread that commits, and fsyncs both the
  * WAL and the database file there: a stall of several milliseconds on the event loop
  * every megabyte or so of messages (the p99 of delivery). Instead, the main connection's
- * automatic checkpoint is pushed far out (a safety net), and once the WAL passes
- * `thresholdBytes` a worker thread with its own connection runs `wal_checkpoint(PASSIVE)`
- * whenever the WAL has grown past it again. A passive checkpoint never blocks writers;
- * once every frame is copied back, the next write starts the WAL from the top again.
+ * automatic checkpoint is pushed far out (a safety net), and a worker thread with its own
+ * connection, started with the storage, runs `wal_checkpoint(PASSIVE)` whenever a look at
+ * the WAL finds it past `thresholdBytes`. A passive checkpoint never blocks writers; once
+ * every frame is copied back, the next write starts the WAL from the top again.
  */
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -60,6 +60,8 @@ export class SqliteCheckpointer {
   ) {
     this.thresholdBytes = opts.thresholdBytes ?? 4 * 1024 * 1024;
     this.checkEvery = opts.checkEvery ?? 200;
+    // Started now, a fixed cost of the process (one thread, a few MB), not in the middle of a burst.
+    this.start();
   }
 
   /** Called after each durable write; now and then looks at the WAL size. */
