@@ -1,28 +1,10 @@
 /** Display helpers shared by components and pages (pure, no `wx`; Simplified Chinese UI text). */
 
-/** The parts of a message the view needs (an SDK `ClientMessage` fits). */
-export interface MessageLike {
-  kind: string;
-  body: unknown;
-  from: string;
-  ts: number;
-  recalled?: { by: string; ts: number };
-}
+// Times, previews and system-message texts are the SDK's (shared with the web page; previews
+// also with the server's notifications).
+export { formatTime, previewText, recalledText, systemText } from '@miniim/sdk/wx';
 
 const pad = (n: number) => String(n).padStart(2, '0');
-
-/** "14:05" today, "昨天 14:05", "3月8日 14:05", or with the year when it is not this year. */
-export function formatTime(ts: number, now = Date.now()): string {
-  if (!ts) return '';
-  const d = new Date(ts);
-  const n = new Date(now);
-  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
-  if (sameDay(d, n)) return hm;
-  if (sameDay(d, new Date(now - 86_400_000))) return `昨天 ${hm}`;
-  const md = `${d.getMonth() + 1}月${d.getDate()}日`;
-  return d.getFullYear() === n.getFullYear() ? `${md} ${hm}` : `${d.getFullYear()}年${md} ${hm}`;
-}
 
 /** Short time for the conversation list: "14:05", "昨天", "3月8日", "2023/3/8". */
 export function formatListTime(ts: number, now = Date.now()): string {
@@ -34,9 +16,6 @@ export function formatListTime(ts: number, now = Date.now()): string {
   if (d.getFullYear() === n.getFullYear()) return `${d.getMonth() + 1}月${d.getDate()}日`;
   return `${d.getFullYear()}/${d.getMonth() + 1}/${d.getDate()}`;
 }
-
-// Previews and system-message texts are the SDK's (shared with the web page and the server's notifications).
-export { previewText, recalledText, systemText } from '@miniim/sdk/wx';
 
 /** Resolves a media URL the server issued as a path (`/media/...`) against the server's base URL. */
 export function mediaUrl(url: unknown, baseUrl = ''): string {

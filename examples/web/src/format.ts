@@ -1,19 +1,7 @@
 /** Display helpers for the web chat page (Simplified Chinese UI). */
 import type { Conversation } from '@miniim/sdk/web';
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** "14:05" today, "昨天 14:05", "3月8日 14:05", or with the year when not this year. */
-export function formatTime(ts: number, now = Date.now()): string {
-  const d = new Date(ts);
-  const n = new Date(now);
-  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
-  if (sameDay(d, n)) return hm;
-  if (sameDay(d, new Date(now - 86_400_000))) return `昨天 ${hm}`;
-  const md = `${d.getMonth() + 1}月${d.getDate()}日`;
-  return d.getFullYear() === n.getFullYear() ? `${md} ${hm}` : `${d.getFullYear()}年${md} ${hm}`;
-}
+export { formatTime } from '@miniim/sdk/web';
 
 /** Title of a conversation: the peer's nickname or the group's name. */
 export function convTitle(c: Conversation, me: string): string {

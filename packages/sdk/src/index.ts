@@ -63,5 +63,5 @@ export {
   type StoreSnapshot,
 } from './store.js';
 export { Sync } from './sync.js';
-export { timeSeparators } from './time-separators.js';
+export { formatTime, timeSeparators } from './time-separators.js';
 export type { SocketHandlers, Transport, TransportSocket } from './transport/transport.js';
