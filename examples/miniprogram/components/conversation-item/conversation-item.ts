@@ -4,17 +4,9 @@
  * Tap: `open` with `{conv}`.
  */
 import { badgeText, formatListTime } from '../../lib/format.js';
+import type { ConvItem } from '../../pages/index/list-logic.js';
 
-interface Item {
-  conv: string;
-  title: string;
-  preview: string;
-  draft: string;
-  ts: number;
-  unread: number;
-  mentioned: boolean;
-  muted: boolean;
-}
+type Item = Pick<ConvItem, 'conv' | 'title' | 'preview' | 'draft' | 'ts' | 'unread' | 'mentioned' | 'muted'>;
 
 Component({
   properties: {

@@ -92,19 +92,17 @@ export function foldWechatEnv(raw: Obj, env: NodeJS.ProcessEnv): Map<string, str
       if (!onOff(wx)) throw new EnvValueError('MINIIM_MODERATION_WECHAT', 'must be on or off');
       stage(m, 'wechat').enabled = on(wx);
     }
-    const fp = get('MINIIM_MODERATION_FAIL_POLICY');
-    if (fp !== undefined) {
-      stage(m, 'wechat').failPolicy = fp;
-      stage(m, 'webhook').failPolicy = fp;
-      names.set('moderation.wechat.failPolicy', 'MINIIM_MODERATION_FAIL_POLICY');
-      names.set('moderation.webhook.failPolicy', 'MINIIM_MODERATION_FAIL_POLICY');
-    }
-    const rv = get('MINIIM_MODERATION_REVIEW');
-    if (rv !== undefined) {
-      stage(m, 'wechat').onReview = rv;
-      stage(m, 'webhook').onReview = rv;
-      names.set('moderation.wechat.onReview', 'MINIIM_MODERATION_REVIEW');
-      names.set('moderation.webhook.onReview', 'MINIIM_MODERATION_REVIEW');
+    // One setting for both remote stages.
+    for (const [env, field] of [
+      ['MINIIM_MODERATION_FAIL_POLICY', 'failPolicy'],
+      ['MINIIM_MODERATION_REVIEW', 'onReview'],
+    ] as const) {
+      const v = get(env);
+      if (v === undefined) continue;
+      for (const st of ['wechat', 'webhook'] as const) {
+        stage(m, st)[field] = v;
+        names.set(`moderation.${st}.${field}`, env);
+      }
     }
     const url = get('MINIIM_MODERATION_WEBHOOK_URL');
     if (url !== undefined) {
