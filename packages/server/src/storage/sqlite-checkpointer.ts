@@ -93,7 +93,6 @@ export class SqliteCheckpointer {
       };
       const onError = (e: Error) => {
         w.off('message', onMessage);
-        this.worker = undefined; // started again next time
         resolve({ ok: false, error: e.message });
       };
       w.once('message', onMessage);
@@ -107,6 +106,13 @@ export class SqliteCheckpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: this.dbFile } });
     w.unref();
+    // A worker that fails is dropped (the next look starts another); it never takes the server down.
+    w.on('error', () => {
+      if (this.worker === w) this.worker = undefined;
+    });
+    w.on('exit', () => {
+      if (this.worker === w) this.worker = undefined;
+    });
     this.worker = w;
     return w;
   }
@@ -120,6 +126,8 @@ export class SqliteCheckpointer {
     await new Promise<void>((resolve) => {
       w.once('exit', () => resolve());
       w.postMessage('close');
+      // Should the worker be stuck, do not hold the shutdown for it.
+      setTimeout(() => void w.terminate(), 5000).unref();
     });
   }
 }

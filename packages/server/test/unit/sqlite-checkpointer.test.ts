@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { type CheckpointResult, SqliteCheckpointer } from '../../src/storage/sqlite-checkpointer.js';
+
+describe('SqliteCheckpointer', () => {
+  it('reports a worker that cannot open the database, without taking the process down, and closes', async () => {
+    const seen: CheckpointResult[] = [];
+    const c = new SqliteCheckpointer('/nonexistent-miniim-dir/db.sqlite', { thresholdBytes: 0, checkEvery: 1, onCheckpoint: (r) => seen.push(r) });
+    c.wrote();
+    const deadline = Date.now() + 5000;
+    while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(seen[0]).toMatchObject({ ok: false });
+    expect(seen[0].error).toMatch(/directory|open/i);
+    await c.close();
+  });
+});
