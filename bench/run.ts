@@ -13,7 +13,7 @@ import type { Scenario, TargetResult } from './lib/scenario.js';
 import { withTarget } from './lib/scenario.js';
 import { ServerProcess } from './lib/server-process.js';
 import { repoRoot } from './lib/spawn-node.js';
-import { miniimAvailable, TARGETS, type TargetName } from './lib/targets.js';
+import { TARGETS, type TargetName } from './lib/targets.js';
 import { WorkerPool } from './lib/worker-pool.js';
 import { directScenario } from './scenarios/direct.js';
 import { groupRatios, groupScenario } from './scenarios/group.js';
@@ -40,21 +40,14 @@ function generator(opts: BenchOptions): WorkerPool {
   return workers;
 }
 
+/** The result of a target that could not run a scenario (the run goes on). */
+function failedResult(name: TargetName, message: string): TargetResult {
+  return { target: name, label: TARGETS[name].label, skipped: `error: ${message.slice(0, 500)}`, failed: true, rows: [], lost: 0, duplicated: 0, notes: [] };
+}
+
 /** Runs one scenario against one target; failures become a `failed` result instead of aborting the run. */
 async function runOne(opts: BenchOptions, sc: Scenario, name: TargetName, shared?: ServerProcess): Promise<TargetResult> {
   const target = TARGETS[name];
-  if (name === 'miniim' && !miniimAvailable()) {
-    log(`  ${target.label}: skipped (server not written yet)`);
-    return {
-      target: name,
-      label: target.label,
-      skipped: 'packages/server/src/main.ts does not exist yet',
-      rows: [],
-      lost: 0,
-      duplicated: 0,
-      notes: [],
-    };
-  }
   log(`  ${sc.name} × ${target.label} …`);
   const t0 = Date.now();
   try {
@@ -64,16 +57,7 @@ async function runOne(opts: BenchOptions, sc: Scenario, name: TargetName, shared
   } catch (err) {
     const message = (err as Error).message;
     log(`    FAILED: ${message.slice(0, 2000)}`);
-    return {
-      target: name,
-      label: target.label,
-      skipped: `error: ${message.slice(0, 500)}`,
-      failed: true,
-      rows: [],
-      lost: 0,
-      duplicated: 0,
-      notes: [],
-    };
+    return failedResult(name, message);
   }
 }
 
@@ -125,26 +109,13 @@ async function runAll(opts: BenchOptions, emit: (rep: ScenarioReport) => void): 
   const names = [...new Set(scenarios.flatMap((sc) => targetsOf(opts, sc)))];
   for (const name of names) {
     let server: ServerProcess | undefined;
-    if (name !== 'miniim' || miniimAvailable()) {
-      try {
-        server = await ServerProcess.start({ entry: TARGETS[name].entry, env: TARGETS[name].env });
-      } catch (err) {
-        const message = (err as Error).message;
-        log(`  ${name}: FAILED to start: ${message.slice(0, 2000)}`);
-        for (const sc of scenarios)
-          if (targetsOf(opts, sc).includes(name))
-            results.get(sc)!.push({
-              target: name,
-              label: TARGETS[name].label,
-              skipped: `error: ${message.slice(0, 500)}`,
-              failed: true,
-              rows: [],
-              lost: 0,
-              duplicated: 0,
-              notes: [],
-            });
-        continue;
-      }
+    try {
+      server = await ServerProcess.start({ entry: TARGETS[name].entry, env: TARGETS[name].env });
+    } catch (err) {
+      const message = (err as Error).message;
+      log(`  ${name}: FAILED to start: ${message.slice(0, 2000)}`);
+      for (const sc of scenarios) if (targetsOf(opts, sc).includes(name)) results.get(sc)!.push(failedResult(name, message));
+      continue;
     }
     try {
       for (const sc of scenarios) if (targetsOf(opts, sc).includes(name)) results.get(sc)!.push(await runOne(opts, sc, name, server));

@@ -1,8 +1,5 @@
 /** The servers a benchmark run compares: MiniIM and the three baselines (plus a no-fsync variant). */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ClientSpec } from '../gen/bench-client.js';
-import { repoRoot } from './spawn-node.js';
 
 export type TargetName = 'miniim' | 'raw' | 'socketio' | 'socketio-nofsync' | 'blog';
 
@@ -73,8 +70,3 @@ export const TARGETS: Record<TargetName, Target> = {
     env: { BENCH_SYNC: 'full' },
   },
 };
-
-/** True when MiniIM's server entry exists in this checkout. */
-export function miniimAvailable(): boolean {
-  return existsSync(join(repoRoot, MINIIM_ENTRY));
-}

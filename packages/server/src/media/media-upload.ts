@@ -98,15 +98,8 @@ export function precheckUpload(req: FastifyRequest, ctx: UploadContext, userId: 
   if (length > ctx.limiter.remainingBytes(userId) + MULTIPART_OVERHEAD) throw ctx.limiter.quotaError();
 }
 
-interface StoredFile {
-  key: string;
-  kind: MediaKind;
-  mime: string;
-  size: number;
-  width?: number;
-  height?: number;
-  duration?: number;
-}
+/** What was stored: the upload answer before its URL is issued. */
+type StoredFile = Omit<UploadedMedia, 'url'> & { key: string };
 
 /**
  * Streams the `file` part into the store: reads the first bytes, sniffs the type, picks the
