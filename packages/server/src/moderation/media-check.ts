@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { MediaTarget, TraceStore } from '../storage/wechat-stores.js';
 import type { AccessTokenProvider } from '../wechat/access-token-provider.js';
 import { type MediaCheckEvent, parseMediaCheckPush } from '../wechat/push-event.js';
 import { type PushQuery, verifyPushSignature } from '../wechat/push-signature.js';
@@ -8,7 +9,6 @@ import type { WechatConfig } from '../wechat/wechat-config.js';
 import type { ModerationConfig } from './moderation-config.js';
 import { type ModerationMetrics, moderationMetrics } from './moderation-metrics.js';
 import { type ModerationContext, wechatScene } from './moderation-types.js';
-import type { MediaTarget, TraceStore } from './trace-store.js';
 
 export interface MediaCheckDeps {
   config: ModerationConfig;

@@ -1,22 +1,4 @@
-/** The stored message a mediaCheckAsync request was made for. */
-export interface MediaTarget {
-  conv: string;
-  seq: number;
-  msgId?: string;
-  /** Sender of the message. */
-  userId: string;
-  url: string;
-}
-
-/**
- * trace_id → message mapping, so the `wxa_media_check` push (which only
- * carries the trace_id) can find the message to recall.
- */
-export interface TraceStore {
-  put(traceId: string, target: MediaTarget): Promise<void>;
-  get(traceId: string): Promise<MediaTarget | undefined>;
-  delete(traceId: string): Promise<void>;
-}
+import type { MediaTarget, TraceStore } from '../storage/wechat-stores.js';
 
 /** In-process TraceStore; entries expire after `ttlMs` (default 24 h). */
 export class MemoryTraceStore implements TraceStore {

@@ -1,31 +1,25 @@
-/** Chooses the storage backend from config, in one place. */
-import path from 'node:path';
+/** Chooses the storage backend by the scheme of DATABASE_URL, in one place. */
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import type { CheckpointResult } from './sqlite-checkpointer.js';
-import { openSqliteStorage } from './sqlite-storage.js';
+import { sqliteDriver } from './sqlite/index.js';
 import type { Storage } from './storage.js';
+import type { StorageDriver } from './storage-driver.js';
 
-export async function createStorage(config: Config, logger?: Logger): Promise<Storage> {
-  const url = config.databaseUrl;
-  const file = !url ? path.join(config.dataDir, 'miniim.sqlite') : url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : undefined;
-  if (file === undefined) throw new Error(`DATABASE_URL: unsupported scheme in ${url?.split(':')[0]}: (supported: sqlite:)`);
-  return openSqliteStorage(file, { checkpoint: { onCheckpoint: checkpointLog(logger) } });
+/** Every backend, by URL scheme; the first one is the default (no DATABASE_URL). */
+const DRIVERS: readonly StorageDriver[] = [sqliteDriver];
+
+/** The driver serving `url`'s scheme (the default driver when `url` is undefined). */
+export function storageDriverFor(url: string | undefined): StorageDriver {
+  if (!url) return DRIVERS[0]!;
+  const scheme = `${url.split(':')[0]!.toLowerCase()}:`;
+  const driver = DRIVERS.find((d) => d.schemes.includes(scheme));
+  if (!driver) {
+    const supported = DRIVERS.flatMap((d) => d.schemes).join(', ');
+    throw new Error(`DATABASE_URL: unsupported scheme ${scheme} (supported: ${supported})`);
+  }
+  return driver;
 }
 
-/** Logs the first failed checkpoint of a run of failures, and the recovery: once each. */
-function checkpointLog(logger: Logger | undefined): (r: CheckpointResult) => void {
-  let failing = false;
-  return (r) => {
-    if (!r.ok && !failing) {
-      failing = true;
-      logger?.warn(
-        { error: r.error },
-        'WAL checkpoint on the worker thread failed; SQLite checkpoints on the main thread past 10,000 pages until it works again',
-      );
-    } else if (r.ok && failing) {
-      failing = false;
-      logger?.info('WAL checkpoints on the worker thread work again');
-    }
-  };
+export async function createStorage(config: Config, logger?: Logger): Promise<Storage> {
+  return storageDriverFor(config.databaseUrl).open(config.databaseUrl, config, logger);
 }

@@ -1,11 +1,10 @@
 /**
- * Storage interface: narrow repositories the core depends on. One file per
- * backend implements it (sqlite-storage.ts; postgres later). Every backend must
+ * Storage interface: narrow repositories the core depends on. One folder per
+ * backend implements it (sqlite/; registry.ts picks one by DATABASE_URL). Every backend must
  * pass the contract suite in test/contract/.
  */
 import type { MessageBody, MessageKind, Msg, User } from '@miniim/protocol';
-import type { TraceStore } from '../moderation/trace-store.js';
-import type { CreditStore, NotifyThrottle } from '../wechat/credit-store.js';
+import type { CreditStore, NotifyThrottle, TraceStore } from './wechat-stores.js';
 
 export interface NewMessage {
   id: string;

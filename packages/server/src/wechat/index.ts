@@ -1,6 +1,5 @@
 /** WeChat integration: API client, tokens, login, push, subscribe messages. */
 export * from './access-token-provider.js';
-export * from './credit-store.js';
 export * from './log-redaction.js';
 export * from './memory-credit-store.js';
 export * from './push-event.js';

@@ -1,4 +1,4 @@
-import type { CreditStore, NotifyThrottle } from './credit-store.js';
+import type { CreditStore, NotifyThrottle } from '../storage/wechat-stores.js';
 
 /** In-process CreditStore (tests, single node without storage). */
 export class MemoryCreditStore implements CreditStore {

@@ -1,7 +1,7 @@
 import { ImError } from '@miniim/protocol';
 import type { Logger } from 'pino';
+import type { CreditStore, NotifyThrottle } from '../storage/wechat-stores.js';
 import type { AccessTokenProvider } from './access-token-provider.js';
-import type { CreditStore, NotifyThrottle } from './credit-store.js';
 import { MemoryNotifyThrottle } from './memory-credit-store.js';
 import type { WechatApi } from './wechat-api.js';
 import type { SubscribeFieldSource, SubscribeTemplateConfig, WechatConfig } from './wechat-config.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CheckpointResult } from '../../src/storage/sqlite-checkpointer.js';
-import { openSqliteStorage } from '../../src/storage/sqlite-storage.js';
+import type { CheckpointResult } from '../../src/storage/sqlite/sqlite-checkpointer.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { tempDir } from '../support/server.js';
 import { storageContract } from './storage-contract.js';
 

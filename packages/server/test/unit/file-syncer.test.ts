@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileSyncer } from '../../src/storage/file-syncer.js';
+import { FileSyncer } from '../../src/storage/sqlite/file-syncer.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CheckpointResult, SqliteCheckpointer } from '../../src/storage/sqlite-checkpointer.js';
+import { type CheckpointResult, SqliteCheckpointer } from '../../src/storage/sqlite/sqlite-checkpointer.js';
 
 describe('SqliteCheckpointer', () => {
   it('reports a worker that cannot open the database, without taking the process down, and closes', async () => {

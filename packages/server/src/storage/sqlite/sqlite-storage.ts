@@ -9,12 +9,12 @@ import path from 'node:path';
 import type { MessageKind, Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { AppendResult, ConversationRow, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
 import { FileSyncer } from './file-syncer.js';
 import { type CheckpointerOptions, SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteGroupRepo } from './sqlite-group-repo.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
-import type { AppendResult, ConversationRow, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from './storage.js';
 
 interface MessageRowDb {
   conv: string;

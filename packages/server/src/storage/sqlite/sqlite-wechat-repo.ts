@@ -1,8 +1,7 @@
 /** SQLite implementation of the WeChat repository (shares the database of sqlite-storage.ts). */
 import type Database from 'better-sqlite3';
-import type { MediaTarget, TraceStore } from '../moderation/trace-store.js';
-import type { CreditStore, NotifyThrottle } from '../wechat/credit-store.js';
-import type { WechatIdentityRow, WechatRepo } from './storage.js';
+import type { WechatIdentityRow, WechatRepo } from '../storage.js';
+import type { CreditStore, MediaTarget, NotifyThrottle, TraceStore } from '../wechat-stores.js';
 
 interface IdentityDb {
   app_id: string;

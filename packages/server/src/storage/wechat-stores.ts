@@ -1,4 +1,9 @@
 /**
+ * Row types and stores of the WeChat feature that storage backends implement
+ * (kept here so the storage interface imports no feature folder).
+ */
+
+/**
  * Subscribe-message credits: each template a user accepted in
  * `wx.requestSubscribeMessage` is worth one notification. Implementations must
  * make `consume` atomic (SQLite: `UPDATE … SET n = n - 1 WHERE n > 0`).
@@ -23,4 +28,24 @@ export interface NotifyThrottle {
   claim(userId: string, conv: string, windowMs: number, now: number): Promise<boolean>;
   /** Gives back a slot claimed for a notification that was not sent. */
   release(userId: string, conv: string): Promise<void>;
+}
+
+/** The stored message a mediaCheckAsync request was made for. */
+export interface MediaTarget {
+  conv: string;
+  seq: number;
+  msgId?: string;
+  /** Sender of the message. */
+  userId: string;
+  url: string;
+}
+
+/**
+ * trace_id → message mapping, so the `wxa_media_check` push (which only
+ * carries the trace_id) can find the message to recall.
+ */
+export interface TraceStore {
+  put(traceId: string, target: MediaTarget): Promise<void>;
+  get(traceId: string): Promise<MediaTarget | undefined>;
+  delete(traceId: string): Promise<void>;
 }

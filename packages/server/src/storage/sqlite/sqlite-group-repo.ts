@@ -1,6 +1,6 @@
 /** SQLite implementation of the group repository (shares the database of sqlite-storage.ts). */
 import type Database from 'better-sqlite3';
-import type { GroupMemberRow, GroupRepo, GroupRow } from './storage.js';
+import type { GroupMemberRow, GroupRepo, GroupRow } from '../storage.js';
 
 interface GroupDb {
   id: string;
