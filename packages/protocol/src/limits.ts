@@ -12,4 +12,6 @@ export const DEFAULT_LIMITS = {
   maxUrlChars: 2048,
   maxNicknameChars: 64,
   maxMentions: 100,
+  /** Ids per batch profile lookup (`GET /api/users?ids=`, extension). */
+  userLookupMaxIds: 100,
 } as const;

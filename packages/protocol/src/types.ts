@@ -25,6 +25,9 @@ export interface GroupMember {
   role: GroupRole;
   joinedAt: number;
   mutedUntil?: number;
+  /** Extension: the member's profile, so a member list needs no lookups ('' when unset). */
+  nickname?: string;
+  avatarUrl?: string;
 }
 
 export type MessageKind = 'text' | 'image' | 'video' | 'audio' | 'file' | 'custom' | 'system';

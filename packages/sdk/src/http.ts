@@ -128,6 +128,10 @@ export class ApiClient {
   user(id: string): Promise<User> {
     return this.call('GET', `/api/users/${encodeURIComponent(id)}`);
   }
+  /** Batch profile lookup (extension, ≤ 100 ids); ids the server does not know are left out. */
+  users(ids: string[]): Promise<{ users: User[] }> {
+    return this.call('GET', `/api/users?ids=${ids.map(encodeURIComponent).join(',')}`);
+  }
   createGroup(input: { name: string; members: string[]; avatarUrl?: string }): Promise<Group> {
     return this.call('POST', '/api/groups', input);
   }

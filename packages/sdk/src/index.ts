@@ -47,6 +47,7 @@ export {
   type StorageLike,
   webStoragePersistence,
 } from './persistence.js';
+export { type ProfileEvents, type ProfileSource, ProfileStore } from './profiles.js';
 export {
   type ConnectionState,
   type ConnectReason,

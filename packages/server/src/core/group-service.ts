@@ -205,8 +205,11 @@ export class GroupService implements GroupAccess, GroupLookup {
     const { st } = await this.requireMember(id, actor);
     const all = [...st.members.values()].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1));
     const start = cursor ? decodeOffset(cursor) : 0;
-    const page = all.slice(start, start + limit).map((m) => {
-      const out: GroupMember = { userId: m.userId, role: m.role, joinedAt: m.joinedAt };
+    const rows = all.slice(start, start + limit);
+    const profiles = await this.storage.getUsers(rows.map((m) => m.userId));
+    const page = rows.map((m) => {
+      const p = profiles.get(m.userId);
+      const out: GroupMember = { userId: m.userId, role: m.role, joinedAt: m.joinedAt, nickname: p?.nickname ?? '', avatarUrl: p?.avatarUrl ?? '' };
       if (m.mutedUntil > Date.now()) out.mutedUntil = m.mutedUntil;
       return out;
     });

@@ -1,9 +1,9 @@
 /** Dev login, token refresh, own profile and user lookup. */
 
-import { ImError, isValidId, validateDevAuth, validateProfilePatch } from '@miniim/protocol';
+import { DEFAULT_LIMITS, ImError, isValidId, validateDevAuth, validateProfilePatch } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { StoredUser } from '../storage/storage.js';
-import { authenticate, bearer, type HttpContext } from './context.js';
+import { authenticate, bearer, type HttpContext, queryIdList } from './context.js';
 
 export function publicUser(u: StoredUser) {
   return { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl };
@@ -47,5 +47,18 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
     const user = await ctx.storage.getUser(req.params.id);
     if (!user) throw new ImError('not_found', `user ${req.params.id} not found`);
     return publicUser(user);
+  });
+
+  // Extension: batch profile lookup, so a client can name every group member in one request.
+  app.get('/api/users', async (req) => {
+    await authenticate(ctx, req);
+    const ids = [...new Set(queryIdList(req.query as Record<string, unknown>, 'ids', DEFAULT_LIMITS.userLookupMaxIds))];
+    const found = await ctx.storage.getUsers(ids);
+    return {
+      users: ids.flatMap((id) => {
+        const u = found.get(id);
+        return u ? [publicUser(u)] : [];
+      }),
+    };
   });
 }

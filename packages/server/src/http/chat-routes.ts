@@ -1,8 +1,8 @@
 /** Conversations, history, read marks, HTTP send and presence. */
 
-import { DEFAULT_LIMITS, ImError, isValidId, validateConvId, validateMessageBody, validateReadBody } from '@miniim/protocol';
+import { DEFAULT_LIMITS, ImError, validateConvId, validateMessageBody, validateReadBody } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
-import { authenticate, type HttpContext, queryInt } from './context.js';
+import { authenticate, type HttpContext, queryIdList, queryInt } from './context.js';
 
 type Q = Record<string, unknown>;
 
@@ -41,15 +41,7 @@ export function registerChatRoutes(app: FastifyInstance, ctx: HttpContext): void
 
   app.get('/api/presence', async (req) => {
     await authenticate(ctx, req);
-    const raw = (req.query as Q).users;
-    if (typeof raw !== 'string' || raw === '') throw new ImError('bad_request', 'users must be a comma-separated list of user ids');
-    const users = raw.split(',');
-    if (users.length > DEFAULT_LIMITS.presenceMaxUsers) {
-      throw new ImError('bad_request', `users must have at most ${DEFAULT_LIMITS.presenceMaxUsers} entries`);
-    }
-    users.forEach((u, i) => {
-      if (!isValidId(u)) throw new ImError('bad_request', `users[${i}] must match ^[A-Za-z0-9_-]{1,64}$`);
-    });
+    const users = queryIdList(req.query as Q, 'users', DEFAULT_LIMITS.presenceMaxUsers);
     return { online: Object.fromEntries(await ctx.bus.isOnline(users)) };
   });
 }

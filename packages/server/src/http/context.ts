@@ -1,6 +1,6 @@
 /** What HTTP routes share: services and the authenticate helper. */
 
-import { ImError } from '@miniim/protocol';
+import { ImError, isValidId } from '@miniim/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { Bus } from '../cluster/bus.js';
 import type { Config } from '../config/config.js';
@@ -50,4 +50,16 @@ export function queryInt(q: Record<string, unknown>, name: string, min: number, 
   const n = Number(v);
   if (n < min || n > max) throw new ImError('bad_request', `${name} must be between ${min} and ${max}`);
   return n;
+}
+
+/** Parses a comma-separated list of user ids (`?users=a,b`): required, at most `max`, each a valid id. */
+export function queryIdList(q: Record<string, unknown>, name: string, max: number): string[] {
+  const raw = q[name];
+  if (typeof raw !== 'string' || raw === '') throw new ImError('bad_request', `${name} must be a comma-separated list of user ids`);
+  const ids = raw.split(',');
+  if (ids.length > max) throw new ImError('bad_request', `${name} must have at most ${max} entries`);
+  ids.forEach((u, i) => {
+    if (!isValidId(u)) throw new ImError('bad_request', `${name}[${i}] must match ^[A-Za-z0-9_-]{1,64}$`);
+  });
+  return ids;
 }
