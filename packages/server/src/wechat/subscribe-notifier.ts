@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CreditStore, NotifyThrottle } from '../storage/wechat-stores.js';
 import type { AccessTokenProvider } from './access-token-provider.js';
 import { MemoryNotifyThrottle } from './memory-credit-store.js';
+import { keywordValue } from './subscribe-keywords.js';
 import type { WechatApi } from './wechat-api.js';
 import type { SubscribeFieldSource, SubscribeTemplateConfig, WechatConfig } from './wechat-config.js';
 import { WechatApiError, WechatErrcode } from './wechat-errors.js';
@@ -146,54 +147,14 @@ export class SubscribeNotifier {
   }
 }
 
-/** Max characters per WeChat template field type (key prefix). */
-const FIELD_LIMITS: Record<string, number> = {
-  thing: 20,
-  name: 10,
-  phrase: 5,
-  symbol: 5,
-  character_string: 32,
-  number: 32,
-  letter: 32,
-  car_number: 8,
-};
-
-/** Fills template fields from config, cutting each value to its type's limit. */
+/**
+ * Fills template fields from a validated config mapping, each value shaped to
+ * its keyword type (see subscribe-keywords.ts).
+ */
 export function buildTemplateData(fields: Record<string, SubscribeFieldSource>, ev: OfflineMessageEvent, timeZone: string): Record<string, { value: string }> {
   const data: Record<string, { value: string }> = {};
   for (const [key, source] of Object.entries(fields)) {
-    const type = key.replace(/\d+$/, '');
-    let value: string;
-    if (typeof source === 'object') value = source.const;
-    else if (type === 'time' || type === 'date' || source === 'time') value = formatTime(ev.ts, timeZone, type === 'date');
-    else if (source === 'sender') value = ev.senderName;
-    else if (source === 'conversation') value = ev.conversationName ?? ev.senderName;
-    else value = ev.preview;
-    value = value.replace(/\s+/g, ' ').trim() || '[消息]';
-    const limit = FIELD_LIMITS[type];
-    data[key] = { value: limit === undefined ? value : cut(value, limit) };
+    data[key] = { value: keywordValue(key, source, { ...ev, timeZone }) };
   }
   return data;
-}
-
-/** Cuts to `max` characters (code points), ending with `…` when shortened. */
-export function cut(value: string, max: number): string {
-  const chars = Array.from(value);
-  if (chars.length <= max) return value;
-  return `${chars.slice(0, max - 1).join('')}…`;
-}
-
-function formatTime(ts: number, timeZone: string, dateOnly: boolean): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).formatToParts(new Date(ts));
-  const p = (t: string) => parts.find((x) => x.type === t)?.value ?? '';
-  const date = `${p('year')}-${p('month')}-${p('day')}`;
-  return dateOnly ? date : `${date} ${p('hour') === '24' ? '00' : p('hour')}:${p('minute')}`;
 }

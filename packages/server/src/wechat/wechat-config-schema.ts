@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ModerationConfig } from '../moderation/moderation-config.js';
+import { checkKeywordMapping } from './subscribe-keywords.js';
 import type { WechatConfig } from './wechat-config.js';
 
 const fieldSource = z.union([z.enum(['sender', 'preview', 'conversation', 'time']), z.object({ const: z.string() })]);
@@ -33,7 +34,12 @@ export const WechatConfigSchema = z.object({
         z.object({
           templateId: z.string().min(1),
           appId: z.string().optional(),
-          fields: z.record(z.string().regex(/^[a-z_]+\d+$/, 'field key like thing1'), fieldSource),
+          fields: z.record(z.string().regex(/^[a-z_]+\d+$/, 'field key like thing1'), fieldSource).superRefine((fields, ctx) => {
+            for (const [key, source] of Object.entries(fields)) {
+              const problem = checkKeywordMapping(key, source);
+              if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: problem });
+            }
+          }),
           page: z.string().optional(),
         }),
       ),

@@ -56,7 +56,7 @@ describe('server logs and WeChat secrets', () => {
     await send('hello', 1);
     await send('risky-word', 2);
     await send('赌博', 3);
-    t.fake.enqueue('msg_sec_check', { json: ERRORS.invalidCredential });
+    t.fake.forceRefreshElsewhere(APP_ID);
     await send('after 40001', 4);
     t.fake.expireAllTokens();
     await send('after 42001', 5);

@@ -96,7 +96,7 @@ describe('subscribe messages', () => {
     expect(sent.page).toContain(encodeURIComponent(m1.conv));
     expect(sent.data.thing1.value).toBe('爱丽丝');
     expect(Array.from(sent.data.thing2.value as string)).toHaveLength(20);
-    expect(sent.data.time3.value).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(sent.data.time3.value).toMatch(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
     expect((await t.http('GET', '/api/wechat/subscribe', { token: bob.token })).body.credits).toEqual({
       [TEMPLATE]: 2,
     });

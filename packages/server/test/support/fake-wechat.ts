@@ -1,15 +1,18 @@
 /**
  * A local fake of api.weixin.qq.com: plain node:http on port 0, answering in
- * WeChat's formats (see wechat-fixtures.ts). Default behaviour models the real
- * service (codes usable once, tokens that expire, subscription quotas,
- * template field limits); `enqueue` scripts one-off answers per route.
+ * WeChat's formats (see wechat-fixtures.ts, each shape with its page). Default
+ * behaviour models the documented service: codes usable once, a stable token
+ * that stays the same until it nears expiry (a new one only with
+ * force_refresh), subscription quotas, per-type template keyword rules (47003),
+ * msgSecCheck's listed error codes, phone-number codes; `enqueue` scripts
+ * one-off answers per route.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ERRORS, mediaCheckAsyncOk, msgSecCheckAnswer, OK, TEMPLATE_FIELD_LIMITS, tokenOk } from './wechat-fixtures.js';
+import { ERRORS, invalidKeyword, KEYWORD_RULES, mediaCheckAsyncOk, msgSecCheckAnswer, OK, phoneNumberOk, tokenOk } from './wechat-fixtures.js';
 
-export type FakeRoute = 'jscode2session' | 'stable_token' | 'token' | 'msg_sec_check' | 'media_check_async' | 'subscribe_send';
+export type FakeRoute = 'jscode2session' | 'stable_token' | 'token' | 'msg_sec_check' | 'media_check_async' | 'subscribe_send' | 'get_phone_number';
 
 const PATHS: Record<string, FakeRoute> = {
   '/sns/jscode2session': 'jscode2session',
@@ -18,7 +21,11 @@ const PATHS: Record<string, FakeRoute> = {
   '/wxa/msg_sec_check': 'msg_sec_check',
   '/wxa/media_check_async': 'media_check_async',
   '/cgi-bin/message/subscribe/send': 'subscribe_send',
+  '/wxa/business/getuserphonenumber': 'get_phone_number',
 };
+
+/** DOCS.stableTokenNotes: in normal mode a new token is handed out within the last 5 minutes. */
+const STABLE_RENEW_MARGIN_S = 300;
 
 /** A scripted answer: JSON (status 200), raw status/text, a dropped connection, or a delay first. */
 export type FakeReply = { json: unknown; delayMs?: number } | { status: number; text: string } | { hangup: true } | { delayMs: number };
@@ -26,6 +33,13 @@ export type FakeReply = { json: unknown; delayMs?: number } | { status: number; 
 export interface RecordedCall {
   query: Record<string, string>;
   body: Record<string, unknown> | undefined;
+}
+
+/** A phone-number code (DOCS.getPhoneNumber): the number behind it, for one app. */
+export interface FakePhone {
+  appid: string;
+  purePhoneNumber: string;
+  countryCode?: string | number;
 }
 
 export interface FakeSession {
@@ -42,6 +56,8 @@ export class FakeWechat {
   tokenDelayMs = 0;
   /** Lifetime announced for new tokens. */
   tokenExpiresIn = 7200;
+  /** The fake's clock (ms); tests that move time set it to theirs. */
+  now: () => number = Date.now;
   /** msgSecCheck: contents containing one of these are risky / review. */
   readonly riskyWords = new Set<string>(['risky-word']);
   readonly reviewWords = new Set<string>(['review-word']);
@@ -53,8 +69,11 @@ export class FakeWechat {
   private server: Server | undefined;
   private readonly codes = new Map<string, FakeSession>();
   private readonly usedCodes = new Set<string>();
-  private readonly validTokens = new Set<string>();
-  private readonly expiredTokens = new Set<string>();
+  /** Every token handed out → when it expires (ms); revoked tokens are removed. */
+  private readonly tokens = new Map<string, number>();
+  /** appid → the current stable token. */
+  private readonly stable = new Map<string, string>();
+  private readonly phoneCodes = new Map<string, FakePhone>();
   private readonly quotas = new Map<string, number>();
   private readonly queues = new Map<FakeRoute, FakeReply[]>();
   private readonly recorded = new Map<FakeRoute, RecordedCall[]>();
@@ -97,14 +116,25 @@ export class FakeWechat {
   }
 
   /** Tokens handed out so far (for log-redaction tests). */
-  get issuedTokens(): string[] {
-    return [...this.validTokens, ...this.expiredTokens];
-  }
+  readonly issuedTokens: string[] = [];
 
   /** Every token issued so far is now expired (42001). */
   expireAllTokens(): void {
-    for (const t of this.validTokens) this.expiredTokens.add(t);
-    this.validTokens.clear();
+    const past = this.now() - 1;
+    for (const t of this.tokens.keys()) this.tokens.set(t, past);
+  }
+
+  /**
+   * Another client called stable_token with force_refresh: the app's current
+   * token stops working (40001) and normal-mode calls return the new one.
+   */
+  forceRefreshElsewhere(appid: string): void {
+    this.issueStable(appid, true);
+  }
+
+  /** Makes `code` (from the getPhoneNumber button) exchangeable once for `phone`. */
+  addPhoneCode(code: string, phone: FakePhone): void {
+    this.phoneCodes.set(code, phone);
   }
 
   /** The user accepted `templateId` `n` times (one-time subscriptions). */
@@ -147,10 +177,10 @@ export class FakeWechat {
       }
       return send(res, scripted.json);
     }
-    send(res, await this.answer(route, query, body ?? {}));
+    send(res, await this.answer(route, query, body ?? {}, raw === ''));
   }
 
-  private async answer(route: FakeRoute, q: Record<string, string>, b: Record<string, unknown>): Promise<unknown> {
+  private async answer(route: FakeRoute, q: Record<string, string>, b: Record<string, unknown>, empty: boolean): Promise<unknown> {
     switch (route) {
       case 'jscode2session': {
         if (q.grant_type !== 'authorization_code') return ERRORS.invalidArgs;
@@ -167,13 +197,13 @@ export class FakeWechat {
         const appid = route === 'token' ? q.appid : (b.appid as string);
         const secret = route === 'token' ? q.secret : (b.secret as string);
         const grant = route === 'token' ? q.grant_type : b.grant_type;
-        if (grant !== 'client_credential') return ERRORS.invalidArgs;
+        if (grant !== 'client_credential') return ERRORS.invalidGrantType;
         const err = this.checkApp(appid, secret);
         if (err) return err;
         if (this.tokenDelayMs) await sleep(this.tokenDelayMs);
-        const token = `ACCESS_TOKEN_${++this.tokenSeq}_${randomBytes(12).toString('hex')}`;
-        this.validTokens.add(token);
-        return tokenOk(token, this.tokenExpiresIn);
+        // DOCS.classicToken: every call hands out a new token (the old one keeps working until it expires).
+        if (route === 'token') return this.answerToken(this.newToken());
+        return this.answerToken(this.issueStable(appid, b.force_refresh === true));
       }
       default:
         break;
@@ -182,9 +212,13 @@ export class FakeWechat {
     if (tokenErr) return tokenErr;
     switch (route) {
       case 'msg_sec_check': {
+        // DOCS.msgSecCheck lists 40003, 40129, 44002 and 47001 for bad requests.
+        if (empty) return ERRORS.emptyPostData;
         const content = b.content;
-        if (b.version !== 2 || typeof b.openid !== 'string' || typeof content !== 'string') return ERRORS.invalidArgs;
-        if (content.length > 2500) return ERRORS.invalidArgs;
+        if (typeof b.openid !== 'string' || !/^[\w-]{1,64}$/.test(b.openid)) return ERRORS.invalidOpenid;
+        if (![1, 2, 3, 4].includes(b.scene as number)) return ERRORS.invalidScene;
+        // The page sets 2,500 characters as the limit without naming a code for more: 47001 is the nearest listed one.
+        if (b.version !== 2 || typeof content !== 'string' || content.length > 2500) return ERRORS.dataFormatError;
         const traceId = `trace-${++this.traceSeq}`;
         if ([...this.riskyWords].some((w) => content.includes(w))) return msgSecCheckAnswer('risky', 20001, traceId);
         if ([...this.reviewWords].some((w) => content.includes(w))) return msgSecCheckAnswer('review', 21000, traceId);
@@ -200,10 +234,9 @@ export class FakeWechat {
         const data = (b.data ?? {}) as Record<string, { value?: unknown }>;
         for (const key of fields) {
           const v = data[key]?.value;
-          const limit = TEMPLATE_FIELD_LIMITS[key.replace(/\d+$/, '') as keyof typeof TEMPLATE_FIELD_LIMITS];
-          if (typeof v !== 'string' || v === '' || (limit !== undefined && Array.from(v).length > limit)) {
-            return { ...ERRORS.invalidTemplateData, errmsg: `argument invalid! data.${key}.value invalid` };
-          }
+          const rule = KEYWORD_RULES[key.replace(/\d+$/, '')];
+          if (typeof v !== 'string' || v === '') return invalidKeyword(key, true);
+          if (!rule?.(v)) return invalidKeyword(key, false);
         }
         const k = `${b.touser}\n${b.template_id}`;
         const quota = this.quotas.get(k) ?? 0;
@@ -211,6 +244,13 @@ export class FakeWechat {
         this.quotas.set(k, quota - 1);
         this.delivered.push(b);
         return OK;
+      }
+      case 'get_phone_number': {
+        // DOCS.getPhoneNumber: each code once, 40029 for an unknown or used one.
+        const phone = typeof b.code === 'string' ? this.phoneCodes.get(b.code) : undefined;
+        if (!phone) return ERRORS.invalidCode;
+        this.phoneCodes.delete(b.code as string);
+        return phoneNumberOk(phone.appid, phone.purePhoneNumber, phone.countryCode ?? '86', Math.floor(this.now() / 1000));
       }
       default:
         return ERRORS.invalidArgs;
@@ -224,9 +264,35 @@ export class FakeWechat {
   }
 
   private checkToken(token: string | undefined): unknown {
-    if (token && this.validTokens.has(token)) return undefined;
-    if (token && this.expiredTokens.has(token)) return ERRORS.accessTokenExpired;
-    return ERRORS.invalidCredential;
+    const expires = token === undefined ? undefined : this.tokens.get(token);
+    if (expires === undefined) return ERRORS.invalidCredential;
+    return expires > this.now() ? undefined : ERRORS.accessTokenExpired;
+  }
+
+  private newToken(): string {
+    const token = `ACCESS_TOKEN_${++this.tokenSeq}_${randomBytes(12).toString('hex')}`;
+    this.tokens.set(token, this.now() + this.tokenExpiresIn * 1000);
+    this.issuedTokens.push(token);
+    return token;
+  }
+
+  /**
+   * DOCS.stableToken: normal mode returns the current token while it has more
+   * than 5 minutes left (then a new one, the old one still valid until it
+   * expires); force_refresh revokes the current token and hands out a new one.
+   */
+  private issueStable(appid: string, force: boolean): string {
+    const current = this.stable.get(appid);
+    const left = current === undefined ? 0 : (this.tokens.get(current) ?? 0) - this.now();
+    if (!force && current !== undefined && left > STABLE_RENEW_MARGIN_S * 1000) return current;
+    if (force && current !== undefined) this.tokens.delete(current);
+    const token = this.newToken();
+    this.stable.set(appid, token);
+    return token;
+  }
+
+  private answerToken(token: string): unknown {
+    return tokenOk(token, Math.max(0, Math.round(((this.tokens.get(token) ?? 0) - this.now()) / 1000)));
   }
 }
 

@@ -29,6 +29,7 @@ beforeEach(async () => {
   fake.apps.set(APP2.appId, APP2.secret);
   api = new WechatApi({ apiBase: fake.baseUrl, timeoutMs: 2000 });
   clock = 1_700_000_000_000;
+  fake.now = () => clock;
 });
 afterEach(async () => {
   await fake.close();
@@ -92,15 +93,33 @@ describe('AccessTokenProvider', () => {
     });
   });
 
-  it('on 40001 refreshes once and retries the call once', async () => {
+  it('on 40001 (token revoked by a force_refresh elsewhere) refreshes in normal mode and retries the call once', async () => {
     const p = provider();
     await p.getToken(APP.appId);
-    fake.enqueue('msg_sec_check', { json: ERRORS.invalidCredential });
+    fake.forceRefreshElsewhere(APP.appId);
     const res = await p.call(APP.appId, (t) => api.msgSecCheck(t, msgSecCheckRequest('hi', 'oU')));
     expect(res.result.suggest).toBe('pass');
     expect(fake.calls('stable_token')).toHaveLength(2);
+    expect(fake.calls('stable_token')[1].body?.force_refresh).toBe(false);
     const [first, second] = fake.calls('msg_sec_check');
     expect(first.query.access_token).not.toBe(second.query.access_token);
+  });
+
+  it('the fake follows the stable_token page: same token in normal mode, a new one only with force_refresh', async () => {
+    const first = await api.getStableAccessToken(APP.appId, APP.secret);
+    clock += 3600_000;
+    const again = await api.getStableAccessToken(APP.appId, APP.secret);
+    expect(again.access_token).toBe(first.access_token);
+    expect(again.expires_in).toBe(3600);
+    const forced = await api.getStableAccessToken(APP.appId, APP.secret, true);
+    expect(forced.access_token).not.toBe(first.access_token);
+    const err = await api.msgSecCheck(first.access_token, msgSecCheckRequest('x', 'oU')).catch((e) => e);
+    expect((err as WechatApiError).errcode).toBe(40001);
+    // Within the last 5 minutes, normal mode hands out the next token; the old one still works.
+    clock += 7200_000 - 299_000;
+    const next = await api.getStableAccessToken(APP.appId, APP.secret);
+    expect(next.access_token).not.toBe(forced.access_token);
+    expect((await api.msgSecCheck(forced.access_token, msgSecCheckRequest('x', 'oU'))).result.suggest).toBe('pass');
   });
 
   it('on 42001 (expired) refreshes and retries', async () => {

@@ -37,6 +37,15 @@ describe('parseWechatConfig', () => {
     expect(() => parseWechatConfig({ apps: [{ appId: 'wx1111111111111111', secret: 's', token: 'bad token!' }] }, {})).toThrow(/push token/);
   });
 
+  it('refuses template mappings WeChat would answer 47003 for', () => {
+    const sub = (fields: Record<string, unknown>) => ({ subscribe: { enabled: true, templates: [{ templateId: 'T', fields }] } });
+    expect(() => parseWechatConfig(sub({ thing1: 'sender', time2: 'time', name3: 'sender' }), {})).not.toThrow();
+    expect(() => parseWechatConfig(sub({ phrase1: 'preview' }), {})).toThrow(/phrase keyword takes only a fixed value/);
+    expect(() => parseWechatConfig(sub({ time1: 'sender' }), {})).toThrow(/time keyword/);
+    expect(() => parseWechatConfig(sub({ phrase1: { const: '您有一条新消息' } }), {})).toThrow(/5 Chinese/);
+    expect(() => parseWechatConfig(sub({ foo1: 'sender' }), {})).toThrow(/unknown keyword type/);
+  });
+
   it('no apps: resolveApp says WeChat login is not configured', () => {
     const c = parseWechatConfig(undefined, {});
     expect(c.apps).toEqual([]);

@@ -99,7 +99,7 @@ describe('logs never contain session_key, access_token or app secret values', ()
     });
     const ctx = { userId: login.userId, openid: 'oLOG', appId: APP.appId, scene: 'message' as const };
     await moderator.checkText('hello', ctx);
-    fake.enqueue('msg_sec_check', { json: ERRORS.invalidCredential });
+    fake.forceRefreshElsewhere(APP.appId);
     await moderator.checkText('hello', ctx);
     fake.expireAllTokens();
     await moderator.checkText('review-word', ctx);

@@ -4,11 +4,12 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessTokenProvider } from '../../src/wechat/access-token-provider.js';
 import { MemoryCreditStore, MemoryNotifyThrottle } from '../../src/wechat/memory-credit-store.js';
-import { buildTemplateData, cut, type OfflineMessageEvent, SubscribeNotifier } from '../../src/wechat/subscribe-notifier.js';
+import { checkKeywordMapping, cut, formatWechatTime } from '../../src/wechat/subscribe-keywords.js';
+import { buildTemplateData, type OfflineMessageEvent, SubscribeNotifier } from '../../src/wechat/subscribe-notifier.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
 import { FakeWechat } from '../support/fake-wechat.js';
-import { ERRORS, requestSubscribeResult } from '../support/wechat-fixtures.js';
+import { ERRORS, KEYWORD_RULES, requestSubscribeResult } from '../support/wechat-fixtures.js';
 
 const APP = { appId: 'wxsubscribe0000001', secret: 'sub-secret' };
 const TPL = 'TPL_NEW_MESSAGE_aaaaaaaaaaaaaaaaaaaaaaa';
@@ -112,7 +113,7 @@ describe('SubscribeNotifier: notify', () => {
       data: {
         thing1: { value: 'Alice' },
         thing2: { value: '晚上一起吃饭吗？' },
-        time3: { value: '2024-01-02 15:04' },
+        time3: { value: '2024年1月2日 15:04' },
       },
       miniprogram_state: 'formal',
       lang: 'zh_CN',
@@ -187,6 +188,45 @@ describe('SubscribeNotifier: notify', () => {
     expect(Array.from(data.thing1.value)).toHaveLength(20);
   });
 
+  it('every keyword type gets a value its documented rule accepts (the fake answers 47003 otherwise)', async () => {
+    const TPL3 = 'TPL_ALL_TYPES_ccccccccccccccccccccccccc';
+    const fields = {
+      name1: 'sender',
+      thing2: 'preview',
+      time3: 'time',
+      date4: 'time',
+      phrase5: { const: '新消息' },
+      number6: { const: '1' },
+      character_string7: { const: 'IM-0001' },
+      thing8: 'conversation',
+      name9: 'conversation',
+    } as const;
+    fake.templates.set(TPL3, Object.keys(fields));
+    const n = make({ templates: [{ templateId: TPL3, fields }] });
+    for (let i = 0; i < 3; i++) await n.recordAcceptance('bob', APP.appId, { [TPL3]: 'accept' });
+    fake.grantSubscription('o_bob', TPL3, 3);
+    // Nicknames with digits and emoji, long text, a late-evening time.
+    const cases = [
+      ev({ senderName: 'Alice2024 🎉', preview: '🎉🎉🎉', ts: Date.UTC(2024, 9, 1, 15, 1) }),
+      ev({ conv: 'g:1', senderName: '一二三四五六七八九十十一', conversationName: '周末去爬山的同学们一起来吧一起来吧一起来吧', preview: 'x'.repeat(50) }),
+      ev({ conv: 'g:2', senderName: '😀', conversationName: '', preview: '' }),
+    ];
+    for (const e of cases) expect(await n.notify(e)).toBe('sent');
+    expect(fake.delivered).toHaveLength(3);
+    const first = fake.delivered[0].data as Record<string, { value: string }>;
+    expect(first.time3.value).toBe('2024年10月1日 23:01');
+    expect(first.date4.value).toBe('2024年10月1日 23:01');
+    expect(first.name1.value).toBe('Alice');
+    expect(first.thing2.value).toBe('[消息]');
+    const third = fake.delivered[2].data as Record<string, { value: string }>;
+    expect(third.name1.value).toBe('微信用户');
+    for (const d of fake.delivered) {
+      for (const [key, { value }] of Object.entries(d.data as Record<string, { value: string }>)) {
+        expect(KEYWORD_RULES[key.replace(/\d+$/, '')](value), `${key}=${value}`).toBe(true);
+      }
+    }
+  });
+
   it('users without WeChat identity, or subscribe disabled, get nothing', async () => {
     await notifier.recordAcceptance('web1', APP.appId, { [TPL]: 'accept' });
     expect(await notifier.notify(ev({ toUserId: 'web1' }))).toBe('no_recipient');
@@ -206,6 +246,27 @@ describe('SubscribeNotifier: notify', () => {
 });
 
 describe('template helpers', () => {
+  it('time and date keywords use the documented form', () => {
+    expect(formatWechatTime(Date.UTC(2019, 9, 1, 7, 1), 'Asia/Shanghai')).toBe('2019年10月1日 15:01');
+    expect(formatWechatTime(Date.UTC(2019, 0, 1, 16, 0), 'Asia/Shanghai')).toBe('2019年1月2日 00:00');
+    expect(KEYWORD_RULES.time('2019-10-01 15:01')).toBe(false);
+  });
+
+  it('config mappings are checked against the keyword types', () => {
+    expect(checkKeywordMapping('thing1', 'sender')).toBeUndefined();
+    expect(checkKeywordMapping('time2', 'time')).toBeUndefined();
+    expect(checkKeywordMapping('time2', 'sender')).toMatch(/time keyword takes "time"/);
+    expect(checkKeywordMapping('phrase3', 'preview')).toMatch(/only a fixed value/);
+    expect(checkKeywordMapping('phrase3', { const: '新消息提醒了' })).toMatch(/5 Chinese/);
+    expect(checkKeywordMapping('phrase3', { const: '新消息' })).toBeUndefined();
+    expect(checkKeywordMapping('number4', { const: '12.5' })).toBeUndefined();
+    expect(checkKeywordMapping('number4', { const: '12a' })).toMatch(/digits/);
+    expect(checkKeywordMapping('thing5', { const: 'x'.repeat(21) })).toMatch(/20/);
+    expect(checkKeywordMapping('date6', { const: '2019年10月1日' })).toBeUndefined();
+    expect(checkKeywordMapping('date6', { const: '2019-10-01' })).toMatch(/2019年10月1日/);
+    expect(checkKeywordMapping('weird7', 'sender')).toMatch(/unknown keyword type/);
+  });
+
   it('messagePreview / cut / buildTemplateData', () => {
     expect(messagePreview('image', { url: 'x' })).toBe('[图片]');
     expect(messagePreview('file', { url: 'x', name: 'a.pdf' })).toBe('[文件] a.pdf');
@@ -217,7 +278,7 @@ describe('template helpers', () => {
       ev({ senderName: '一二三四五六七八九十十一', preview: '  \n ' }),
       'Asia/Shanghai',
     );
-    expect(data.name1.value).toBe('一二三四五六七八九…');
+    expect(data.name1.value).toBe('一二三四五六七八九十');
     expect(data.phrase2.value).toBe('新消息提醒');
     expect(data.thing3.value).toBe('[消息]');
   });
