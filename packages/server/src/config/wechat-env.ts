@@ -36,8 +36,8 @@ function stage(parent: Obj, key: string): Obj {
 
 /**
  * Env names: MINIIM_WECHAT_APPID, MINIIM_WECHAT_SECRET, MINIIM_WECHAT_API_BASE,
- * MINIIM_WECHAT_PUSH_TOKEN, MINIIM_WECHAT_USE_UNIONID, MINIIM_WECHAT_TOKEN_MODE,
- * MINIIM_MODERATION_KEYWORDS_FILE,
+ * MINIIM_WECHAT_PUSH_TOKEN, MINIIM_WECHAT_PUSH_AES_KEY, MINIIM_WECHAT_PUSH_MODE,
+ * MINIIM_WECHAT_USE_UNIONID, MINIIM_WECHAT_TOKEN_MODE, MINIIM_MODERATION_KEYWORDS_FILE,
  * MINIIM_MODERATION_WECHAT, MINIIM_MODERATION_FAIL_POLICY, MINIIM_MODERATION_REVIEW,
  * MINIIM_MODERATION_WEBHOOK_URL, MINIIM_MODERATION_WEBHOOK_SECRET.
  * The env app replaces a file app with the same appId and is put first.
@@ -54,6 +54,10 @@ export function foldWechatEnv(raw: Obj, env: NodeJS.ProcessEnv): Map<string, str
       const app: Obj = { appId, secret: get('MINIIM_WECHAT_SECRET') };
       const token = get('MINIIM_WECHAT_PUSH_TOKEN');
       if (token !== undefined) app.token = token;
+      const aesKey = get('MINIIM_WECHAT_PUSH_AES_KEY');
+      if (aesKey !== undefined) app.encodingAESKey = aesKey;
+      const pushMode = get('MINIIM_WECHAT_PUSH_MODE');
+      if (pushMode !== undefined) app.pushMode = pushMode;
       const union = get('MINIIM_WECHAT_USE_UNIONID');
       if (union !== undefined) {
         if (!onOff(union)) throw new EnvValueError('MINIIM_WECHAT_USE_UNIONID', 'must be true or false');
@@ -63,6 +67,8 @@ export function foldWechatEnv(raw: Obj, env: NodeJS.ProcessEnv): Map<string, str
       names.set('wechat.apps.0.appId', 'MINIIM_WECHAT_APPID');
       names.set('wechat.apps.0.secret', 'MINIIM_WECHAT_SECRET');
       names.set('wechat.apps.0.token', 'MINIIM_WECHAT_PUSH_TOKEN');
+      names.set('wechat.apps.0.encodingAESKey', 'MINIIM_WECHAT_PUSH_AES_KEY');
+      names.set('wechat.apps.0.pushMode', 'MINIIM_WECHAT_PUSH_MODE');
       names.set('wechat.apps.0.useUnionId', 'MINIIM_WECHAT_USE_UNIONID');
     } else if (get('MINIIM_WECHAT_SECRET') !== undefined) {
       throw new EnvValueError('MINIIM_WECHAT_APPID', 'required with MINIIM_WECHAT_SECRET');

@@ -67,7 +67,7 @@ export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContex
     const handler = async (req: FastifyRequest<{ Params: { appId?: string } }>, reply: FastifyReply) => {
       const q = req.query as Record<string, unknown>;
       const query: PushQuery = {};
-      for (const k of ['signature', 'timestamp', 'nonce', 'echostr'] as const) {
+      for (const k of ['signature', 'timestamp', 'nonce', 'echostr', 'encrypt_type', 'msg_signature'] as const) {
         if (typeof q[k] === 'string') query[k] = q[k] as string;
       }
       const rawBody = typeof req.body === 'string' ? req.body : undefined;

@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { MediaTarget, TraceStore } from '../storage/wechat-stores.js';
 import type { AccessTokenProvider } from '../wechat/access-token-provider.js';
-import { type MediaCheckEvent, parseMediaCheckPush } from '../wechat/push-event.js';
+import { decodeEncodingAesKey, decryptPushMessage, encryptedPart, verifyMsgSignature } from '../wechat/push-crypto.js';
+import { isMediaCheckFailure, type MediaCheckEvent, type MediaCheckFailure, parseMediaCheckPush } from '../wechat/push-event.js';
 import { type PushQuery, verifyPushSignature } from '../wechat/push-signature.js';
 import type { WechatApi } from '../wechat/wechat-api.js';
-import type { WechatConfig } from '../wechat/wechat-config.js';
+import type { WechatAppConfig, WechatConfig } from '../wechat/wechat-config.js';
 import type { ModerationConfig } from './moderation-config.js';
 import { type ModerationMetrics, moderationMetrics } from './moderation-metrics.js';
 import { type ModerationContext, wechatScene } from './moderation-types.js';
@@ -16,8 +17,12 @@ export interface MediaCheckDeps {
   api: WechatApi;
   tokens: AccessTokenProvider;
   traces: TraceStore;
-  /** Called once for a risky verdict; the caller recalls the message and posts a system notice. */
-  onRisky: (traceId: string, target: MediaTarget, event: MediaCheckEvent) => Promise<void> | void;
+  /**
+   * Called once for media to remove: a risky verdict, a review verdict with
+   * `onReview: reject`, or (fail-closed) a check WeChat could not do. The
+   * caller recalls the message and posts a system notice.
+   */
+  onRisky: (traceId: string, target: MediaTarget, event: MediaCheckEvent | MediaCheckFailure) => Promise<void> | void;
   logger?: Logger;
   registry?: Registry;
 }
@@ -36,9 +41,14 @@ export interface PushReply {
  */
 export class MediaCheck {
   private readonly metrics: ModerationMetrics;
+  /** appId → AES key of the app's EncodingAESKey (encrypted pushes). */
+  private readonly aesKeys = new Map<string, Buffer>();
 
   constructor(private readonly deps: MediaCheckDeps) {
     this.metrics = moderationMetrics(deps.registry);
+    for (const app of deps.wechatConfig.apps) {
+      if (app.encodingAESKey) this.aesKeys.set(app.appId, decodeEncodingAesKey(app.encodingAESKey));
+    }
   }
 
   /** True when media checks are on. */
@@ -54,28 +64,14 @@ export class MediaCheck {
    */
   async submit(media: { url: string; type: 'image' | 'audio' }, target: Omit<MediaTarget, 'url'>, ctx: ModerationContext): Promise<string | undefined> {
     if (!this.enabled || !ctx.openid) return undefined;
-    const openid = ctx.openid;
+    const full: MediaTarget = { ...target, url: media.url, mediaType: media.type, openid: ctx.openid };
+    if (ctx.appId !== undefined) full.appId = ctx.appId;
     try {
-      const { trace_id } = await this.deps.tokens.call(ctx.appId, (token) =>
-        this.deps.api.mediaCheckAsync(token, {
-          media_url: media.url,
-          media_type: media.type === 'audio' ? 1 : 2,
-          version: 2,
-          scene: wechatScene(ctx.scene),
-          openid,
-        }),
-      );
-      await this.deps.traces.put(trace_id, { ...target, url: media.url });
-      return trace_id;
+      return await this.request(full, wechatScene(ctx.scene));
     } catch (err) {
       this.metrics.unavailable.inc({ stage: 'wechat_media', policy: 'open' });
       this.deps.logger?.warn(
-        {
-          stage: 'wechat_media',
-          conv: target.conv,
-          seq: target.seq,
-          reason: err instanceof Error ? err.message : String(err),
-        },
+        { stage: 'wechat_media', conv: target.conv, seq: target.seq, reason: reason(err) },
         'mediaCheckAsync failed; media accepted unchecked',
       );
       return undefined;
@@ -84,13 +80,15 @@ export class MediaCheck {
 
   /**
    * Handles a request to the message-push URL. `query` holds signature,
-   * timestamp, nonce (and echostr for the GET handshake); `rawBody` is the
-   * POST body as received. `appId` narrows which push token to use (e.g. from
-   * the route path); otherwise every configured app's token is tried.
+   * timestamp, nonce (echostr for the GET handshake; encrypt_type and
+   * msg_signature for encrypted pushes); `rawBody` is the POST body as
+   * received. `appId` narrows which app's push token to use (e.g. from the
+   * route path); otherwise every configured app's token is tried.
    */
   async handlePush(req: { method: string; query: PushQuery; rawBody?: string }, appId?: string): Promise<PushReply> {
-    const tokens = this.deps.wechatConfig.apps.filter((a) => a.token && (appId === undefined || a.appId === appId)).map((a) => a.token!);
-    if (!tokens.some((t) => verifyPushSignature(t, req.query))) {
+    const apps = this.deps.wechatConfig.apps.filter((a) => a.token && (appId === undefined || a.appId === appId));
+    const signers = apps.filter((a) => verifyPushSignature(a.token!, req.query));
+    if (signers.length === 0) {
       this.deps.logger?.warn({ method: req.method }, 'message push with a bad signature refused');
       return { status: 401, body: 'invalid signature' };
     }
@@ -98,32 +96,135 @@ export class MediaCheck {
       const echo = req.query.echostr;
       return typeof echo === 'string' ? { status: 200, body: echo } : { status: 400, body: 'missing echostr' };
     }
-    let event: MediaCheckEvent | null;
+    const body = this.readBody(req.rawBody ?? '', req.query, signers);
+    if (typeof body !== 'string') return body;
+    let event: MediaCheckEvent | MediaCheckFailure | null;
     try {
-      event = parseMediaCheckPush(req.rawBody ?? '');
+      event = parseMediaCheckPush(body);
     } catch (err) {
-      this.deps.logger?.warn({ reason: err instanceof Error ? err.message : String(err) }, 'unreadable message push');
+      this.deps.logger?.warn({ reason: reason(err) }, 'unreadable message push');
       return { status: 400, body: 'bad push body' };
     }
-    if (event === null) return { status: 200, body: 'success' };
+    if (event === null) return SUCCESS;
     const target = await this.deps.traces.get(event.traceId);
     if (!target) {
       this.deps.logger?.warn({ traceId: event.traceId }, 'media check verdict for an unknown trace_id');
-      return { status: 200, body: 'success' };
+      return SUCCESS;
     }
+    if (isMediaCheckFailure(event)) return this.failed(event, target);
     const reject = event.suggest === 'risky' || (event.suggest === 'review' && this.deps.config.wechat.onReview === 'reject');
     if (reject) {
-      try {
-        await this.deps.onRisky(event.traceId, target, event);
-      } catch (err) {
-        // Keep the mapping: WeChat retries a push that did not get "success".
-        this.deps.logger?.error({ traceId: event.traceId, reason: err instanceof Error ? err.message : String(err) }, 'recall after risky media failed');
-        return { status: 500, body: 'retry' };
-      }
+      const failed = await this.remove(event, target);
+      if (failed) return failed;
       this.metrics.rejected.inc({ stage: 'wechat_media' });
       this.deps.logger?.info({ traceId: event.traceId, conv: target.conv, seq: target.seq, label: event.label }, 'risky media recalled');
     }
     await this.deps.traces.delete(event.traceId);
-    return { status: 200, body: 'success' };
+    return SUCCESS;
   }
+
+  /**
+   * The push body as plain text, decrypted when it is encrypted (safe or
+   * compatible mode), or the reply when it cannot be read: an encrypted verdict
+   * is never acknowledged unread.
+   */
+  private readBody(raw: string, query: PushQuery, signers: WechatAppConfig[]): string | PushReply {
+    const encrypt = encryptedPart(raw);
+    if (encrypt === undefined) {
+      if (query.encrypt_type === 'aes') return { status: 400, body: 'encrypted push without Encrypt' };
+      return raw;
+    }
+    const withKey = signers.filter((a) => this.aesKeys.has(a.appId));
+    if (withKey.length === 0) {
+      // Compatible mode also carries the plain fields; safe mode only the ciphertext.
+      if (/"Event"\s*:|<Event>/.test(raw)) return raw;
+      this.deps.logger?.error(
+        { apps: signers.map((a) => a.appId) },
+        'encrypted message push but no EncodingAESKey configured (set encodingAESKey for the app); answered 500 so WeChat retries',
+      );
+      return { status: 500, body: 'cannot decrypt' };
+    }
+    const signed = withKey.filter((a) => verifyMsgSignature(a.token!, query, encrypt));
+    if (signed.length === 0) {
+      this.deps.logger?.warn('encrypted message push with a bad msg_signature refused');
+      return { status: 401, body: 'invalid msg_signature' };
+    }
+    for (const app of signed) {
+      try {
+        const { message, appid } = decryptPushMessage(encrypt, this.aesKeys.get(app.appId)!);
+        if (appid === app.appId) return message;
+        this.deps.logger?.error({ appId: app.appId, named: appid }, 'encrypted message push names another appid');
+      } catch (err) {
+        this.deps.logger?.error(
+          { appId: app.appId, reason: reason(err) },
+          'encrypted message push cannot be decrypted (check encodingAESKey); answered 500 so WeChat retries',
+        );
+      }
+    }
+    return { status: 500, body: 'cannot decrypt' };
+  }
+
+  /**
+   * WeChat could not check the media (errcode ≠ 0, e.g. -1008 download error):
+   * ask once more, then apply the fail policy (open: the message stays;
+   * closed: it is removed like a risky one).
+   */
+  private async failed(ev: MediaCheckFailure, target: MediaTarget): Promise<PushReply> {
+    const attempt = target.attempt ?? 1;
+    const log = { traceId: ev.traceId, conv: target.conv, seq: target.seq, errcode: ev.errcode, errmsg: ev.errmsg, attempt };
+    if (attempt < 2 && target.mediaType && target.openid) {
+      try {
+        const retry = await this.request({ ...target, attempt: attempt + 1 }, wechatScene('message'));
+        await this.deps.traces.delete(ev.traceId);
+        this.deps.logger?.warn({ ...log, retryTraceId: retry }, 'media check could not be done; asked again');
+        return SUCCESS;
+      } catch (err) {
+        this.deps.logger?.warn({ ...log, reason: reason(err) }, 'media check retry could not be sent');
+      }
+    }
+    const policy = this.deps.config.wechat.failPolicy ?? 'open';
+    this.metrics.unavailable.inc({ stage: 'wechat_media', policy });
+    if (policy === 'closed') {
+      const failed = await this.remove(ev, target);
+      if (failed) return failed;
+      this.deps.logger?.warn(log, 'media check could not be done; media removed (fail-closed)');
+    } else {
+      this.deps.logger?.warn(log, 'media check could not be done; media left unchecked (fail-open)');
+    }
+    await this.deps.traces.delete(ev.traceId);
+    return SUCCESS;
+  }
+
+  /** Recalls the message; on failure the reply that makes WeChat push again (the mapping is kept). */
+  private async remove(ev: MediaCheckEvent | MediaCheckFailure, target: MediaTarget): Promise<PushReply | undefined> {
+    try {
+      await this.deps.onRisky(ev.traceId, target, ev);
+      return undefined;
+    } catch (err) {
+      this.deps.logger?.error({ traceId: ev.traceId, reason: reason(err) }, 'recall after risky media failed');
+      return { status: 500, body: 'retry' };
+    }
+  }
+
+  /** Sends mediaCheckAsync for `target` and stores trace_id → target. */
+  private async request(target: MediaTarget, scene: 1 | 2 | 3 | 4): Promise<string> {
+    const openid = target.openid!;
+    const { trace_id } = await this.deps.tokens.call(target.appId, (token) =>
+      this.deps.api.mediaCheckAsync(token, {
+        media_url: target.url,
+        media_type: target.mediaType === 'audio' ? 1 : 2,
+        version: 2,
+        scene,
+        openid,
+      }),
+    );
+    await this.deps.traces.put(trace_id, target);
+    return trace_id;
+  }
+}
+
+const SUCCESS: PushReply = { status: 200, body: 'success' };
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

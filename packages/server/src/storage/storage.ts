@@ -145,15 +145,30 @@ export interface WechatIdentityRow {
   updatedAt: number;
 }
 
+/** A phone number WeChat verified for a user (getPhoneNumber), as WeChat gave it. */
+export interface UserPhoneRow {
+  userId: string;
+  /** With the country code for numbers outside mainland China, e.g. `13800138000` or `+12025550100`. */
+  phoneNumber: string;
+  purePhoneNumber: string;
+  countryCode: string;
+  /** The mini-program that verified it. */
+  appId: string;
+  verifiedAt: number;
+}
+
 /**
- * WeChat state: identities, subscribe-message credits (consumed atomically),
- * the notification throttle and media-check traces.
+ * WeChat state: identities, verified phone numbers, subscribe-message credits
+ * (consumed atomically), the notification throttle and media-check traces.
  */
 export interface WechatRepo {
   /** Creates or replaces the identity of (appId, openid). */
   upsertIdentity(row: WechatIdentityRow): Promise<void>;
   /** The user's identity in `appId`, or the most recently used one when no appId is given. */
   getIdentity(userId: string, appId?: string): Promise<WechatIdentityRow | undefined>;
+  /** Stores (replaces) the user's verified phone number. */
+  setPhone(row: UserPhoneRow): Promise<void>;
+  getPhone(userId: string): Promise<UserPhoneRow | undefined>;
   readonly credits: CreditStore;
   readonly throttle: NotifyThrottle;
   readonly traces: TraceStore;

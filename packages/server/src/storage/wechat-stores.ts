@@ -38,6 +38,13 @@ export interface MediaTarget {
   /** Sender of the message. */
   userId: string;
   url: string;
+  /** What the check was asked for, so a check WeChat could not do can be asked again. */
+  mediaType?: 'image' | 'audio';
+  /** The sender's WeChat identity the check was made with. */
+  openid?: string;
+  appId?: string;
+  /** 1 for the first check, 2 for its one retry. Default 1. */
+  attempt?: number;
 }
 
 /**

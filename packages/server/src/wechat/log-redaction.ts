@@ -1,6 +1,6 @@
 /**
  * pino `redact.paths` for WeChat secrets. A second line of defence: the
- * modules never pass session_key, access tokens or app secrets to the logger.
+ * modules never pass session_key, access tokens, app secrets or EncodingAESKeys to the logger.
  * Use as `pino({ redact: { paths: WECHAT_REDACT_PATHS, censor: '[redacted]' } })`.
  */
 export const WECHAT_REDACT_PATHS: string[] = [
@@ -10,6 +10,8 @@ export const WECHAT_REDACT_PATHS: string[] = [
   'access_token',
   'accessToken',
   'secret',
+  'encodingAESKey',
+  '*.encodingAESKey',
   '*.session_key',
   '*.sessionKey',
   '*.sessionKeyEnc',

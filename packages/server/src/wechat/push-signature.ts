@@ -6,6 +6,10 @@ export interface PushQuery {
   timestamp?: string;
   nonce?: string;
   echostr?: string;
+  /** `aes` for encrypted pushes (safe and compatible mode). */
+  encrypt_type?: string;
+  /** sha1 over token, timestamp, nonce and the Encrypt value (encrypted pushes). */
+  msg_signature?: string;
 }
 
 /** `sha1(sort([token, timestamp, nonce]).join(''))`, hex. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ModerationConfig } from '../moderation/moderation-config.js';
+import { ENCODING_AES_KEY } from './push-crypto.js';
 import { checkKeywordMapping } from './subscribe-keywords.js';
 import type { WechatConfig } from './wechat-config.js';
 
@@ -13,15 +14,22 @@ const fieldSource = z.union([z.enum(['sender', 'preview', 'conversation', 'time'
 export const WechatConfigSchema = z.object({
   apps: z
     .array(
-      z.object({
-        appId: z.string().regex(/^wx[0-9a-zA-Z]{6,32}$/, 'appId must look like wx…'),
-        secret: z.string().min(1),
-        token: z
-          .string()
-          .regex(/^[A-Za-z0-9]{3,32}$/, 'push token: 3–32 letters or digits')
-          .optional(),
-        useUnionId: z.boolean().optional(),
-      }),
+      z
+        .object({
+          appId: z.string().regex(/^wx[0-9a-zA-Z]{6,32}$/, 'appId must look like wx…'),
+          secret: z.string().min(1),
+          token: z
+            .string()
+            .regex(/^[A-Za-z0-9]{3,32}$/, 'push token: 3–32 letters or digits')
+            .optional(),
+          useUnionId: z.boolean().optional(),
+          encodingAESKey: z.string().regex(ENCODING_AES_KEY, 'EncodingAESKey: 43 letters or digits').optional(),
+          pushMode: z.enum(['plain', 'compatible', 'safe']).optional(),
+        })
+        .refine((a) => (a.pushMode ?? 'plain') === 'plain' || a.encodingAESKey !== undefined, {
+          path: ['encodingAESKey'],
+          message: 'required when pushMode is compatible or safe: the server could not read the encrypted pushes (media-check verdicts)',
+        }),
     )
     .default([]),
   apiBase: z.string().url().optional(),
@@ -73,7 +81,8 @@ const on = (v: string | undefined) => v !== undefined && ['1', 'true', 'on', 'ye
 
 /**
  * Env names: MINIIM_WECHAT_APPID, MINIIM_WECHAT_SECRET, MINIIM_WECHAT_API_BASE,
- * MINIIM_WECHAT_PUSH_TOKEN, MINIIM_WECHAT_USE_UNIONID, MINIIM_WECHAT_TOKEN_MODE.
+ * MINIIM_WECHAT_PUSH_TOKEN, MINIIM_WECHAT_PUSH_AES_KEY, MINIIM_WECHAT_PUSH_MODE,
+ * MINIIM_WECHAT_USE_UNIONID, MINIIM_WECHAT_TOKEN_MODE.
  * The env app replaces a file app with the same appId or is put first.
  */
 export function parseWechatConfig(fileSection: unknown, env: NodeJS.ProcessEnv = process.env): WechatConfig {
@@ -85,6 +94,8 @@ export function parseWechatConfig(fileSection: unknown, env: NodeJS.ProcessEnv =
       secret: env.MINIIM_WECHAT_SECRET ?? '',
     };
     if (env.MINIIM_WECHAT_PUSH_TOKEN) app.token = env.MINIIM_WECHAT_PUSH_TOKEN;
+    if (env.MINIIM_WECHAT_PUSH_AES_KEY) app.encodingAESKey = env.MINIIM_WECHAT_PUSH_AES_KEY;
+    if (env.MINIIM_WECHAT_PUSH_MODE) app.pushMode = env.MINIIM_WECHAT_PUSH_MODE;
     if (env.MINIIM_WECHAT_USE_UNIONID) app.useUnionId = on(env.MINIIM_WECHAT_USE_UNIONID);
     raw.apps = [app, ...apps.filter((a) => a.appId !== app.appId)];
   }

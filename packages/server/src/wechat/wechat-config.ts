@@ -8,6 +8,10 @@ export interface WechatAppConfig {
   token?: string;
   /** Derive user ids from unionid (shared across the appids of one open-platform account). */
   useUnionId?: boolean;
+  /** Message-push EncodingAESKey (43 letters/digits), needed for the compatible and safe modes. */
+  encodingAESKey?: string;
+  /** 消息加密方式 chosen in the admin: `plain` (default), `compatible` or `safe`; the last two need `encodingAESKey`. */
+  pushMode?: 'plain' | 'compatible' | 'safe';
 }
 
 /** One subscribe-message template and how its fields are filled. */

@@ -144,6 +144,23 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       await tr.delete('trace-1');
       expect(await tr.get('trace-1')).toBeUndefined();
       expect(await tr.get('unknown')).toBeUndefined();
+      // A retried check keeps what is needed to ask again.
+      const retry = { conv: 'g:g1', seq: 2, userId: 'b', url: 'https://x/3.png', mediaType: 'image' as const, openid: 'oB', appId: 'wx1', attempt: 2 };
+      await tr.put('trace-3', retry);
+      expect(await tr.get('trace-3')).toEqual(retry);
+      await s.close();
+    });
+
+    it('keeps one verified phone number per user', async () => {
+      const s = await open();
+      const w = s.wechat;
+      expect(await w.getPhone('a')).toBeUndefined();
+      const phone = { userId: 'a', phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86', appId: 'wx1', verifiedAt: 1 };
+      await w.setPhone(phone);
+      expect(await w.getPhone('a')).toEqual(phone);
+      await w.setPhone({ ...phone, phoneNumber: '+12025550100', purePhoneNumber: '2025550100', countryCode: '1', verifiedAt: 2 });
+      expect(await w.getPhone('a')).toMatchObject({ phoneNumber: '+12025550100', countryCode: '1', verifiedAt: 2 });
+      expect(await w.getPhone('b')).toBeUndefined();
       await s.close();
     });
   });

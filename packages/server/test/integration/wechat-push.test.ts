@@ -4,16 +4,28 @@
  */
 import { describe, expect, it } from 'vitest';
 import { until } from '../support/server.js';
-import { mediaCheckAsyncOk, mediaCheckPushJson, mediaCheckPushXml, pushQuery } from '../support/wechat-fixtures.js';
+import {
+  encryptedPushJson,
+  encryptedPushQuery,
+  encryptPushMessage,
+  mediaCheckAsyncOk,
+  mediaCheckPushError,
+  mediaCheckPushJson,
+  mediaCheckPushXml,
+  pushQuery,
+} from '../support/wechat-fixtures.js';
 import { APP_ID, PUSH_TOKEN, startWechatServer, type WechatTestServer } from '../support/wechat-server.js';
 
 const qs = (q: Record<string, string>) => `?${new URLSearchParams(q)}`;
 
-async function setup(onReview?: 'accept' | 'reject') {
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+async function setup(onReview?: 'accept' | 'reject', opts: { app?: Record<string, unknown>; failPolicy?: 'open' | 'closed' } = {}) {
   const t = await startWechatServer({
+    app: opts.app,
     overrides: {
       mediaAllowHosts: ['cdn.example.com'],
-      moderation: { wechat: { enabled: true, ...(onReview ? { onReview } : {}) } },
+      moderation: { wechat: { enabled: true, ...(onReview ? { onReview } : {}), ...(opts.failPolicy ? { failPolicy: opts.failPolicy } : {}) } },
     },
   });
   const a = await t.wxLogin('oSENDER');
@@ -145,5 +157,39 @@ describe('message push and media checks', () => {
     expect(r.status).toBe(200);
     await t.server.wechat.flush();
     expect(t.fake.calls('media_check_async')).toHaveLength(before);
+  });
+
+  it('safe mode: an encrypted risky verdict is decrypted and applied; a bad msg_signature is refused', async () => {
+    const { t, a, b } = await setup(undefined, { app: { encodingAESKey: AES_KEY, pushMode: 'safe' } });
+    const peer = await t.connect(b.token);
+    const { msg, traceId } = await sendImage(t, a.token, `u:${b.id}`, 5);
+    const enc = encryptPushMessage(JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky', '20002' as unknown as number)), AES_KEY, APP_ID);
+    const q = encryptedPushQuery(PUSH_TOKEN, enc);
+    expect((await push(t, encryptedPushJson(enc), { ...q, msg_signature: 'f'.repeat(40) })).status).toBe(401);
+    expect((await t.server.storage.getMessage(msg.conv, msg.seq))?.recalled).toBeUndefined();
+    expect(await push(t, encryptedPushJson(enc), q)).toMatchObject({ status: 200, body: 'success' });
+    await peer.waitFor((f) => f.op === 'recalled' && f.seq === msg.seq);
+  });
+
+  it('without an EncodingAESKey an encrypted verdict is not acknowledged (500, WeChat retries) and logged', async () => {
+    const { t, a, b } = await setup();
+    const { msg, traceId } = await sendImage(t, a.token, `u:${b.id}`, 7);
+    const enc = encryptPushMessage(JSON.stringify(mediaCheckPushJson(APP_ID, traceId, 'risky')), AES_KEY, APP_ID);
+    expect((await push(t, encryptedPushJson(enc), encryptedPushQuery(PUSH_TOKEN, enc))).status).toBe(500);
+    expect((await t.server.storage.getMessage(msg.conv, msg.seq))?.recalled).toBeUndefined();
+    expect(t.logs.join('')).toContain('no EncodingAESKey configured');
+  });
+
+  it('-1008 asks WeChat once more; fail-closed removes media WeChat could not check twice', async () => {
+    const { t, a, b } = await setup(undefined, { failPolicy: 'closed' });
+    const peer = await t.connect(b.token);
+    const { msg, traceId } = await sendImage(t, a.token, `u:${b.id}`, 9);
+    t.fake.enqueue('media_check_async', { json: mediaCheckAsyncOk('trace-retry-9') });
+    expect(await push(t, JSON.stringify(mediaCheckPushError(APP_ID, traceId)), pushQuery(PUSH_TOKEN))).toMatchObject({ status: 200, body: 'success' });
+    expect(t.fake.calls('media_check_async')).toHaveLength(2);
+    expect(t.fake.calls('media_check_async')[1].body).toMatchObject({ media_url: 'https://cdn.example.com/m/9.bin', media_type: 2, openid: 'oSENDER' });
+    expect((await t.server.storage.getMessage(msg.conv, msg.seq))?.recalled).toBeUndefined();
+    await push(t, JSON.stringify(mediaCheckPushError(APP_ID, 'trace-retry-9')), pushQuery(PUSH_TOKEN));
+    await peer.waitFor((f) => f.op === 'recalled' && f.seq === msg.seq);
   });
 });

@@ -45,6 +45,8 @@ export interface WechatServerOptions {
   /** Second app (APP_ID_2) configured too. */
   twoApps?: boolean;
   useUnionId?: boolean;
+  /** Extra settings of the first app (encodingAESKey, pushMode…). */
+  app?: Record<string, unknown>;
   fake?: FakeWechat;
 }
 
@@ -57,7 +59,7 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
   const secret2 = `sec${randomBytes(12).toString('hex')}`;
   fake.apps.set(APP_ID, secret);
   fake.apps.set(APP_ID_2, secret2);
-  const apps: Array<Record<string, unknown>> = [{ appId: APP_ID, secret, token: PUSH_TOKEN, useUnionId: opts.useUnionId ?? false }];
+  const apps: Array<Record<string, unknown>> = [{ appId: APP_ID, secret, token: PUSH_TOKEN, useUnionId: opts.useUnionId ?? false, ...opts.app }];
   if (opts.twoApps) apps.push({ appId: APP_ID_2, secret: secret2, token: PUSH_TOKEN, useUnionId: opts.useUnionId ?? false });
   const logs: string[] = [];
   const dest = new Writable({

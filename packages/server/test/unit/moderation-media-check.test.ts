@@ -5,12 +5,24 @@ import type { ModerationConfig } from '../../src/moderation/moderation-config.js
 import { MemoryTraceStore } from '../../src/moderation/trace-store.js';
 import type { MediaTarget } from '../../src/storage/wechat-stores.js';
 import { AccessTokenProvider } from '../../src/wechat/access-token-provider.js';
-import type { MediaCheckEvent } from '../../src/wechat/push-event.js';
+import type { MediaCheckEvent, MediaCheckFailure } from '../../src/wechat/push-event.js';
 import { verifyPushSignature } from '../../src/wechat/push-signature.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
 import { FakeWechat } from '../support/fake-wechat.js';
-import { mediaCheckAsyncRequest, mediaCheckPushJson, mediaCheckPushXml, pushQuery } from '../support/wechat-fixtures.js';
+import {
+  encryptedPushJson,
+  encryptedPushQuery,
+  encryptedPushXml,
+  encryptPushMessage,
+  mediaCheckAsyncOk,
+  mediaCheckAsyncRequest,
+  mediaCheckPushError,
+  mediaCheckPushErrorXml,
+  mediaCheckPushJson,
+  mediaCheckPushXml,
+  pushQuery,
+} from '../support/wechat-fixtures.js';
 
 const APP = { appId: 'wxmedia00000000001', secret: 'media-secret', token: 'push-token-1' };
 const APP2 = { appId: 'wxmedia00000000002', secret: 'media-secret-2', token: 'push-token-2' };
@@ -18,11 +30,11 @@ const CTX = { userId: 'u1', openid: 'oSENDER', appId: APP.appId, scene: 'message
 
 let fake: FakeWechat;
 let traces: MemoryTraceStore;
-let risky: Array<{ traceId: string; target: MediaTarget; event: MediaCheckEvent }>;
+let risky: Array<{ traceId: string; target: MediaTarget; event: MediaCheckEvent | MediaCheckFailure }>;
 let check: MediaCheck;
 
-function build(modConfig: Partial<ModerationConfig['wechat']> = {}, onRiskyFails = false): MediaCheck {
-  const wechatConfig: WechatConfig = { apps: [APP, APP2], apiBase: fake.baseUrl };
+function build(modConfig: Partial<ModerationConfig['wechat']> = {}, onRiskyFails = false, apps: WechatConfig['apps'] = [APP, APP2]): MediaCheck {
+  const wechatConfig: WechatConfig = { apps, apiBase: fake.baseUrl };
   const api = new WechatApi({ apiBase: fake.baseUrl, timeoutMs: 1000 });
   return new MediaCheck({
     config: {
@@ -73,6 +85,9 @@ describe('MediaCheck.submit', () => {
       msgId: 'm7',
       userId: 'u1',
       url: 'https://im.example.com/media/abc.jpg',
+      mediaType: 'image',
+      openid: 'oSENDER',
+      appId: APP.appId,
     });
   });
 
@@ -114,7 +129,7 @@ describe('MediaCheck.handlePush', () => {
     expect(risky).toHaveLength(1);
     expect(risky[0].traceId).toBe(traceId);
     expect(risky[0].target).toMatchObject({ conv: 'd:u1:u2', seq: 7, msgId: 'm7' });
-    expect(risky[0].event.label).toBe(20002);
+    expect((risky[0].event as MediaCheckEvent).label).toBe(20002);
     expect(await traces.get(traceId)).toBeUndefined();
   });
 
@@ -208,6 +223,115 @@ describe('MediaCheck.handlePush', () => {
     });
     expect(reply.status).toBe(500);
     expect(await traces.get(traceId)).toBeDefined();
+  });
+});
+
+describe('MediaCheck.handlePush: pushes as WeChat really sends them', () => {
+  const post = (rawBody: string, query: Record<string, string> = pushQuery(APP.token)) => check.handlePush({ method: 'POST', query, rawBody });
+
+  it('labels written as strings are read as numbers (and a missing errcode with a result is a verdict)', async () => {
+    const traceId = await submitImage();
+    const push = mediaCheckPushJson(APP.appId, traceId, 'risky', 20002, true) as Record<string, unknown>;
+    delete push.errcode;
+    delete push.errmsg;
+    expect(await post(JSON.stringify(push))).toEqual({ status: 200, body: 'success' });
+    expect(risky).toHaveLength(1);
+    expect((risky[0].event as MediaCheckEvent).label).toBe(20002);
+  });
+
+  it('-1008 (media not downloadable): asks once more, then fail-open leaves the message', async () => {
+    const traceId = await submitImage();
+    fake.enqueue('media_check_async', { json: mediaCheckAsyncOk('retry-trace-1') });
+    expect(await post(JSON.stringify(mediaCheckPushError(APP.appId, traceId)))).toEqual({ status: 200, body: 'success' });
+    const calls = fake.calls('media_check_async');
+    expect(calls).toHaveLength(2);
+    expect(calls[1].body).toEqual(calls[0].body);
+    expect(await traces.get(traceId)).toBeUndefined();
+    expect(await traces.get('retry-trace-1')).toMatchObject({ conv: 'd:u1:u2', seq: 7, attempt: 2 });
+    // The retry fails too: fail-open, nothing removed, no third request.
+    expect(await post(mediaCheckPushErrorXml(APP.appId, 'retry-trace-1'))).toEqual({ status: 200, body: 'success' });
+    expect(fake.calls('media_check_async')).toHaveLength(2);
+    expect(risky).toHaveLength(0);
+    expect(await traces.get('retry-trace-1')).toBeUndefined();
+  });
+
+  it('fail-closed: a check that failed twice removes the media; a good retry verdict is used', async () => {
+    check = build({ failPolicy: 'closed' });
+    const t1 = await submitImage();
+    fake.enqueue('media_check_async', { json: mediaCheckAsyncOk('retry-a') });
+    await post(JSON.stringify(mediaCheckPushError(APP.appId, t1, 43104, 'this appid does not have permission')));
+    expect(risky).toHaveLength(0);
+    await post(JSON.stringify(mediaCheckPushError(APP.appId, 'retry-a')));
+    expect(risky.map((r) => r.target.seq)).toEqual([7]);
+    expect((risky[0].event as MediaCheckFailure).errcode).toBe(-1008);
+
+    const t2 = await submitImage();
+    fake.enqueue('media_check_async', { json: mediaCheckAsyncOk('retry-b') });
+    await post(JSON.stringify(mediaCheckPushError(APP.appId, t2)));
+    await post(JSON.stringify(mediaCheckPushJson(APP.appId, 'retry-b', 'pass', 100, true)));
+    expect(risky).toHaveLength(1);
+    // WeChat unreachable for the retry: the policy applies at once.
+    const t3 = await submitImage();
+    fake.enqueue('media_check_async', { hangup: true });
+    await post(JSON.stringify(mediaCheckPushError(APP.appId, t3)));
+    expect(risky).toHaveLength(2);
+  });
+
+  it('an errcode-0 push without a result is not trusted: it counts as a failed check', async () => {
+    check = build({ failPolicy: 'closed' });
+    const traceId = await submitImage();
+    const push = mediaCheckPushJson(APP.appId, traceId, 'pass') as Record<string, unknown>;
+    delete push.result;
+    fake.enqueue('media_check_async', { hangup: true });
+    expect(await post(JSON.stringify(push))).toEqual({ status: 200, body: 'success' });
+    expect(risky).toHaveLength(1);
+  });
+});
+
+describe('MediaCheck.handlePush: encrypted pushes (safe and compatible mode)', () => {
+  const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+  const SAFE = { ...APP, encodingAESKey: KEY, pushMode: 'safe' as const };
+
+  it('safe mode, JSON and XML: decrypted with the EncodingAESKey, msg_signature checked, verdict applied', async () => {
+    check = build({}, false, [SAFE, APP2]);
+    const t1 = await submitImage();
+    const enc = encryptPushMessage(JSON.stringify(mediaCheckPushJson(APP.appId, t1, 'risky', 20002)), KEY, APP.appId);
+    expect(await check.handlePush({ method: 'POST', query: encryptedPushQuery(APP.token, enc), rawBody: encryptedPushJson(enc) })).toEqual({
+      status: 200,
+      body: 'success',
+    });
+    expect(risky.map((r) => r.traceId)).toEqual([t1]);
+
+    const t2 = await submitImage();
+    const enc2 = encryptPushMessage(mediaCheckPushXml(APP.appId, t2, 'risky', 20001), KEY, APP.appId);
+    expect((await check.handlePush({ method: 'POST', query: encryptedPushQuery(APP.token, enc2), rawBody: encryptedPushXml(enc2) })).status).toBe(200);
+    expect(risky.map((r) => r.traceId)).toEqual([t1, t2]);
+  });
+
+  it('a bad msg_signature, a wrong key or another appid never passes as "success"', async () => {
+    check = build({}, false, [SAFE]);
+    const traceId = await submitImage();
+    const enc = encryptPushMessage(JSON.stringify(mediaCheckPushJson(APP.appId, traceId, 'risky')), KEY, APP.appId);
+    const q = encryptedPushQuery(APP.token, enc);
+    expect((await check.handlePush({ method: 'POST', query: { ...q, msg_signature: 'a'.repeat(40) }, rawBody: encryptedPushJson(enc) })).status).toBe(401);
+    const wrongKey = encryptPushMessage(JSON.stringify(mediaCheckPushJson(APP.appId, traceId, 'risky')), 'Z'.repeat(43), APP.appId);
+    expect((await check.handlePush({ method: 'POST', query: encryptedPushQuery(APP.token, wrongKey), rawBody: encryptedPushJson(wrongKey) })).status).toBe(500);
+    const otherApp = encryptPushMessage(JSON.stringify(mediaCheckPushJson(APP.appId, traceId, 'risky')), KEY, 'wxsomeoneelse00001');
+    expect((await check.handlePush({ method: 'POST', query: encryptedPushQuery(APP.token, otherApp), rawBody: encryptedPushJson(otherApp) })).status).toBe(500);
+    expect(risky).toHaveLength(0);
+    expect(await traces.get(traceId)).toBeDefined();
+  });
+
+  it('no EncodingAESKey configured: a safe-mode push is answered 500 (WeChat retries), a compatible-mode push is read from its plain fields', async () => {
+    const traceId = await submitImage();
+    const plain = mediaCheckPushJson(APP.appId, traceId, 'risky');
+    const enc = encryptPushMessage(JSON.stringify(plain), KEY, APP.appId);
+    const q = encryptedPushQuery(APP.token, enc);
+    expect(await check.handlePush({ method: 'POST', query: q, rawBody: encryptedPushJson(enc) })).toEqual({ status: 500, body: 'cannot decrypt' });
+    expect(risky).toHaveLength(0);
+    expect(await traces.get(traceId)).toBeDefined();
+    expect((await check.handlePush({ method: 'POST', query: q, rawBody: encryptedPushJson(enc, plain) })).status).toBe(200);
+    expect(risky.map((r) => r.traceId)).toEqual([traceId]);
   });
 });
 

@@ -95,3 +95,19 @@ sqliteMigrations['0003_wechat'] = statements(
      created_at INTEGER NOT NULL)`,
   'CREATE INDEX media_traces_created ON media_traces(created_at)',
 );
+
+// Media-check retries (what was checked, with which identity, which attempt) and
+// phone numbers verified through WeChat's getPhoneNumber. PostgreSQL/MySQL drivers need the same.
+sqliteMigrations['0004_wechat_retry_phone'] = statements(
+  'ALTER TABLE media_traces ADD COLUMN media_type TEXT',
+  'ALTER TABLE media_traces ADD COLUMN openid TEXT',
+  'ALTER TABLE media_traces ADD COLUMN app_id TEXT',
+  'ALTER TABLE media_traces ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1',
+  `CREATE TABLE user_phones (
+     user_id TEXT PRIMARY KEY,
+     phone_number TEXT NOT NULL,
+     pure_phone_number TEXT NOT NULL,
+     country_code TEXT NOT NULL,
+     app_id TEXT NOT NULL,
+     verified_at INTEGER NOT NULL)`,
+);

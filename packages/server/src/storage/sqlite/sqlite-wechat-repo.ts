@@ -1,6 +1,6 @@
 /** SQLite implementation of the WeChat repository (shares the database of sqlite-storage.ts). */
 import type Database from 'better-sqlite3';
-import type { WechatIdentityRow, WechatRepo } from '../storage.js';
+import type { UserPhoneRow, WechatIdentityRow, WechatRepo } from '../storage.js';
 import type { CreditStore, MediaTarget, NotifyThrottle, TraceStore } from '../wechat-stores.js';
 
 interface IdentityDb {
@@ -18,7 +18,20 @@ interface TraceDb {
   msg_id: string | null;
   user_id: string;
   url: string;
+  media_type: 'image' | 'audio' | null;
+  openid: string | null;
+  app_id: string | null;
+  attempt: number;
   created_at: number;
+}
+
+interface PhoneDb {
+  user_id: string;
+  phone_number: string;
+  pure_phone_number: string;
+  country_code: string;
+  app_id: string;
+  verified_at: number;
 }
 
 /** Media-check traces older than this are ignored and pruned (WeChat answers within minutes). */
@@ -69,12 +82,17 @@ export class SqliteWechatRepo implements WechatRepo {
       ),
       release: p('DELETE FROM notify_throttle WHERE user_id = ? AND conv = ?'),
       putTrace: p(
-        `INSERT OR REPLACE INTO media_traces (trace_id, conv, seq, msg_id, user_id, url, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO media_traces (trace_id, conv, seq, msg_id, user_id, url, media_type, openid, app_id, attempt, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       getTrace: p('SELECT * FROM media_traces WHERE trace_id = ?'),
       deleteTrace: p('DELETE FROM media_traces WHERE trace_id = ?'),
       pruneTraces: p('DELETE FROM media_traces WHERE created_at < ?'),
+      setPhone: p(
+        `INSERT OR REPLACE INTO user_phones (user_id, phone_number, pure_phone_number, country_code, app_id, verified_at)
+         VALUES (@userId, @phoneNumber, @purePhoneNumber, @countryCode, @appId, @verifiedAt)`,
+      ),
+      getPhone: p('SELECT * FROM user_phones WHERE user_id = ?'),
     };
     this.s = s;
     let puts = 0;
@@ -109,13 +127,17 @@ export class SqliteWechatRepo implements WechatRepo {
       async put(traceId: string, t: MediaTarget) {
         const at = now();
         if (++puts % 1000 === 0) s.pruneTraces.run(at - TRACE_TTL_MS);
-        s.putTrace.run(traceId, t.conv, t.seq, t.msgId ?? null, t.userId, t.url, at);
+        s.putTrace.run(traceId, t.conv, t.seq, t.msgId ?? null, t.userId, t.url, t.mediaType ?? null, t.openid ?? null, t.appId ?? null, t.attempt ?? 1, at);
       },
       async get(traceId: string) {
         const r = s.getTrace.get(traceId) as TraceDb | undefined;
         if (!r || now() - r.created_at > TRACE_TTL_MS) return undefined;
         const t: MediaTarget = { conv: r.conv, seq: r.seq, userId: r.user_id, url: r.url };
         if (r.msg_id !== null) t.msgId = r.msg_id;
+        if (r.media_type !== null) t.mediaType = r.media_type;
+        if (r.openid !== null) t.openid = r.openid;
+        if (r.app_id !== null) t.appId = r.app_id;
+        if (r.attempt !== 1) t.attempt = r.attempt;
         return t;
       },
       async delete(traceId: string) {
@@ -126,6 +148,24 @@ export class SqliteWechatRepo implements WechatRepo {
 
   async upsertIdentity(row: WechatIdentityRow) {
     this.s.upsertIdentity.run({ ...row, unionid: row.unionid ?? null });
+  }
+
+  async setPhone(row: UserPhoneRow) {
+    this.s.setPhone.run(row);
+  }
+
+  async getPhone(userId: string) {
+    const r = this.s.getPhone.get(userId) as PhoneDb | undefined;
+    return (
+      r && {
+        userId: r.user_id,
+        phoneNumber: r.phone_number,
+        purePhoneNumber: r.pure_phone_number,
+        countryCode: r.country_code,
+        appId: r.app_id,
+        verifiedAt: r.verified_at,
+      }
+    );
   }
 
   async getIdentity(userId: string, appId?: string) {
