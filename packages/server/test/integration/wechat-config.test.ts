@@ -69,7 +69,9 @@ describe('WeChat config', () => {
     expect(configError({ MINIIM_WECHAT_TOKEN_MODE: 'magic' })).toMatch(/^invalid config MINIIM_WECHAT_TOKEN_MODE: /);
     const app = { MINIIM_WECHAT_APPID: 'wxabcdef123456', MINIIM_WECHAT_SECRET: 's' };
     // A push mode the server could not read is refused at start, not discovered when verdicts are dropped.
-    expect(configError({ ...app, MINIIM_WECHAT_PUSH_MODE: 'safe' })).toMatch(/^invalid config MINIIM_WECHAT_PUSH_AES_KEY: required when pushMode is compatible or safe/);
+    expect(configError({ ...app, MINIIM_WECHAT_PUSH_MODE: 'safe' })).toMatch(
+      /^invalid config MINIIM_WECHAT_PUSH_AES_KEY: required when pushMode is compatible or safe/,
+    );
     expect(configError({ ...app, MINIIM_WECHAT_PUSH_MODE: 'secret' })).toMatch(/^invalid config MINIIM_WECHAT_PUSH_MODE: /);
     expect(configError({ ...app, MINIIM_WECHAT_PUSH_AES_KEY: 'short' })).toMatch(/^invalid config MINIIM_WECHAT_PUSH_AES_KEY: /);
     expect(loadConfig({ ...app, MINIIM_WECHAT_PUSH_MODE: 'safe', MINIIM_WECHAT_PUSH_AES_KEY: 'a'.repeat(43) }).wechat.apps[0]).toMatchObject({
