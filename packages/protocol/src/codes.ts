@@ -38,6 +38,10 @@ export const CloseCodes = {
   goingAway: 1001,
   invalidFrame: 1007,
   tooBig: 1009,
+  /** Service restart: graceful shutdown or deploy; the client reconnects and keeps its login. */
+  serviceRestart: 1012,
+  /** Try again later: overloaded or slow consumer; the client reconnects and keeps its login. */
+  tryAgainLater: 1013,
   unauthorized: 4401,
   forbidden: 4403,
   heartbeatTimeout: 4408,

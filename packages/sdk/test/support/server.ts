@@ -12,7 +12,7 @@ export interface TestServer {
   /** Dev login; returns the token. */
   login(userId: string, nickname?: string): Promise<string>;
   http(method: string, urlPath: string, opts?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
-  /** Stops the server (sockets close with 1001). */
+  /** Stops the server gracefully (sockets close with 1012). */
   stop(): Promise<void>;
   /** Starts a new server on the same port and data dir. */
   restart(): Promise<void>;

@@ -33,7 +33,10 @@ export interface GatewayDeps {
 }
 
 /** Close code for a client that cannot keep up with its deliveries (extension, see docs/protocol.md). */
-export const CLOSE_SLOW_CONSUMER = 1013;
+export const CLOSE_SLOW_CONSUMER = CloseCodes.tryAgainLater;
+
+/** Longest wait for in-flight frames (commits and their acks) during a graceful shutdown. */
+const DRAIN_MS = 5_000;
 
 export class Gateway {
   readonly sessions = new SessionRegistry();
@@ -43,6 +46,8 @@ export class Gateway {
   private readonly limits: Limits;
   private heartbeat: NodeJS.Timeout | null = null;
   private accepting = true;
+  /** Client frames being handled (a `send` waits for its commit); drained on shutdown. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly d: GatewayDeps) {
     const c = d.config;
@@ -93,6 +98,8 @@ export class Gateway {
     }
     const user = await this.d.storage.getUser(userId);
     if (!user) return rejectUpgrade(socket, 401, 'unauthorized', 'unknown user');
+    // The shutdown may have begun while the token was being checked.
+    if (!this.accepting) return rejectUpgrade(socket, 503, 'unavailable', 'server is shutting down');
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, { id: user.id, nickname: user.nickname, avatarUrl: user.avatarUrl }));
   }
 
@@ -129,7 +136,8 @@ export class Gateway {
 
   private close(s: Session, code: number, reason: string): void {
     this.d.metrics.closes.inc({ code: String(code) });
-    if (code >= 4000 || code === CLOSE_SLOW_CONSUMER || code === CloseCodes.goingAway) {
+    // A restart is not a kick: the client must reconnect and keep its login (protocol-v1, "Which closes end a login").
+    if (code >= 4000 || code === CLOSE_SLOW_CONSUMER) {
       s.send({ op: 'kicked', reason });
     }
     s.ws.close(code, reason);
@@ -157,6 +165,11 @@ export class Gateway {
       return;
     }
     s.strikes = 0;
+    if (!this.accepting) {
+      // Draining for a restart: nothing new is started; the client resends after reconnecting.
+      this.replyError(s, extractRid(raw), new ImError('unavailable', 'server is restarting'));
+      return;
+    }
     let frame: ClientFrame;
     try {
       frame = parseClientFrame(raw, this.limits);
@@ -164,7 +177,10 @@ export class Gateway {
       this.replyError(s, extractRid(raw), e);
       return;
     }
-    this.dispatch(s, frame).catch((e) => this.replyError(s, 'rid' in frame ? frame.rid : undefined, e));
+    const running: Promise<void> = this.dispatch(s, frame)
+      .catch((e) => this.replyError(s, 'rid' in frame ? frame.rid : undefined, e))
+      .finally(() => this.inFlight.delete(running));
+    this.inFlight.add(running);
   }
 
   private async dispatch(s: Session, f: ClientFrame): Promise<void> {
@@ -250,18 +266,28 @@ export class Gateway {
     }
   }
 
-  /** Stops accepting, tells every client, closes with 1001. */
+  /**
+   * Graceful shutdown: stops accepting sockets and frames, lets the frames in flight finish
+   * (a `send` is committed and acked), then closes every socket with 1012 and no `kicked`,
+   * so clients reconnect with their token and outbox.
+   */
   async shutdown(): Promise<void> {
     this.accepting = false;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await Promise.race([Promise.all([...this.inFlight]), sleep(DRAIN_MS)]);
     const closing: Promise<void>[] = [];
     for (const s of [...this.sessions.all()]) {
+      if (s.closed || s.ws.readyState > 1) continue;
       closing.push(new Promise((resolve) => s.ws.once('close', () => resolve())));
-      this.close(s, CloseCodes.goingAway, 'server_shutdown');
+      this.close(s, CloseCodes.serviceRestart, 'service restart');
     }
-    await Promise.race([Promise.all(closing), new Promise((r) => setTimeout(r, 3000).unref())]);
+    await Promise.race([Promise.all(closing), sleep(3000)]);
     this.wss.close();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function rejectUpgrade(socket: Duplex, status: number, code: string, message: string): void {
