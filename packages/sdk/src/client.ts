@@ -15,11 +15,14 @@ import type {
   VideoBody,
 } from '@miniim/protocol';
 import { directConvId, directPeer, ImError, parseConvId } from '@miniim/protocol';
+import { type AuthRefreshed, type AuthToken, type GetToken, TokenKeeper } from './auth/token-keeper.js';
 import type { BackoffOptions } from './backoff.js';
-import { Connection, type GetToken } from './connection.js';
+import type { SessionEnded } from './close-policy.js';
+import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
 import { ApiClient, type HttpAdapter, trimSlash, type UploadSource } from './http.js';
 import { newClientMsgId } from './ids.js';
+import type { HeartbeatOptions } from './liveness.js';
 import { CONNECTION_LOST, Outbox } from './outbox.js';
 import type { PersistenceAdapter } from './persistence.js';
 import { PendingRequests } from './requests.js';
@@ -36,17 +39,38 @@ export interface ClientOptions {
   wsUrl?: string;
   transport: Transport;
   http: HttpAdapter;
-  getToken: GetToken;
+  /**
+   * The login's token (from `POST /api/auth/*`). The SDK refreshes it itself (`POST /api/auth/refresh`)
+   * on 401 / 4401 and ahead of `expiresAt`, and emits `auth` with every new token to persist.
+   */
+  auth?: AuthToken;
+  /** Instead of `auth`: the app supplies (and refreshes) tokens itself. */
+  getToken?: GetToken;
+  /** Refresh this long before `expiresAt` (default: a tenth of the remaining lifetime, at most 5 min). */
+  refreshAheadMs?: number;
   /** The logged-in user id when known before `hello` (enables local echo of early sends). */
   userId?: string;
   persistence?: PersistenceAdapter;
   backoff?: BackoffOptions;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** How long a send waits for its ack before it is sent again (same clientMsgId). */
+  /** How long a send waits for its ack; then the socket is probed and, if alive, the send goes again (same clientMsgId). */
   sendTimeoutMs?: number;
-  pingIntervalMs?: number;
-  deadAfterMs?: number;
+  /** Liveness: ping when idle for `intervalMs` (default 5 s); a frame unanswered for `timeoutMs` (default 4 s) is probed. */
+  heartbeat?: HeartbeatOptions;
+  /** Keep reconnecting while the app is in the background (default true; the mini-program entry sets false). */
+  reconnectInBackground?: boolean;
+  /**
+   * Platform hooks (set by the web and wx entries): subscribes the client to network and
+   * foreground changes and returns the unsubscribe function that `dispose()` calls.
+   */
+  environment?: (client: EnvironmentTarget) => () => void;
+}
+
+/** What a platform's network / foreground hooks drive. */
+export interface EnvironmentTarget {
+  networkChanged(online: boolean): void;
+  setForeground(front: boolean): void;
 }
 
 /** Events of an `ImClient`. */
@@ -62,6 +86,15 @@ export interface ClientEvents {
   conversations: Conversation[];
   /** Connected and caught up with the server after a (re)connect. */
   synced: { user: User };
+  /**
+   * The login is over (token expired and its refresh refused, revoked, banned, replaced, logged out
+   * elsewhere): show the login screen (or log in again silently). Never sent for restarts or
+   * network trouble. The client is `disconnected`; queued sends stay until `setAuth()` or `close()`.
+   */
+  sessionEnded: SessionEnded;
+  /** A refreshed token (the previous one is revoked): persist it in place of the old one. */
+  auth: AuthRefreshed;
+  /** The server said why it closes the socket. Informational: only `sessionEnded` ends a login. */
   kicked: { reason: string };
   /** A background operation (sync) failed; the SDK carries on. */
   error: ImError;
@@ -82,6 +115,8 @@ export class ImClient extends Emitter<ClientEvents> {
   readonly api: ApiClient;
   user: User | undefined;
   private readonly conn: Connection;
+  private readonly tokens: TokenKeeper;
+  private readonly unhook: () => void;
   private readonly requests = new PendingRequests();
   private readonly outbox: Outbox;
   private readonly sync: Sync;
@@ -94,19 +129,28 @@ export class ImClient extends Emitter<ClientEvents> {
     super();
     const base = trimSlash(options.baseUrl);
     const wsUrl = options.wsUrl ?? `${base.replace(/^http/, 'ws')}/ws`;
+    this.tokens = new TokenKeeper({
+      baseUrl: base,
+      http: options.http,
+      auth: options.auth,
+      getToken: options.getToken,
+      refreshAheadMs: options.refreshAheadMs,
+      timeoutMs: options.connectTimeoutMs,
+    });
     this.conn = new Connection({
       wsUrl,
       transport: options.transport,
-      getToken: options.getToken,
+      tokens: this.tokens,
       backoff: options.backoff,
       connectTimeoutMs: options.connectTimeoutMs,
-      pingIntervalMs: options.pingIntervalMs,
-      deadAfterMs: options.deadAfterMs,
+      heartbeat: options.heartbeat,
+      reconnectInBackground: options.reconnectInBackground,
     });
     this.store.me = options.userId;
-    this.api = new ApiClient(base, options.http, (refresh) => this.conn.currentToken(refresh));
+    this.api = new ApiClient(base, options.http, this.tokens);
     this.outbox = new Outbox({
       connected: () => this.conn.state === 'connected',
+      probe: () => this.probe(),
       request: (frame) => this.trySend<SendAckFrame>(frame, options.sendTimeoutMs ?? 20_000),
       acked: (item, msg) => {
         const added = this.store.addMessages(msg.conv, [msg]);
@@ -133,10 +177,19 @@ export class ImClient extends Emitter<ClientEvents> {
       added: (conv, msgs) => this.changed(conv, msgs),
       listChanged: () => this.emitConversations(),
     });
+    this.tokens.on('auth', (auth) => this.emit('auth', auth));
+    this.conn.on('sessionEnded', (ended) => {
+      this.ended = true;
+      this.emit('sessionEnded', ended);
+    });
     this.conn.on('state', (change) => this.onState(change));
     this.conn.on('hello', (hello) => void this.onHello(hello.user));
     this.conn.on('frame', (frame) => this.onFrame(frame));
+    this.unhook = options.environment?.(this) ?? (() => {});
   }
+
+  /** True after `sessionEnded`, until `setAuth()` or `connect()`. */
+  private ended = false;
 
   /** Current connection state. */
   get state(): ConnectionState {
@@ -150,6 +203,7 @@ export class ImClient extends Emitter<ClientEvents> {
 
   /** Connects (and keeps reconnecting until `disconnect()`); loads the persisted cache first. */
   async connect(): Promise<void> {
+    this.ended = false;
     await this.restore();
     this.conn.connect();
   }
@@ -159,22 +213,61 @@ export class ImClient extends Emitter<ClientEvents> {
     this.conn.disconnect();
   }
 
+  /** Disconnects and unhooks the platform listeners (network, foreground) and timers. */
+  dispose(): void {
+    this.unhook();
+    this.tokens.dispose();
+    this.conn.disconnect();
+  }
+
   /** Logs out for good: disconnects, fails queued sends, forgets the cache. */
   async close(): Promise<void> {
-    this.conn.disconnect();
+    this.dispose();
     this.outbox.failAll(new ImError('unavailable', 'client closed'));
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
     if (this.user) await this.options.persistence?.remove?.(this.cacheKey(this.user.id));
   }
 
-  /** App went to background (mini-program `onAppHide`): stop reconnecting. */
-  pause(): void {
-    this.conn.pause();
+  /**
+   * A new login for the same user (e.g. a silent `wx.login` after `sessionEnded`): uses the new
+   * token and, if the login had ended, connects again. Queued sends are kept and go out.
+   */
+  setAuth(auth: AuthToken): void {
+    this.tokens.set(auth);
+    if (this.conn.state === 'disconnected' && this.ended) void this.connect();
   }
 
-  /** App is back (`onAppShow`): reconnect now, or check that the socket still lives. */
+  /**
+   * The network went away (false) or came back (true). Back: reconnect at once with the backoff
+   * reset. Wired automatically by the web entry (`online` / `offline`) and the wx entry
+   * (`wx.onNetworkStatusChange`).
+   */
+  networkChanged(online: boolean): void {
+    this.conn.networkChanged(online);
+  }
+
+  /**
+   * The app came to the front (true) or went behind (false). In front: reconnect at once (backoff
+   * reset, lower cap) or probe the socket. Wired by the web entry (`visibilitychange`) and the wx
+   * entry (`wx.onAppShow` / `wx.onAppHide`).
+   */
+  setForeground(front: boolean): void {
+    this.conn.setForeground(front);
+  }
+
+  /** Same as `setForeground(false)` (mini-program `onAppHide`). */
+  pause(): void {
+    this.setForeground(false);
+  }
+
+  /** Same as `setForeground(true)` (mini-program `onAppShow`). */
   resume(): void {
-    this.conn.resume();
+    this.setForeground(true);
+  }
+
+  /** Whether the network is up as far as the platform said. */
+  get online(): boolean {
+    return this.conn.isOnline;
   }
 
   /** Resolves once connected (or rejects after `timeoutMs`). */
@@ -365,6 +458,18 @@ export class ImClient extends Emitter<ClientEvents> {
       this.requests.fail(rid, new ImError('unavailable', CONNECTION_LOST));
     }
     return promise;
+  }
+
+  /** Pings the socket; true when it answered in time (a send that timed out goes again only then). */
+  private async probe(): Promise<boolean> {
+    if (this.conn.state !== 'connected') return false;
+    try {
+      await this.request({ op: 'ping' }, this.conn.probeTimeoutMs);
+      return true;
+    } catch {
+      this.conn.probe();
+      return false;
+    }
   }
 
   private targetOf(to: string): string {

@@ -1,5 +1,6 @@
 import type { AuthResponse, ErrorCode, Group, GroupMember, MediaUploadResponse, User } from '@miniim/protocol';
 import { ImError, isErrorCode } from '@miniim/protocol';
+import type { TokenKeeper } from './auth/token-keeper.js';
 
 /** One HTTP request as the SDK describes it to a platform adapter. */
 export interface HttpRequest {
@@ -74,49 +75,48 @@ export function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** Typed calls to the HTTP API with the user's token; a 401 refreshes the token once. */
+/**
+ * Typed calls to the HTTP API with the user's token. A 401 refreshes the token once and
+ * retries; a refresh answered 401 ends the login (`unauthorized`), one that failed otherwise
+ * leaves it as it is (`unavailable`, try again later).
+ */
 export class ApiClient {
   constructor(
     private readonly baseUrl: string,
     private readonly http: HttpAdapter,
-    private readonly token: (refresh: boolean) => Promise<string | null>,
+    private readonly tokens: TokenKeeper,
   ) {}
 
   async call<T>(method: HttpRequest['method'], path: string, body?: unknown): Promise<T> {
-    let res = await this.once(method, path, body, false);
-    if (res.status === 401) res = await this.once(method, path, body, true);
+    const res = await this.withToken((token) => {
+      const req: HttpRequest = { method, url: trimSlash(this.baseUrl) + path, headers: { Authorization: `Bearer ${token}` } };
+      if (body !== undefined) req.body = body;
+      return this.http.request(req);
+    });
     return ok<T>(res);
-  }
-
-  private async once(method: HttpRequest['method'], path: string, body: unknown, refresh: boolean) {
-    const token = await this.token(refresh);
-    if (!token) throw new ImError('unauthorized', 'no token');
-    const req: HttpRequest = {
-      method,
-      url: trimSlash(this.baseUrl) + path,
-      headers: { Authorization: `Bearer ${token}` },
-    };
-    if (body !== undefined) req.body = body;
-    return this.http.request(req);
   }
 
   /** Uploads a file to `POST /api/media`; returns the URL and what the server learned about it. */
   async upload(file: UploadSource, opts: { kind?: string; fileName?: string } = {}): Promise<MediaUploadResponse> {
-    const attempt = async (refresh: boolean) => {
-      const token = await this.token(refresh);
-      if (!token) throw new ImError('unauthorized', 'no token');
-      const req: UploadRequest = {
-        url: `${trimSlash(this.baseUrl)}/api/media`,
-        headers: { Authorization: `Bearer ${token}` },
-        file,
-      };
+    const res = await this.withToken((token) => {
+      const req: UploadRequest = { url: `${trimSlash(this.baseUrl)}/api/media`, headers: { Authorization: `Bearer ${token}` }, file };
       if (opts.kind) req.fields = { kind: opts.kind };
       if (opts.fileName) req.fileName = opts.fileName;
       return this.http.upload(req);
-    };
-    let res = await attempt(false);
-    if (res.status === 401) res = await attempt(true);
+    });
     return ok<MediaUploadResponse>(res);
+  }
+
+  /** Runs a request with the token; on 401, refreshes (only then) and runs it once more. */
+  private async withToken(run: (token: string) => Promise<HttpResponse>): Promise<HttpResponse> {
+    const token = await this.tokens.token();
+    if (!token) throw new ImError('unauthorized', 'no token');
+    const res = await run(token);
+    if (res.status !== 401) return res;
+    const outcome = await this.tokens.refresh(token);
+    if (outcome.kind === 'ended') throw new ImError('unauthorized', `the login has ended (${outcome.reason})`);
+    if (outcome.kind === 'retry') throw new ImError('unavailable', `token refresh failed: ${outcome.error.message}`);
+    return run(outcome.token);
   }
 
   me(): Promise<User> {

@@ -24,11 +24,19 @@ export {
   recalledText,
   systemText,
 } from '@miniim/protocol';
+export {
+  type AuthRefreshed,
+  type AuthToken,
+  type GetToken,
+  type RefreshOutcome,
+  type TokenContext,
+  TokenKeeper,
+} from './auth/token-keeper.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
-export { type ClientEvents, type ClientOptions, ImClient, type SendOptions } from './client.js';
-export { Connection, type ConnectionOptions, type GetToken, type TokenContext } from './connection.js';
+export { type ClientEvents, type ClientOptions, type EnvironmentTarget, ImClient, type SendOptions } from './client.js';
+export { type CloseVerdict, classifyClose, kickEndsSession, type SessionEnded, type SessionEndReason } from './close-policy.js';
+export { Connection, type ConnectionOptions } from './connection.js';
 export { Emitter, type Listener } from './emitter.js';
-export { Heartbeat } from './heartbeat.js';
 export {
   ApiClient,
   devLogin,
@@ -40,6 +48,7 @@ export {
   type UploadSource,
 } from './http.js';
 export { newClientMsgId } from './ids.js';
+export { DEFAULT_HEARTBEAT, type HeartbeatOptions, Liveness } from './liveness.js';
 export { Outbox, type OutboxItem } from './outbox.js';
 export {
   memoryPersistence,

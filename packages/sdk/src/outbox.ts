@@ -1,5 +1,6 @@
 import type { ClientMessageKind, MessageBody, Msg, SendAckFrame } from '@miniim/protocol';
 import { ImError } from '@miniim/protocol';
+import { REQUEST_TIMED_OUT } from './requests.js';
 import type { ClientMessage } from './store.js';
 
 /** A message waiting for its ack. It keeps its `clientMsgId` across resends. */
@@ -20,6 +21,8 @@ export interface OutboxDeps {
   /** Sends a `send` frame as a request; null when not connected. */
   request(frame: Record<string, unknown>): Promise<SendAckFrame> | null;
   connected(): boolean;
+  /** Pings the socket: true when it answered in time. */
+  probe(): Promise<boolean>;
   acked(item: OutboxItem, msg: Msg): ClientMessage;
   failed(item: OutboxItem, err: ImError): void;
 }
@@ -76,6 +79,18 @@ export class Outbox {
     }
   }
 
+  private resendIfAlive(item: OutboxItem): void {
+    void this.deps.probe().then((alive) => {
+      if (!this.items.has(item.clientMsgId) || item.inFlight || item.timer !== undefined || !this.deps.connected()) return;
+      if (alive) this.dispatch(item);
+      else
+        item.timer = setTimeout(() => {
+          item.timer = undefined;
+          this.resendIfAlive(item);
+        }, 1_000);
+    });
+  }
+
   private dispatch(item: OutboxItem): void {
     const frame = {
       op: 'send',
@@ -99,6 +114,12 @@ export class Outbox {
         if (!this.items.has(item.clientMsgId)) return;
         const e = err instanceof ImError ? err : new ImError('internal', String(err));
         const lost = e.code === 'unavailable' && e.message === CONNECTION_LOST;
+        if (e.code === 'unavailable' && e.message === REQUEST_TIMED_OUT) {
+          // No ack in time: never resend on a socket that may be dead. Probe it first; a dead one
+          // is replaced and flush() resends after the reconnect.
+          this.resendIfAlive(item);
+          return;
+        }
         if (!lost) item.attempts++;
         if (RETRYABLE.has(e.code) && (lost || item.attempts <= MAX_SERVER_RETRIES)) {
           if (lost) return; // resent by flush() after the reconnect

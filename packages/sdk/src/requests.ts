@@ -1,5 +1,8 @@
 import { type ErrorCode, ImError, isErrorCode } from '@miniim/protocol';
 
+/** Message of the error a request gets when its reply did not come in time. */
+export const REQUEST_TIMED_OUT = 'request timed out';
+
 interface Pending {
   resolve(frame: unknown): void;
   reject(err: ImError): void;
@@ -19,7 +22,7 @@ export class PendingRequests {
         timeoutMs > 0
           ? setTimeout(() => {
               this.map.delete(rid);
-              reject(new ImError('unavailable', 'request timed out'));
+              reject(new ImError('unavailable', REQUEST_TIMED_OUT));
             }, timeoutMs)
           : undefined;
       this.map.set(rid, { resolve: resolve as (f: unknown) => void, reject, timer });

@@ -1,8 +1,15 @@
-/** Connection states of the client. */
-export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+/**
+ * Connection states of the client:
+ * - `connecting`: the first attempt after `connect()`;
+ * - `connected`: `hello` received, frames flow;
+ * - `reconnecting`: the socket was lost; a new attempt is under way or scheduled (`retryInMs`);
+ * - `offline`: the platform says the network is gone; attempts resume when it is back;
+ * - `disconnected`: stopped — by `disconnect()`, or because the login ended (`sessionEnded`).
+ */
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'offline';
 
 /** Why the client moved to a state. Connect-side and disconnect-side reasons are kept apart. */
-export type ConnectReason = 'connect' | 'reconnect' | 'resume' | 'token_refresh' | 'hello';
+export type ConnectReason = 'connect' | 'reconnect' | 'resume' | 'network_back' | 'token_refresh' | 'hello';
 export type DisconnectReason =
   | 'closed_by_client'
   | 'transport_closed'
@@ -10,13 +17,15 @@ export type DisconnectReason =
   | 'heartbeat_timeout'
   | 'connect_timeout'
   | 'unauthorized'
-  | 'forbidden'
-  | 'replaced'
+  | 'refresh_failed'
+  | 'session_ended'
   | 'kicked'
   | 'background'
   | 'interrupted'
+  | 'network_lost'
   | 'no_token'
-  | 'server_going_away';
+  | 'server_restart'
+  | 'server_busy';
 export type StateReason = ConnectReason | DisconnectReason;
 
 /** Payload of the `state` event. */
@@ -30,9 +39,10 @@ export interface StateChange {
 
 const allowed: Record<ConnectionState, ConnectionState[]> = {
   disconnected: ['connecting'],
-  connecting: ['connected', 'reconnecting', 'disconnected'],
-  connected: ['reconnecting', 'disconnected'],
-  reconnecting: ['connected', 'disconnected', 'reconnecting'],
+  connecting: ['connected', 'reconnecting', 'offline', 'disconnected'],
+  connected: ['reconnecting', 'offline', 'disconnected'],
+  reconnecting: ['connected', 'offline', 'disconnected'],
+  offline: ['connected', 'reconnecting', 'disconnected'],
 };
 
 /**
@@ -40,7 +50,6 @@ const allowed: Record<ConnectionState, ConnectionState[]> = {
  * move is a no-op. Throws on a transition the machine does not allow (a bug).
  */
 export function transition(oldState: ConnectionState, newState: ConnectionState, reason: StateReason, closeCode?: number): StateChange | null {
-  if (oldState === newState && newState !== 'reconnecting') return null;
   if (oldState === newState) return null;
   if (!allowed[oldState].includes(newState)) {
     throw new Error(`miniim: illegal state transition ${oldState} -> ${newState} (${reason})`);

@@ -7,7 +7,12 @@ import { connectSynced, makeClient } from './support/clients.js';
 import { FakeWx } from './support/fake-wx.js';
 import { onCleanup, startServer, type TestServer, until } from './support/server.js';
 
-async function wxClient(s: TestServer, fake: FakeWx, userId: string, extra: { pingIntervalMs?: number; deadAfterMs?: number } = {}): Promise<WxClient> {
+async function wxClient(
+  s: TestServer,
+  fake: FakeWx,
+  userId: string,
+  extra: { heartbeat?: { intervalMs?: number; timeoutMs?: number } } = {},
+): Promise<WxClient> {
   const token = await s.login(userId);
   const client = createWxClient({
     wx: fake.api,
@@ -41,7 +46,7 @@ describe('wx transport over a fake SocketTask runtime', () => {
   it('detects a socket that closed without any callback and reconnects', async () => {
     const s = await startServer();
     const fake = new FakeWx();
-    const alice = await wxClient(s, fake, 'alice', { pingIntervalMs: 100, deadAfterMs: 150 });
+    const alice = await wxClient(s, fake, 'alice', { heartbeat: { intervalMs: 100, timeoutMs: 150 } });
     await s.login('bob');
     await connectSynced(alice);
     const reasons: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * `@miniim/sdk/web`: the client for browsers and Node (standard `WebSocket` + `fetch`).
  */
-import { type ClientOptions, ImClient } from '../client.js';
+import { type ClientOptions, type EnvironmentTarget, ImClient } from '../client.js';
 import { devLogin as coreDevLogin } from '../http.js';
 import { type PersistenceAdapter, type StorageLike, webStoragePersistence } from '../persistence.js';
 import { type WebSocketConstructor, WebSocketTransport } from '../transport/websocket-transport.js';
@@ -16,12 +16,49 @@ export {
 export { fetchHttp } from './fetch-http.js';
 
 /** Options of `createWebClient`: the core options minus what the platform supplies. */
-export interface WebClientOptions extends Omit<ClientOptions, 'transport' | 'http' | 'persistence'> {
+export interface WebClientOptions extends Omit<ClientOptions, 'transport' | 'http' | 'persistence' | 'environment'> {
   /** WebSocket implementation (default: the global one; pass `ws`'s `WebSocket` in Node 20). */
   WebSocket?: WebSocketConstructor;
   fetch?: typeof fetch;
   /** `'local'` (default in browsers) uses `localStorage`; `false` disables the cache. */
   persistence?: PersistenceAdapter | 'local' | false;
+  /** Follow the browser's `online` / `offline` and `visibilitychange` events (default true where they exist). */
+  lifecycle?: boolean;
+}
+
+interface BrowserGlobals {
+  addEventListener?(type: string, listener: () => void): void;
+  removeEventListener?(type: string, listener: () => void): void;
+  navigator?: { onLine?: boolean };
+  document?: {
+    visibilityState?: string;
+    addEventListener(type: string, listener: () => void): void;
+    removeEventListener(type: string, listener: () => void): void;
+  };
+}
+
+/**
+ * Hooks a client to the browser: `online` reconnects at once (backoff reset), `offline` shows
+ * `offline`, a page coming back into view reconnects or probes the socket. No-op outside browsers.
+ */
+export function browserEnvironment(g: BrowserGlobals = globalThis as BrowserGlobals): (client: EnvironmentTarget) => () => void {
+  return (client) => {
+    if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return () => {};
+    const online = () => client.networkChanged(true);
+    const offline = () => client.networkChanged(false);
+    const doc = g.document;
+    const visibility = () => client.setForeground(doc?.visibilityState !== 'hidden');
+    g.addEventListener('online', online);
+    g.addEventListener('offline', offline);
+    doc?.addEventListener('visibilitychange', visibility);
+    if (g.navigator?.onLine === false) client.networkChanged(false);
+    if (doc?.visibilityState === 'hidden') client.setForeground(false);
+    return () => {
+      g.removeEventListener?.('online', online);
+      g.removeEventListener?.('offline', offline);
+      doc?.removeEventListener('visibilitychange', visibility);
+    };
+  };
 }
 
 /** Creates a client wired to `WebSocket`, `fetch` and `localStorage`. */
@@ -37,8 +74,14 @@ export function createWebClient(options: WebClientOptions): ImClient {
           ? webStoragePersistence(storage)
           : undefined
         : options.persistence;
-  const { WebSocket: _ws, fetch: f, persistence: _p, ...rest } = options;
-  return new ImClient({ ...rest, transport: new WebSocketTransport(WS), http: fetchHttp(f), persistence });
+  const { WebSocket: _ws, fetch: f, persistence: _p, lifecycle, ...rest } = options;
+  return new ImClient({
+    ...rest,
+    transport: new WebSocketTransport(WS),
+    http: fetchHttp(f),
+    persistence,
+    ...(lifecycle === false ? {} : { environment: browserEnvironment() }),
+  });
 }
 
 /** Dev login over `fetch` (`POST /api/auth/dev`; only where the server enables it). */

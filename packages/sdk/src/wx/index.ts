@@ -2,7 +2,7 @@
  * `@miniim/sdk/wx`: the client for WeChat mini-programs (`SocketTask`, `wx.request`,
  * `wx.uploadFile`, `wx.setStorage`, app show/hide).
  */
-import { type ClientOptions, ImClient } from '../client.js';
+import { type ClientOptions, type EnvironmentTarget, ImClient } from '../client.js';
 import type { PersistenceAdapter } from '../persistence.js';
 import { WxSocketTransport } from '../transport/wx-transport.js';
 import { wechatLogin as coreWechatLogin, type WechatLoginExtra } from './wechat-login.js';
@@ -18,17 +18,38 @@ export { wxHttp } from './wx-http.js';
 export { wxStoragePersistence } from './wx-storage.js';
 
 /** Options of `createWxClient`. */
-export interface WxClientOptions extends Omit<ClientOptions, 'transport' | 'http' | 'persistence'> {
+export interface WxClientOptions extends Omit<ClientOptions, 'transport' | 'http' | 'persistence' | 'environment'> {
   /** The `wx` object (default: the global one). */
   wx?: WxApi;
   /** Default: `wx.setStorage`; `false` disables the cache. */
   persistence?: PersistenceAdapter | false;
-  /** Follow `wx.onAppHide` / `wx.onAppShow` (default true). */
+  /** Follow `wx.onAppHide` / `wx.onAppShow` and `wx.onNetworkStatusChange` (default true). */
   lifecycle?: boolean;
 }
 
-/** An `ImClient` plus `dispose()` that unhooks the app lifecycle listeners. */
-export type WxClient = ImClient & { dispose(): void };
+/** An `ImClient` whose `dispose()` also unhooks the app lifecycle and network listeners. */
+export type WxClient = ImClient;
+
+/**
+ * Hooks a client to the mini-program: `onNetworkStatusChange` (back → reconnect at once with the
+ * backoff reset; gone → `offline`), `onAppShow` / `onAppHide` (front → reconnect or probe).
+ */
+export function wxEnvironment(api: WxApi): (client: EnvironmentTarget) => () => void {
+  return (client) => {
+    const onHide = () => client.setForeground(false);
+    const onShow = () => client.setForeground(true);
+    const onNetwork: WechatMiniprogram.OnNetworkStatusChangeCallback = (res) => client.networkChanged(res.isConnected);
+    api.onAppHide(onHide);
+    api.onAppShow(onShow);
+    api.onNetworkStatusChange(onNetwork);
+    return () => {
+      api.offAppHide(onHide);
+      api.offAppShow(onShow);
+      // The typings give the off-callback another parameter type; it is the same function object.
+      api.offNetworkStatusChange(onNetwork as unknown as WechatMiniprogram.OffNetworkStatusChangeCallback);
+    };
+  };
+}
 
 function needWx(w: WxApi | undefined): WxApi {
   const api = w ?? globalWx();
@@ -38,32 +59,21 @@ function needWx(w: WxApi | undefined): WxApi {
 
 /**
  * Creates a client for a mini-program. It stops reconnecting while the app is in the
- * background (`wx.onAppHide`), reconnects at once on `wx.onAppShow`, and treats the
- * `interrupted` close that follows a hide as expected.
+ * background (`wx.onAppHide`), reconnects at once on `wx.onAppShow` and when the network
+ * returns (`wx.onNetworkStatusChange`), and treats the `interrupted` close that follows a
+ * hide as expected.
  */
 export function createWxClient(options: WxClientOptions): WxClient {
   const api = needWx(options.wx);
   const { wx: _w, persistence, lifecycle, ...rest } = options;
-  const client = new ImClient({
+  return new ImClient({
+    reconnectInBackground: false, // WeChat cuts the network of a hidden mini-program anyway
     ...rest,
     transport: new WxSocketTransport(api),
     http: wxHttp(api),
     persistence: persistence === false ? undefined : (persistence ?? wxStoragePersistence(api)),
-  }) as WxClient;
-  const onHide = () => client.pause();
-  const onShow = () => client.resume();
-  if (lifecycle !== false) {
-    api.onAppHide(onHide);
-    api.onAppShow(onShow);
-  }
-  client.dispose = () => {
-    if (lifecycle !== false) {
-      api.offAppHide(onHide);
-      api.offAppShow(onShow);
-    }
-    client.disconnect();
-  };
-  return client;
+    ...(lifecycle === false ? {} : { environment: wxEnvironment(api) }),
+  });
 }
 
 /** The WeChat login flow with the platform's `wx`: `wx.login` → `POST /api/auth/wechat`. */

@@ -6,7 +6,19 @@
  */
 export type WxApi = Pick<
   WechatMiniprogram.Wx,
-  'connectSocket' | 'request' | 'uploadFile' | 'login' | 'getStorage' | 'setStorage' | 'removeStorage' | 'onAppHide' | 'onAppShow' | 'offAppHide' | 'offAppShow'
+  | 'connectSocket'
+  | 'request'
+  | 'uploadFile'
+  | 'login'
+  | 'getStorage'
+  | 'setStorage'
+  | 'removeStorage'
+  | 'onAppHide'
+  | 'onAppShow'
+  | 'offAppHide'
+  | 'offAppShow'
+  | 'onNetworkStatusChange'
+  | 'offNetworkStatusChange'
 >;
 
 /** The global `wx`, when running inside a mini-program. */

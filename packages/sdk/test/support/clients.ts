@@ -8,21 +8,23 @@ export interface ClientOpts {
   WebSocket?: WebSocketConstructor;
   getToken?: (ctx: { refresh: boolean }) => Promise<string | null> | string | null;
   backoff?: { baseMs?: number; maxMs?: number };
-  pingIntervalMs?: number;
-  deadAfterMs?: number;
+  heartbeat?: { intervalMs?: number; timeoutMs?: number };
+  auth?: { token: string; expiresAt?: number };
+  fetch?: typeof fetch;
 }
 
 export async function makeClient(s: TestServer, userId: string, opts: ClientOpts = {}): Promise<ImClient> {
-  const token = opts.getToken ? undefined : await s.login(userId);
+  const token = opts.getToken || opts.auth ? undefined : await s.login(userId);
   const client = createWebClient({
     baseUrl: s.baseUrl,
     WebSocket: opts.WebSocket ?? (WebSocket as unknown as WebSocketConstructor),
-    getToken: opts.getToken ?? (() => token ?? null),
+    ...(opts.auth ? { auth: opts.auth } : { getToken: opts.getToken ?? (() => token ?? null) }),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
     userId,
     persistence: false,
     backoff: opts.backoff ?? { baseMs: 20, maxMs: 200 },
-    pingIntervalMs: opts.pingIntervalMs,
-    deadAfterMs: opts.deadAfterMs,
+    heartbeat: opts.heartbeat,
+    lifecycle: false,
   });
   onCleanup(() => client.disconnect());
   return client;

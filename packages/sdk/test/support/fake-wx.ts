@@ -7,7 +7,9 @@
  * - `hide()` fires `onAppHide` listeners and, after `interruptAfterMs`, interrupts every open
  *   socket (`onError({errMsg: '...interrupted'})`, then `onClose` unless `closeOnInterrupt` is false);
  * - `task.die({silent: true})` drops the connection with no close or error callback at all;
- * - `request` / `uploadFile` go over `fetch`, `login` yields fake codes, storage is in memory.
+ * - `request` / `uploadFile` go over `fetch`, `login` yields fake codes, storage is in memory;
+ * - `setNetwork(false)` fires `onNetworkStatusChange` listeners, kills open sockets silently
+ *   (a lost network sends no FIN) and fails new sockets and requests until `setNetwork(true)`.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -148,6 +150,9 @@ export class FakeWx {
   /** Highest number of tasks alive at once that the app had not closed. */
   maxUnclosed = 0;
   hidden = false;
+  /** False while `setNetwork(false)` is in force. */
+  networkUp = true;
+  private networkListeners: Array<(res: { isConnected: boolean; networkType: string }) => void> = [];
   private nextId = 1;
   private codes = 0;
   private alive = new Set<FakeSocketTask>();
@@ -175,7 +180,11 @@ export class FakeWx {
   }
 
   connectSocket(opt: { url: string; header?: Record<string, string> } & Callbacks<unknown>): FakeSocketTask {
-    const refused = this.alive.size >= this.options.maxSockets ? 'connectSocket:fail exceed max task count' : undefined;
+    const refused = !this.networkUp
+      ? 'connectSocket:fail network is down'
+      : this.alive.size >= this.options.maxSockets
+        ? 'connectSocket:fail exceed max task count'
+        : undefined;
     const task = new FakeSocketTask(this, this.nextId++, opt.url, opt.header ?? {}, refused);
     this.sockets.push(task);
     if (refused) {
@@ -207,6 +216,20 @@ export class FakeWx {
     this.showListeners = l ? this.showListeners.filter((x) => x !== l) : [];
   }
 
+  onNetworkStatusChange(l: (res: { isConnected: boolean; networkType: string }) => void): void {
+    this.networkListeners.push(l);
+  }
+  offNetworkStatusChange(l?: (res: { isConnected: boolean; networkType: string }) => void): void {
+    this.networkListeners = l ? this.networkListeners.filter((x) => x !== l) : [];
+  }
+
+  /** The device loses (false) or regains (true) its network; listeners hear of it as in WeChat. */
+  setNetwork(online: boolean, networkType = online ? 'wifi' : 'none'): void {
+    this.networkUp = online;
+    if (!online) for (const t of [...this.alive]) t.die({ silent: true });
+    for (const l of [...this.networkListeners]) l({ isConnected: online, networkType });
+  }
+
   /** The app goes to background; sockets are interrupted `interruptAfterMs` later. */
   hide(): void {
     this.hidden = true;
@@ -235,6 +258,10 @@ export class FakeWx {
       header: Record<string, string>;
     }>,
   ): void {
+    if (!this.networkUp) {
+      queueMicrotask(() => opt.fail?.({ errMsg: 'request:fail network is down' }));
+      return;
+    }
     const init: RequestInit = { method: opt.method ?? 'GET', headers: opt.header ?? {} };
     if (opt.data !== undefined && init.method !== 'GET') init.body = typeof opt.data === 'string' ? opt.data : JSON.stringify(opt.data);
     fetch(opt.url, init).then(
