@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createMedia, registerMedia } from './app-media.js';
-import { WechatIntegration } from './app-wechat.js';
 import type { Bus } from './cluster/bus.js';
 import { createBus } from './cluster/registry.js';
 import { type Config, loadConfig } from './config/config.js';
@@ -25,11 +23,13 @@ import { installErrorHandling } from './http/errors.js';
 import { registerGroupRoutes } from './http/group-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerWebRoutes } from './http/web-routes.js';
-import { registerWechatRoutes } from './http/wechat-routes.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMedia, registerMedia } from './media/media-setup.js';
 import { createMetrics } from './metrics.js';
 import { createStorage } from './storage/registry.js';
 import type { Storage } from './storage/storage.js';
+import { WechatIntegration } from './wechat/wechat-integration.js';
+import { registerWechatRoutes } from './wechat/wechat-routes.js';
 
 export interface MiniImServer {
   readonly config: Config;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseSecretKey } from '../wechat/secret-box.js';
 import { ModerationConfigSchema, WechatConfigSchema } from '../wechat/wechat-config-schema.js';
-import { EnvValueError, foldWechatEnv } from './wechat-env.js';
+import { EnvValueError, foldWechatEnv } from '../wechat/wechat-env.js';
 
 const bool = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])])

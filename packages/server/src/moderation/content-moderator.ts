@@ -3,12 +3,12 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AccessTokenProvider } from '../wechat/access-token-provider.js';
 import type { WechatApi } from '../wechat/wechat-api.js';
+import { WechatTextCheck } from '../wechat/wechat-text-check.js';
 import { KeywordFilter } from './keyword-filter.js';
 import type { FailPolicy, ModerationConfig, ReviewPolicy } from './moderation-config.js';
 import { type ModerationMetrics, moderationMetrics } from './moderation-metrics.js';
 import { type ModerationContext, StageUnavailableError, type TextCheckStage } from './moderation-types.js';
 import { WebhookTextCheck } from './webhook-text-check.js';
-import { WechatTextCheck } from './wechat-text-check.js';
 
 export interface ContentModeratorDeps {
   config: ModerationConfig;

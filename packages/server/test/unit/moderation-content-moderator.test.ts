@@ -7,10 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContentModerator, moderateTextHook } from '../../src/moderation/content-moderator.js';
 import type { ModerationConfig } from '../../src/moderation/moderation-config.js';
 import type { ModerationContext } from '../../src/moderation/moderation-types.js';
-import { splitForCheck } from '../../src/moderation/wechat-text-check.js';
 import { AccessTokenProvider } from '../../src/wechat/access-token-provider.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
+import { splitForCheck } from '../../src/wechat/wechat-text-check.js';
 import { FakeWechat } from '../support/fake-wechat.js';
 import { ERRORS, msgSecCheckRequest } from '../support/wechat-fixtures.js';
 

@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MediaCheck } from '../../src/moderation/media-check.js';
 import type { ModerationConfig } from '../../src/moderation/moderation-config.js';
-import { MemoryTraceStore } from '../../src/moderation/trace-store.js';
 import type { MediaTarget } from '../../src/storage/wechat-stores.js';
 import { AccessTokenProvider } from '../../src/wechat/access-token-provider.js';
+import { MediaCheck } from '../../src/wechat/media-check.js';
 import type { MediaCheckEvent, MediaCheckFailure } from '../../src/wechat/push-event.js';
 import { verifyPushSignature } from '../../src/wechat/push-signature.js';
+import { MemoryTraceStore } from '../../src/wechat/trace-store.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
 import { FakeWechat } from '../support/fake-wechat.js';

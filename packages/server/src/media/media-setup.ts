@@ -2,8 +2,8 @@
 
 import type { MessageBody, Msg } from '@miniim/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Config } from './config/config.js';
-import type { Logger } from './logger.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logger.js';
 import {
   type BlobStore,
   createBlobStore,
@@ -13,7 +13,7 @@ import {
   mediaConfigWithDefaults,
   registerMediaRoutes,
   type UploadedEvent,
-} from './media/index.js';
+} from './index.js';
 
 export interface MediaSetup {
   config: MediaConfig;

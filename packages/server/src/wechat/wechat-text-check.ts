@@ -1,7 +1,14 @@
-import type { AccessTokenProvider } from '../wechat/access-token-provider.js';
-import type { MsgSecCheckResult, WechatApi } from '../wechat/wechat-api.js';
-import { WechatApiError, WechatUnreachableError } from '../wechat/wechat-errors.js';
-import { type ModerationContext, StageUnavailableError, type StageVerdict, type Suggest, type TextCheckStage, wechatScene } from './moderation-types.js';
+import {
+  type ModerationContext,
+  StageUnavailableError,
+  type StageVerdict,
+  type Suggest,
+  type TextCheckStage,
+  wechatScene,
+} from '../moderation/moderation-types.js';
+import type { AccessTokenProvider } from './access-token-provider.js';
+import type { MsgSecCheckResult, WechatApi } from './wechat-api.js';
+import { WechatApiError, WechatUnreachableError } from './wechat-errors.js';
 
 /** msgSecCheck accepts at most this many characters per call. */
 export const MSG_SEC_CHECK_MAX = 2500;

@@ -10,19 +10,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Msg, messagePreview, parseConvId } from '@miniim/protocol';
 import type { Registry } from 'prom-client';
-import type { Bus } from './cluster/bus.js';
-import type { Config } from './config/config.js';
-import type { Logger } from './logger.js';
-import { ContentModerator } from './moderation/content-moderator.js';
-import { MediaCheck } from './moderation/media-check.js';
-import type { ModerationConfig } from './moderation/moderation-config.js';
-import type { ModerationScene } from './moderation/moderation-types.js';
-import type { Storage } from './storage/storage.js';
-import { AccessTokenProvider } from './wechat/access-token-provider.js';
-import { parseSecretKey } from './wechat/secret-box.js';
-import { SubscribeNotifier } from './wechat/subscribe-notifier.js';
-import { WechatApi } from './wechat/wechat-api.js';
-import type { WechatConfig } from './wechat/wechat-config.js';
+import type { Bus } from '../cluster/bus.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logger.js';
+import { ContentModerator } from '../moderation/content-moderator.js';
+import type { ModerationConfig } from '../moderation/moderation-config.js';
+import type { ModerationScene } from '../moderation/moderation-types.js';
+import type { Storage } from '../storage/storage.js';
+import { AccessTokenProvider } from './access-token-provider.js';
+import { MediaCheck } from './media-check.js';
+import { parseSecretKey } from './secret-box.js';
+import { SubscribeNotifier } from './subscribe-notifier.js';
+import { WechatApi } from './wechat-api.js';
+import type { WechatConfig } from './wechat-config.js';
 
 /** What the integration needs from the message service. */
 export interface ContentRemoval {

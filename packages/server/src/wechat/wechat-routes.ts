@@ -7,11 +7,11 @@
 
 import { ImError } from '@miniim/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { WechatIntegration } from '../app-wechat.js';
-import type { PushQuery } from '../wechat/push-signature.js';
-import { type WechatLoginBody, wechatLogin } from '../wechat/wechat-login.js';
-import { publicUser } from './auth-routes.js';
-import { authenticate, type HttpContext } from './context.js';
+import { publicUser } from '../http/auth-routes.js';
+import { authenticate, type HttpContext } from '../http/context.js';
+import type { PushQuery } from './push-signature.js';
+import type { WechatIntegration } from './wechat-integration.js';
+import { type WechatLoginBody, wechatLogin } from './wechat-login.js';
 
 /** Nickname of a WeChat user who shared no profile (UI text). */
 export const DEFAULT_WECHAT_NICKNAME = '微信用户';

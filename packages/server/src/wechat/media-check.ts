@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { ModerationConfig } from '../moderation/moderation-config.js';
+import { type ModerationMetrics, moderationMetrics } from '../moderation/moderation-metrics.js';
+import { type ModerationContext, wechatScene } from '../moderation/moderation-types.js';
 import type { MediaTarget, TraceStore } from '../storage/wechat-stores.js';
-import type { AccessTokenProvider } from '../wechat/access-token-provider.js';
-import { decodeEncodingAesKey, decryptPushMessage, encryptedPart, verifyMsgSignature } from '../wechat/push-crypto.js';
-import { isMediaCheckFailure, type MediaCheckEvent, type MediaCheckFailure, parseMediaCheckPush } from '../wechat/push-event.js';
-import { type PushQuery, verifyPushSignature } from '../wechat/push-signature.js';
-import type { WechatApi } from '../wechat/wechat-api.js';
-import type { WechatAppConfig, WechatConfig } from '../wechat/wechat-config.js';
-import type { ModerationConfig } from './moderation-config.js';
-import { type ModerationMetrics, moderationMetrics } from './moderation-metrics.js';
-import { type ModerationContext, wechatScene } from './moderation-types.js';
+import type { AccessTokenProvider } from './access-token-provider.js';
+import { decodeEncodingAesKey, decryptPushMessage, encryptedPart, verifyMsgSignature } from './push-crypto.js';
+import { isMediaCheckFailure, type MediaCheckEvent, type MediaCheckFailure, parseMediaCheckPush } from './push-event.js';
+import { type PushQuery, verifyPushSignature } from './push-signature.js';
+import type { WechatApi } from './wechat-api.js';
+import type { WechatAppConfig, WechatConfig } from './wechat-config.js';
 
 export interface MediaCheckDeps {
   config: ModerationConfig;
