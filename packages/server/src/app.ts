@@ -9,7 +9,6 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bus } from './cluster/bus.js';
 import { createBus } from './cluster/registry.js';
-import { type Config, loadConfig } from './config/config.js';
 import { ConversationService } from './core/conversation-service.js';
 import { GroupService } from './core/group-service.js';
 import { MessageService } from './core/message-service.js';
@@ -24,15 +23,16 @@ import { registerGroupRoutes } from './http/group-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerWebRoutes } from './http/web-routes.js';
 import { createLogger, type Logger } from './logger.js';
-import { createMedia, registerMedia } from './media/media-setup.js';
+import { createMedia, registerMedia } from './media/index.js';
 import { createMetrics } from './metrics.js';
+import { createModeration } from './moderation/index.js';
+import { loadServerConfig, type ServerConfig } from './server-config.js';
 import { createStorage } from './storage/registry.js';
 import type { Storage } from './storage/storage.js';
-import { WechatIntegration } from './wechat/wechat-integration.js';
-import { registerWechatRoutes } from './wechat/wechat-routes.js';
+import { registerWechatRoutes, WechatIntegration } from './wechat/index.js';
 
 export interface MiniImServer {
-  readonly config: Config;
+  readonly config: ServerConfig;
   readonly app: FastifyInstance;
   readonly storage: Storage;
   readonly bus: Bus;
@@ -58,7 +58,7 @@ export interface CreateServerOptions {
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
 /** In development, a random token secret is kept in the data dir so tokens survive restarts. */
-function tokenSecret(config: Config, logger: Logger): string {
+function tokenSecret(config: ServerConfig, logger: Logger): string {
   if (config.tokenSecret) return config.tokenSecret;
   const file = path.join(config.dataDir, '.token-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -70,7 +70,7 @@ function tokenSecret(config: Config, logger: Logger): string {
 }
 
 export async function createServer(opts: CreateServerOptions = {}): Promise<MiniImServer> {
-  const config = loadConfig(opts.env ?? process.env, opts.overrides ?? {});
+  const config = loadServerConfig(opts.env ?? process.env, opts.overrides ?? {});
   const logger = createLogger(config.logLevel, opts.logDestination);
   const metrics = createMetrics();
   const storage = await createStorage(config, logger);
@@ -78,6 +78,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const media = createMedia(config, logger);
   const tokens = new TokenService(tokenSecret(config, logger), config.tokenTtlSec * 1000, storage);
   const wechat = new WechatIntegration({ config, storage, bus, logger, registry: metrics.registry });
+  const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry });
   const messages = new MessageService({
     storage,
     bus,
@@ -86,12 +87,12 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     recallWindowMs: config.recallWindowMs,
     checkMediaBody: media.checkBody,
     signMessage: media.signMessage,
-    moderateText: wechat.moderateText,
+    moderateText: moderation?.moderateText,
     onCommitted: wechat.onCommitted,
   });
   wechat.attach(messages);
   const conversations = new ConversationService(storage, bus, messages);
-  const groups = new GroupService(storage, messages, config.maxGroupSize, wechat.checkGroupName);
+  const groups = new GroupService(storage, messages, config.maxGroupSize, moderation?.checkGroupName);
   messages.groups = groups;
   conversations.groups = groups;
 
@@ -111,14 +112,14 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
       await storage.ping();
       await bus.ping();
     },
-    checkText: (text, userId, scene) => wechat.checkText(text, userId, scene),
+    checkText: moderation?.checkText,
   };
   registerAuthRoutes(app, ctx);
   registerChatRoutes(app, ctx);
   registerGroupRoutes(app, ctx, groups);
   registerHealthRoutes(app, ctx);
   registerMedia(app, media, { authenticate: (req) => authenticate(ctx, req), logger });
-  await registerWechatRoutes(app, ctx, wechat);
+  await registerWechatRoutes(app, ctx, wechat, moderation?.checkText);
   await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
 
   const gateway = new Gateway({ config, tokens, storage, messages, conversations, bus, logger, metrics });

@@ -1,3 +1,4 @@
 /** Embedding API of the MiniIM server. */
 export { type CreateServerOptions, createServer, type MiniImServer } from './app.js';
-export { type Config, ConfigError, loadConfig } from './config/config.js';
+export { ConfigError } from './config/config.js';
+export { loadServerConfig as loadConfig, type ServerConfig as Config } from './server-config.js';

@@ -1,14 +1,14 @@
 /**
- * One typed configuration schema with defaults, read from an optional JSON file
+ * The shared configuration schema with defaults, read from an optional JSON file
  * (MINIIM_CONFIG) and the environment (env wins). Invalid config stops start-up
- * with one line naming the key.
+ * with one line naming the key. Features (WeChat, moderation) add their own keys
+ * through a `ConfigSection`; this folder imports no feature code — the server's
+ * full schema is put together in `server-config.ts`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseSecretKey } from '../wechat/secret-box.js';
-import { ModerationConfigSchema, WechatConfigSchema } from '../wechat/wechat-config-schema.js';
-import { EnvValueError, foldWechatEnv } from '../wechat/wechat-env.js';
+import { type ConfigSection, EnvValueError } from './config-section.js';
 
 const bool = z
   .union([z.boolean(), z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'])])
@@ -66,24 +66,13 @@ export const ConfigSchema = z.object({
   publicBaseUrl: z.string().url().optional(),
   webDir: z.string().optional(),
   maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
-  /** 32-byte key encrypting secrets at rest (WeChat session_key); generated into the data dir in development. */
-  secretKey: z.string().refine(isSecretKey, 'must be 32 bytes written as base64 (44 chars) or hex (64 chars)').optional(),
-  /** WeChat mini-programs (MINIIM_WECHAT_* for one app, or the `wechat` section of MINIIM_CONFIG). */
-  wechat: WechatConfigSchema.prefault({}),
-  /** Content-safety pipeline (MINIIM_MODERATION_* or the `moderation` section of MINIIM_CONFIG). */
-  moderation: ModerationConfigSchema.prefault({}),
 });
 
-function isSecretKey(v: string): boolean {
-  try {
-    parseSecretKey(v);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** The shared config as the server uses it: dev login resolved, data dir absolute. */
+export type Config = Resolved<z.infer<typeof ConfigSchema>>;
 
-export type Config = z.infer<typeof ConfigSchema> & { devLogin: boolean; dataDir: string };
+/** A parsed config with `devLogin` decided (default: on outside production). */
+export type Resolved<T extends { devLogin?: boolean }> = Omit<T, 'devLogin'> & { devLogin: boolean };
 
 /** Environment variable → config key. */
 export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
@@ -125,7 +114,6 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_MEDIA_SIGNED_URL_TTL_SEC: 'mediaSignedUrlTtlSec',
   MINIIM_PUBLIC_URL: 'publicBaseUrl',
   MINIIM_WEB_DIR: 'webDir',
-  MINIIM_SECRET_KEY: 'secretKey',
 };
 
 /** Thrown for invalid configuration; the message is one line naming the key. */
@@ -139,8 +127,14 @@ export class ConfigError extends Error {
 /**
  * Builds the config from (lowest to highest precedence) defaults, the JSON file
  * named by MINIIM_CONFIG, the environment, then `overrides` (for tests and embedding).
+ * `schema` is `ConfigSchema` or an extension of it with the keys of `sections`.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+export function parseConfig<S extends z.ZodType<z.output<typeof ConfigSchema>>>(
+  schema: S,
+  sections: readonly ConfigSection<z.output<S>>[],
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Record<string, unknown> = {},
+): Resolved<z.output<S>> {
   const raw: Record<string, unknown> = {};
   const file = env.MINIIM_CONFIG;
   if (file) {
@@ -156,16 +150,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     Object.assign(raw, parsed);
   }
   const fromEnv = new Map<string, string>();
-  for (const [name, key] of Object.entries(ENV_KEYS)) {
+  const envKeys: Record<string, string> = { ...ENV_KEYS };
+  for (const s of sections) Object.assign(envKeys, s.env);
+  for (const [name, key] of Object.entries(envKeys)) {
     const v = env[name];
     if (v !== undefined && v !== '') {
       raw[key] = v;
       fromEnv.set(key, name);
     }
   }
-  let nested: Map<string, string>;
+  const nested = new Map<string, string>();
   try {
-    nested = foldWechatEnv(raw, env);
+    for (const s of sections) for (const [k, v] of s.foldEnv?.(raw, env) ?? []) nested.set(k, v);
   } catch (e) {
     if (e instanceof EnvValueError) throw new ConfigError(`invalid config ${e.envName}: ${e.message}`);
     throw e;
@@ -173,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   Object.assign(raw, overrides);
   raw.production = env.NODE_ENV === 'production' || overrides.production === true;
 
-  const result = ConfigSchema.safeParse(raw);
+  const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
@@ -198,31 +194,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   if (c.production && !c.tokenSecret) {
     throw new ConfigError('invalid config MINIIM_TOKEN_SECRET: required when NODE_ENV=production');
   }
-  checkWechatConfig(c);
+  for (const s of sections) s.check?.(c);
   return { ...c, devLogin, dataDir: path.resolve(c.dataDir) };
 }
 
-/** Cross-field checks of the WeChat and moderation sections. */
-function checkWechatConfig(c: z.infer<typeof ConfigSchema>): void {
-  const apps = c.wechat.apps.length;
-  if (c.production && apps > 0 && !c.secretKey) {
-    throw new ConfigError('invalid config MINIIM_SECRET_KEY: required when NODE_ENV=production and WeChat is configured');
-  }
-  if (c.moderation.wechat.enabled && apps === 0) {
-    throw new ConfigError('invalid config MINIIM_MODERATION_WECHAT: needs a WeChat app (MINIIM_WECHAT_APPID)');
-  }
-  if (c.wechat.subscribe?.enabled && apps === 0) {
-    throw new ConfigError('invalid config wechat.subscribe: needs a WeChat app (MINIIM_WECHAT_APPID)');
-  }
-  const { webhook, keywords } = c.moderation;
-  if (webhook.enabled && !webhook.url) {
-    throw new ConfigError('invalid config MINIIM_MODERATION_WEBHOOK_URL: required when the webhook stage is on');
-  }
-  if (keywords.enabled && keywords.file !== undefined) {
-    try {
-      readFileSync(keywords.file, 'utf8');
-    } catch (e) {
-      throw new ConfigError(`invalid config MINIIM_MODERATION_KEYWORDS_FILE: cannot read ${keywords.file}: ${(e as Error).message}`);
-    }
-  }
+/** The shared config alone (no feature sections). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+  return parseConfig(ConfigSchema, [], env, overrides);
 }

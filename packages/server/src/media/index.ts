@@ -15,6 +15,7 @@ export {
 } from './media-config.js';
 export { isMediaKey, newMediaKey } from './media-keys.js';
 export { type MediaModule, type MediaRouteDeps, registerMediaRoutes } from './media-routes.js';
+export { createMedia, type MediaSetup, mediaConfigFrom, registerMedia } from './media-setup.js';
 export {
   DEFAULT_FILE_MIMES,
   isMediaKind,

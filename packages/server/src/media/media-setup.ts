@@ -1,19 +1,15 @@
-/** Media wiring: MediaConfig from the server config, the blob store, the URL policy and the routes. */
+/** The media feature's wiring: MediaConfig from the server config, the blob store, the URL policy and the routes. */
 
 import type { MessageBody, Msg } from '@miniim/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import {
-  type BlobStore,
-  createBlobStore,
-  isMediaKind,
-  type MediaConfig,
-  MediaUrlPolicy,
-  mediaConfigWithDefaults,
-  registerMediaRoutes,
-  type UploadedEvent,
-} from './index.js';
+import type { BlobStore } from './blob-store.js';
+import { createBlobStore } from './blob-store-factory.js';
+import { type MediaConfig, mediaConfigWithDefaults } from './media-config.js';
+import { registerMediaRoutes } from './media-routes.js';
+import { isMediaKind, type UploadedEvent } from './media-types.js';
+import { MediaUrlPolicy } from './media-url-policy.js';
 
 export interface MediaSetup {
   config: MediaConfig;

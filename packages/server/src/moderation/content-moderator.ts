@@ -1,9 +1,6 @@
 import { ImError } from '@miniim/protocol';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { AccessTokenProvider } from '../wechat/access-token-provider.js';
-import type { WechatApi } from '../wechat/wechat-api.js';
-import { WechatTextCheck } from '../wechat/wechat-text-check.js';
 import { KeywordFilter } from './keyword-filter.js';
 import type { FailPolicy, ModerationConfig, ReviewPolicy } from './moderation-config.js';
 import { type ModerationMetrics, moderationMetrics } from './moderation-metrics.js';
@@ -12,8 +9,8 @@ import { WebhookTextCheck } from './webhook-text-check.js';
 
 export interface ContentModeratorDeps {
   config: ModerationConfig;
-  /** Needed when `config.wechat.enabled`. */
-  wechat?: { api: WechatApi; tokens: AccessTokenProvider };
+  /** WeChat's msgSecCheck stage (from the WeChat feature); needed when `config.wechat.enabled`. */
+  wechat?: TextCheckStage;
   /** A prebuilt filter; otherwise built from `config.keywords` (file read once, here). */
   keywordFilter?: KeywordFilter;
   /** Used by the webhook stage; default global fetch. */
@@ -51,7 +48,7 @@ export class ContentModerator {
     if (config.wechat.enabled) {
       if (!deps.wechat) throw new Error('moderation.wechat.enabled needs WeChat apps configured');
       this.stages.push({
-        impl: new WechatTextCheck(deps.wechat.api, deps.wechat.tokens),
+        impl: deps.wechat,
         onReview: config.wechat.onReview ?? 'accept',
         failPolicy: config.wechat.failPolicy ?? 'open',
       });
@@ -105,23 +102,4 @@ export class ContentModerator {
       }
     }
   }
-}
-
-/**
- * Adapter for the core's `moderateText(text, {userId, conv})` hook: looks up the
- * sender's WeChat identity (for msgSecCheck) and runs checkText with scene `message`.
- */
-export function moderateTextHook(
-  moderator: ContentModerator,
-  resolveIdentity: (userId: string) => Promise<{ openid?: string; appId?: string } | undefined>,
-): (text: string, ctx: { userId: string; conv: string }) => Promise<void> {
-  return async (text, ctx) => {
-    const id = await resolveIdentity(ctx.userId);
-    await moderator.checkText(text, {
-      userId: ctx.userId,
-      openid: id?.openid,
-      appId: id?.appId,
-      scene: 'message',
-    });
-  };
 }

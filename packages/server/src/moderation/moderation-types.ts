@@ -1,3 +1,13 @@
+/**
+ * The declared interface between the moderation and WeChat features: the only
+ * moderation file that `wechat/` imports, and `moderation/` imports nothing of
+ * `wechat/` (the import-graph test checks both). WeChat implements a text stage
+ * and the identity lookup (`WechatModerationPort`); moderation offers the text
+ * check (`CheckText`), its config type and its counters.
+ */
+export type { FailPolicy, ModerationConfig, ReviewPolicy } from './moderation-config.js';
+export { type ModerationMetrics, moderationMetrics } from './moderation-metrics.js';
+
 /** Where the text comes from; decides the WeChat `scene`. */
 export type ModerationScene = 'message' | 'nickname' | 'group_name';
 
@@ -43,3 +53,24 @@ export class StageUnavailableError extends Error {
 export function wechatScene(scene: ModerationScene): 1 | 2 {
   return scene === 'message' ? 2 : 1;
 }
+
+/** The WeChat identity used for msgSecCheck / mediaCheckAsync. */
+export interface WechatIdentity {
+  openid: string;
+  appId: string;
+}
+
+/** What the WeChat feature offers the moderation feature. */
+export interface WechatModerationPort {
+  /** msgSecCheck as a stage; absent when no mini-program is configured. */
+  readonly textCheck?: TextCheckStage;
+  /** The user's most recent WeChat identity, or undefined (web / dev-login users). */
+  identity(userId: string): Promise<WechatIdentity | undefined>;
+}
+
+/**
+ * Content-safety check of a user's text; throws content_rejected (422) or,
+ * fail-closed, unavailable (503). `identity` overrides the stored one (login,
+ * before it is stored).
+ */
+export type CheckText = (text: string, userId: string, scene: ModerationScene, identity?: WechatIdentity) => Promise<void>;

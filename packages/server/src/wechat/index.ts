@@ -1,4 +1,8 @@
-/** WeChat integration: API client, tokens, login, push, subscribe messages. */
+/**
+ * The WeChat feature: API client, tokens, login, push, content-security checks,
+ * subscribe messages. The server wires it through `WechatIntegration` and
+ * `registerWechatRoutes`.
+ */
 export * from './access-token-provider.js';
 export * from './log-redaction.js';
 export * from './media-check.js';
@@ -15,5 +19,7 @@ export * from './wechat-api.js';
 export * from './wechat-config.js';
 export * from './wechat-config-schema.js';
 export * from './wechat-errors.js';
+export * from './wechat-integration.js';
 export * from './wechat-login.js';
+export * from './wechat-routes.js';
 export * from './wechat-text-check.js';

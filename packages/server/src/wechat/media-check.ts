@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ModerationConfig } from '../moderation/moderation-config.js';
-import { type ModerationMetrics, moderationMetrics } from '../moderation/moderation-metrics.js';
-import { type ModerationContext, wechatScene } from '../moderation/moderation-types.js';
+import { type ModerationConfig, type ModerationContext, type ModerationMetrics, moderationMetrics, wechatScene } from '../moderation/moderation-types.js';
 import type { MediaTarget, TraceStore } from '../storage/wechat-stores.js';
 import type { AccessTokenProvider } from './access-token-provider.js';
 import { decodeEncodingAesKey, decryptPushMessage, encryptedPart, verifyMsgSignature } from './push-crypto.js';

@@ -1,13 +1,17 @@
 /**
- * zod schemas for WechatConfig and ModerationConfig plus the environment
- * mapping, for the config owner to embed (`wechat` and `moderation` keys of
- * the JSON config file; env variables win for the single-app form).
+ * The WeChat feature's part of the server config: the zod schema of the
+ * `wechat` key (JSON config file; env variables win for the single-app form),
+ * the at-rest `secretKey`, and the `ConfigSection` that folds MINIIM_WECHAT_*
+ * and checks the fields together.
  */
 import { z } from 'zod';
-import type { ModerationConfig } from '../moderation/moderation-config.js';
+import { ConfigError } from '../config/config.js';
+import type { ConfigSection } from '../config/config-section.js';
 import { ENCODING_AES_KEY } from './push-crypto.js';
+import { parseSecretKey } from './secret-box.js';
 import { checkKeywordMapping } from './subscribe-keywords.js';
 import type { WechatConfig } from './wechat-config.js';
+import { foldWechatEnv } from './wechat-env.js';
 
 const fieldSource = z.union([z.enum(['sender', 'preview', 'conversation', 'time']), z.object({ const: z.string() })]);
 
@@ -59,75 +63,51 @@ export const WechatConfigSchema = z.object({
     .optional(),
 });
 
-const policy = z.enum(['open', 'closed']).optional();
-const review = z.enum(['accept', 'reject']).optional();
-
-export const ModerationConfigSchema = z.object({
-  keywords: z.object({ enabled: z.boolean(), file: z.string().optional(), words: z.array(z.string()).optional() }).default({ enabled: false }),
-  wechat: z.object({ enabled: z.boolean(), onReview: review, failPolicy: policy, media: z.boolean().optional() }).default({ enabled: false }),
-  webhook: z
-    .object({
-      enabled: z.boolean(),
-      url: z.string().url().optional(),
-      secret: z.string().optional(),
-      timeoutMs: z.number().int().min(100).max(60_000).optional(),
-      onReview: review,
-      failPolicy: policy,
-    })
-    .default({ enabled: false }),
-});
-
-const on = (v: string | undefined) => v !== undefined && ['1', 'true', 'on', 'yes'].includes(v.toLowerCase());
-
-/**
- * Env names: MINIIM_WECHAT_APPID, MINIIM_WECHAT_SECRET, MINIIM_WECHAT_API_BASE,
- * MINIIM_WECHAT_PUSH_TOKEN, MINIIM_WECHAT_PUSH_AES_KEY, MINIIM_WECHAT_PUSH_MODE,
- * MINIIM_WECHAT_USE_UNIONID, MINIIM_WECHAT_TOKEN_MODE.
- * The env app replaces a file app with the same appId or is put first.
- */
-export function parseWechatConfig(fileSection: unknown, env: NodeJS.ProcessEnv = process.env): WechatConfig {
-  const raw = structuredClone((fileSection ?? {}) as Record<string, unknown>);
-  const apps = Array.isArray(raw.apps) ? (raw.apps as Array<Record<string, unknown>>) : [];
-  if (env.MINIIM_WECHAT_APPID) {
-    const app: Record<string, unknown> = {
-      appId: env.MINIIM_WECHAT_APPID,
-      secret: env.MINIIM_WECHAT_SECRET ?? '',
-    };
-    if (env.MINIIM_WECHAT_PUSH_TOKEN) app.token = env.MINIIM_WECHAT_PUSH_TOKEN;
-    if (env.MINIIM_WECHAT_PUSH_AES_KEY) app.encodingAESKey = env.MINIIM_WECHAT_PUSH_AES_KEY;
-    if (env.MINIIM_WECHAT_PUSH_MODE) app.pushMode = env.MINIIM_WECHAT_PUSH_MODE;
-    if (env.MINIIM_WECHAT_USE_UNIONID) app.useUnionId = on(env.MINIIM_WECHAT_USE_UNIONID);
-    raw.apps = [app, ...apps.filter((a) => a.appId !== app.appId)];
+function isSecretKey(v: string): boolean {
+  try {
+    parseSecretKey(v);
+    return true;
+  } catch {
+    return false;
   }
-  if (env.MINIIM_WECHAT_API_BASE) raw.apiBase = env.MINIIM_WECHAT_API_BASE;
-  if (env.MINIIM_WECHAT_TOKEN_MODE) raw.tokenMode = env.MINIIM_WECHAT_TOKEN_MODE;
-  return WechatConfigSchema.parse(raw) as WechatConfig;
 }
 
+/** The top-level keys the WeChat feature adds to the server config schema. */
+export const wechatConfigShape = {
+  /** 32-byte key encrypting secrets at rest (WeChat session_key); generated into the data dir in development. */
+  secretKey: z.string().refine(isSecretKey, 'must be 32 bytes written as base64 (44 chars) or hex (64 chars)').optional(),
+  /** WeChat mini-programs (MINIIM_WECHAT_* for one app, or the `wechat` section of MINIIM_CONFIG). */
+  wechat: WechatConfigSchema.prefault({}),
+};
+
+/** What the WeChat section's checks read of the parsed config. */
+export interface WechatSectionConfig {
+  production: boolean;
+  secretKey?: string | undefined;
+  wechat: z.output<typeof WechatConfigSchema>;
+}
+
+/** Env mapping and cross-field checks of the WeChat keys. */
+export const wechatConfigSection: ConfigSection<WechatSectionConfig> = {
+  env: { MINIIM_SECRET_KEY: 'secretKey' },
+  foldEnv: foldWechatEnv,
+  check(c) {
+    const apps = c.wechat.apps.length;
+    if (c.production && apps > 0 && !c.secretKey) {
+      throw new ConfigError('invalid config MINIIM_SECRET_KEY: required when NODE_ENV=production and WeChat is configured');
+    }
+    if (c.wechat.subscribe?.enabled && apps === 0) {
+      throw new ConfigError('invalid config wechat.subscribe: needs a WeChat app (MINIIM_WECHAT_APPID)');
+    }
+  },
+};
+
 /**
- * Env names: MINIIM_MODERATION_KEYWORDS_FILE (turns the keyword stage on),
- * MINIIM_MODERATION_WECHAT, MINIIM_MODERATION_FAIL_POLICY (open|closed),
- * MINIIM_MODERATION_REVIEW (accept|reject), MINIIM_MODERATION_WEBHOOK_URL,
- * MINIIM_MODERATION_WEBHOOK_SECRET.
+ * The `wechat` section alone, parsed the way the server does it (file section,
+ * then MINIIM_WECHAT_* folded in); throws on invalid values. For tests and tools.
  */
-export function parseModerationConfig(fileSection: unknown, env: NodeJS.ProcessEnv = process.env): ModerationConfig {
-  const c = ModerationConfigSchema.parse(fileSection ?? {}) as ModerationConfig;
-  if (env.MINIIM_MODERATION_KEYWORDS_FILE) c.keywords = { ...c.keywords, enabled: true, file: env.MINIIM_MODERATION_KEYWORDS_FILE };
-  if (env.MINIIM_MODERATION_WECHAT) c.wechat = { ...c.wechat, enabled: on(env.MINIIM_MODERATION_WECHAT) };
-  const fp = env.MINIIM_MODERATION_FAIL_POLICY;
-  if (fp) {
-    if (fp !== 'open' && fp !== 'closed') throw new Error('MINIIM_MODERATION_FAIL_POLICY must be open or closed');
-    c.wechat.failPolicy = fp;
-    c.webhook.failPolicy = fp;
-  }
-  const rv = env.MINIIM_MODERATION_REVIEW;
-  if (rv) {
-    if (rv !== 'accept' && rv !== 'reject') throw new Error('MINIIM_MODERATION_REVIEW must be accept or reject');
-    c.wechat.onReview = rv;
-    c.webhook.onReview = rv;
-  }
-  if (env.MINIIM_MODERATION_WEBHOOK_URL) c.webhook = { ...c.webhook, enabled: true, url: env.MINIIM_MODERATION_WEBHOOK_URL };
-  if (env.MINIIM_MODERATION_WEBHOOK_SECRET) c.webhook.secret = env.MINIIM_MODERATION_WEBHOOK_SECRET;
-  if (c.webhook.enabled && !c.webhook.url) throw new Error('moderation.webhook.url is required when the webhook is on');
-  return c;
+export function parseWechatConfig(fileSection: unknown, env: NodeJS.ProcessEnv = process.env): WechatConfig {
+  const raw: Record<string, unknown> = { wechat: fileSection ?? {} };
+  foldWechatEnv(raw, env);
+  return WechatConfigSchema.parse(raw.wechat);
 }

@@ -1,8 +1,8 @@
 /**
- * Wires the WeChat and moderation modules into one server: API client and
- * access tokens, the content moderator (text hook, nickname and group-name
- * checks), asynchronous media checks with recall, and offline notifications
- * through subscribe messages. app.ts builds one and passes its hooks to the core.
+ * Wires the WeChat feature: API client and access tokens, the msgSecCheck
+ * stage and identity lookup it offers the moderation feature, asynchronous media
+ * checks with recall, and offline notifications through subscribe messages.
+ * app.ts builds one (through `createWechat`) and passes its hooks to the core.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -11,11 +11,8 @@ import path from 'node:path';
 import { type Msg, messagePreview, parseConvId } from '@miniim/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../cluster/bus.js';
-import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { ContentModerator } from '../moderation/content-moderator.js';
-import type { ModerationConfig } from '../moderation/moderation-config.js';
-import type { ModerationScene } from '../moderation/moderation-types.js';
+import type { ModerationConfig, TextCheckStage, WechatIdentity, WechatModerationPort } from '../moderation/moderation-types.js';
 import type { Storage } from '../storage/storage.js';
 import { AccessTokenProvider } from './access-token-provider.js';
 import { MediaCheck } from './media-check.js';
@@ -23,6 +20,7 @@ import { parseSecretKey } from './secret-box.js';
 import { SubscribeNotifier } from './subscribe-notifier.js';
 import { WechatApi } from './wechat-api.js';
 import type { WechatConfig } from './wechat-config.js';
+import { WechatTextCheck } from './wechat-text-check.js';
 
 /** What the integration needs from the message service. */
 export interface ContentRemoval {
@@ -32,8 +30,17 @@ export interface ContentRemoval {
   sign?(msg: Msg): Msg;
 }
 
+/** The config keys the WeChat feature reads. */
+export interface WechatFeatureConfig {
+  dataDir: string;
+  publicBaseUrl?: string | undefined;
+  secretKey?: string | undefined;
+  wechat: WechatConfig;
+  moderation: ModerationConfig;
+}
+
 export interface WechatIntegrationDeps {
-  config: Config;
+  config: WechatFeatureConfig;
   storage: Storage;
   bus: Bus;
   logger: Logger;
@@ -41,17 +48,11 @@ export interface WechatIntegrationDeps {
   registry: Registry;
 }
 
-/** The WeChat identity used for msgSecCheck / mediaCheckAsync. */
-export interface WechatIdentity {
-  openid: string;
-  appId: string;
-}
-
 /**
  * In development, a random session_key encryption key is kept in the data dir
  * (like the token secret); in production MINIIM_SECRET_KEY is required by config.
  */
-export function secretKey(config: Config, logger: Logger): Buffer {
+export function secretKey(config: Pick<WechatFeatureConfig, 'dataDir' | 'secretKey'>, logger: Logger): Buffer {
   if (config.secretKey) return parseSecretKey(config.secretKey);
   const file = path.join(config.dataDir, '.secret-key');
   if (existsSync(file)) return parseSecretKey(readFileSync(file, 'utf8'));
@@ -62,7 +63,7 @@ export function secretKey(config: Config, logger: Logger): Buffer {
   return key;
 }
 
-export class WechatIntegration {
+export class WechatIntegration implements WechatModerationPort {
   readonly wechatConfig: WechatConfig;
   readonly moderationConfig: ModerationConfig;
   /** Present when at least one mini-program is configured. */
@@ -73,25 +74,25 @@ export class WechatIntegration {
     media: MediaCheck;
     notifier: SubscribeNotifier;
   };
-  /** Present when at least one moderation stage is on. */
-  readonly moderator?: ContentModerator;
+  /** WeChat's msgSecCheck as a moderation stage (present when WeChat is configured). */
+  readonly textCheck?: TextCheckStage;
   private messages?: ContentRemoval;
   private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly deps: WechatIntegrationDeps) {
     const { config, storage, bus, logger, registry } = deps;
-    this.wechatConfig = config.wechat as WechatConfig;
-    this.moderationConfig = config.moderation as ModerationConfig;
-    let wx: { api: WechatApi; tokens: AccessTokenProvider } | undefined;
+    this.wechatConfig = config.wechat;
+    this.moderationConfig = config.moderation;
     if (this.wechatConfig.apps.length > 0) {
       const api = new WechatApi({
         apiBase: this.wechatConfig.apiBase,
         timeoutMs: this.wechatConfig.timeoutMs,
       });
       const tokens = new AccessTokenProvider({ api, config: this.wechatConfig, logger });
-      wx = { api, tokens };
+      this.textCheck = new WechatTextCheck(api, tokens);
       this.wechat = {
-        ...wx,
+        api,
+        tokens,
         secretKey: secretKey(config, logger),
         media: new MediaCheck({
           config: this.moderationConfig,
@@ -117,8 +118,6 @@ export class WechatIntegration {
         }),
       };
     }
-    const moderator = new ContentModerator({ config: this.moderationConfig, wechat: wx, logger, registry });
-    if (moderator.stageNames.length > 0) this.moderator = moderator;
   }
 
   /** Gives the integration the message service (for server-side recall). */
@@ -130,28 +129,6 @@ export class WechatIntegration {
   async identity(userId: string): Promise<WechatIdentity | undefined> {
     const row = await this.deps.storage.wechat.getIdentity(userId);
     return row ? { openid: row.openid, appId: row.appId } : undefined;
-  }
-
-  /**
-   * Content-safety check of a text; throws content_rejected (422) or, fail-closed,
-   * unavailable (503). `identity` overrides the stored one (login, before it is stored).
-   */
-  async checkText(text: string, userId: string, scene: ModerationScene, identity?: WechatIdentity): Promise<void> {
-    if (!this.moderator) return;
-    const id = identity ?? (this.moderationConfig.wechat.enabled ? await this.identity(userId) : undefined);
-    await this.moderator.checkText(text, { userId, openid: id?.openid, appId: id?.appId, scene });
-  }
-
-  /** MessageService's `moderateText` hook, or undefined when moderation is off. */
-  get moderateText(): ((text: string, ctx: { userId: string; conv: string }) => Promise<void>) | undefined {
-    if (!this.moderator) return undefined;
-    return (text, ctx) => this.checkText(text, ctx.userId, 'message');
-  }
-
-  /** GroupService's name check, or undefined when moderation is off. */
-  get checkGroupName(): ((name: string, userId: string) => Promise<void>) | undefined {
-    if (!this.moderator) return undefined;
-    return (name, userId) => this.checkText(name, userId, 'group_name');
   }
 
   /** MessageService's `onCommitted` hook: runs in the background, never throws into send. */

@@ -9,6 +9,7 @@ import { ImError } from '@miniim/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { publicUser } from '../http/auth-routes.js';
 import { authenticate, type HttpContext } from '../http/context.js';
+import type { CheckText } from '../moderation/moderation-types.js';
 import type { PushQuery } from './push-signature.js';
 import type { WechatIntegration } from './wechat-integration.js';
 import { type WechatLoginBody, wechatLogin } from './wechat-login.js';
@@ -19,7 +20,11 @@ export const DEFAULT_WECHAT_NICKNAME = '微信用户';
 /** Largest message-push body accepted (WeChat's events are a few KB). */
 const PUSH_BODY_LIMIT = 64 * 1024;
 
-export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContext, integration: WechatIntegration): Promise<void> {
+/**
+ * Registers the WeChat routes. `checkText` is the moderation feature's check of
+ * the profile nickname at login (absent when moderation is off).
+ */
+export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContext, integration: WechatIntegration, checkText?: CheckText): Promise<void> {
   const wx = integration.wechat;
   if (!wx) {
     app.post('/api/auth/wechat', async () => {
@@ -31,9 +36,9 @@ export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContex
   app.post('/api/auth/wechat', async (req) => {
     const r = await wechatLogin({ config: integration.wechatConfig, api: wx.api, secretKey: wx.secretKey, logger: ctx.logger }, req.body as WechatLoginBody);
     const profile = { ...r.profile };
-    if (profile.nickname !== undefined) {
+    if (profile.nickname !== undefined && checkText) {
       try {
-        await integration.checkText(profile.nickname, r.userId, 'nickname', {
+        await checkText(profile.nickname, r.userId, 'nickname', {
           openid: r.openid,
           appId: r.appId,
         });

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createServer } from '../../src/app.js';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/config.js';
+import { loadServerConfig as loadConfig } from '../../src/server-config.js';
 import { FakeWechat } from '../support/fake-wechat.js';
 import { httpJson, onCleanup, tempDir } from '../support/server.js';
 

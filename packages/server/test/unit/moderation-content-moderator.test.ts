@@ -2,15 +2,17 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ImError } from '@miniim/protocol';
+import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ContentModerator, moderateTextHook } from '../../src/moderation/content-moderator.js';
+import { ContentModerator } from '../../src/moderation/content-moderator.js';
 import type { ModerationConfig } from '../../src/moderation/moderation-config.js';
+import { createModeration } from '../../src/moderation/moderation-hooks.js';
 import type { ModerationContext } from '../../src/moderation/moderation-types.js';
 import { AccessTokenProvider } from '../../src/wechat/access-token-provider.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
-import { splitForCheck } from '../../src/wechat/wechat-text-check.js';
+import { splitForCheck, WechatTextCheck } from '../../src/wechat/wechat-text-check.js';
 import { FakeWechat } from '../support/fake-wechat.js';
 import { ERRORS, msgSecCheckRequest } from '../support/wechat-fixtures.js';
 
@@ -19,7 +21,6 @@ const CTX: ModerationContext = { userId: 'u1', openid: 'oSENDER', appId: APP.app
 
 let fake: FakeWechat;
 let registry: Registry;
-let wechat: { api: WechatApi; tokens: AccessTokenProvider };
 
 function config(
   over: { wechat?: Partial<ModerationConfig['wechat']>; keywords?: Partial<ModerationConfig['keywords']>; webhook?: Partial<ModerationConfig['webhook']> } = {},
@@ -34,7 +35,7 @@ function config(
 function moderator(cfg: ModerationConfig, apiBase = fake.baseUrl): ContentModerator {
   const api = new WechatApi({ apiBase, timeoutMs: 500 });
   const wcfg: WechatConfig = { apps: [APP], apiBase };
-  wechat = { api, tokens: new AccessTokenProvider({ api, config: wcfg }) };
+  const wechat = new WechatTextCheck(api, new AccessTokenProvider({ api, config: wcfg }));
   return new ContentModerator({ config: cfg, wechat, registry });
 }
 
@@ -142,8 +143,13 @@ describe('ContentModerator: WeChat msgSecCheck v2', () => {
     for (const c of calls) expect(String(c.body?.content).length).toBeLessThanOrEqual(2500);
   });
 
-  it('moderateTextHook resolves the sender identity for the core hook', async () => {
-    const hook = moderateTextHook(moderator(config()), async (u) => (u === 'wx-user' ? { openid: 'oHOOK', appId: APP.appId } : undefined));
+  it('the moderateText hook resolves the sender identity', async () => {
+    const api = new WechatApi({ apiBase: fake.baseUrl, timeoutMs: 500 });
+    const textCheck = new WechatTextCheck(api, new AccessTokenProvider({ api, config: { apps: [APP], apiBase: fake.baseUrl } }));
+    const identity = async (u: string) => (u === 'wx-user' ? { openid: 'oHOOK', appId: APP.appId } : undefined);
+    const hooks = createModeration({ config: config(), wechat: { textCheck, identity }, logger: pino({ level: 'silent' }), registry });
+    if (!hooks) throw new Error('moderation with the WeChat stage on must give hooks');
+    const hook = hooks.moderateText;
     const err = await rejection(hook('risky-word', { userId: 'wx-user', conv: 'd:a:b' }));
     expect(err?.code).toBe('content_rejected');
     await hook('risky-word', { userId: 'web-user', conv: 'd:a:b' });

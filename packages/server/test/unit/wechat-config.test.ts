@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ImError } from '@miniim/protocol';
 import { describe, expect, it } from 'vitest';
+import { parseModerationConfig } from '../../src/moderation/moderation-config-schema.js';
 import { resolveApp } from '../../src/wechat/wechat-config.js';
-import { parseModerationConfig, parseWechatConfig } from '../../src/wechat/wechat-config-schema.js';
+import { parseWechatConfig } from '../../src/wechat/wechat-config-schema.js';
 
 describe('parseWechatConfig', () => {
   it('maps the single-app env names and keeps file apps', () => {
@@ -63,24 +67,27 @@ describe('parseModerationConfig', () => {
   });
 
   it('maps env names', () => {
+    const words = path.join(mkdtempSync(path.join(tmpdir(), 'miniim-words-')), 'words.txt');
+    writeFileSync(words, 'bad\n');
     const c = parseModerationConfig(
       {},
       {
-        MINIIM_MODERATION_KEYWORDS_FILE: '/etc/miniim/words.txt',
+        MINIIM_MODERATION_KEYWORDS_FILE: words,
         MINIIM_MODERATION_WECHAT: 'on',
         MINIIM_MODERATION_FAIL_POLICY: 'closed',
         MINIIM_MODERATION_REVIEW: 'reject',
         MINIIM_MODERATION_WEBHOOK_URL: 'https://mod.example.com/check',
       },
     );
-    expect(c.keywords).toEqual({ enabled: true, file: '/etc/miniim/words.txt' });
+    expect(c.keywords).toEqual({ enabled: true, file: words });
     expect(c.wechat).toEqual({ enabled: true, failPolicy: 'closed', onReview: 'reject' });
     expect(c.webhook).toMatchObject({
       enabled: true,
       url: 'https://mod.example.com/check',
       failPolicy: 'closed',
     });
-    expect(() => parseModerationConfig({}, { MINIIM_MODERATION_FAIL_POLICY: 'maybe' })).toThrow(/open or closed/);
-    expect(() => parseModerationConfig({ webhook: { enabled: true } }, {})).toThrow(/url/);
+    expect(() => parseModerationConfig({}, { MINIIM_MODERATION_FAIL_POLICY: 'maybe' })).toThrow(/failPolicy/);
+    expect(() => parseModerationConfig({ webhook: { enabled: true } }, {})).toThrow(/MINIIM_MODERATION_WEBHOOK_URL: required/);
+    expect(() => parseModerationConfig({}, { MINIIM_MODERATION_KEYWORDS_FILE: `${words}.missing` })).toThrow(/cannot read/);
   });
 });

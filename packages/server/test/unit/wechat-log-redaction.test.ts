@@ -13,6 +13,7 @@ import { MemoryTraceStore } from '../../src/wechat/trace-store.js';
 import { WechatApi } from '../../src/wechat/wechat-api.js';
 import type { WechatConfig } from '../../src/wechat/wechat-config.js';
 import { wechatLogin } from '../../src/wechat/wechat-login.js';
+import { WechatTextCheck } from '../../src/wechat/wechat-text-check.js';
 import { FakeWechat } from '../support/fake-wechat.js';
 import { ERRORS, encryptUserData, mediaCheckPushJson, pushQuery, signRawData, userInfoPlain } from '../support/wechat-fixtures.js';
 
@@ -93,7 +94,7 @@ describe('logs never contain session_key, access_token or app secret values', ()
         wechat: { enabled: true },
         webhook: { enabled: false },
       },
-      wechat: { api, tokens },
+      wechat: new WechatTextCheck(api, tokens),
       logger,
       registry: new Registry(),
     });
