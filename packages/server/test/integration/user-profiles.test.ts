@@ -53,3 +53,21 @@ describe('user profiles', () => {
     ]);
   });
 });
+
+describe('peer read mark of a direct chat', () => {
+  it('tells a member how far the other one has read; refuses groups and outsiders', async () => {
+    const s = await startServer();
+    const [ta, tb, tc] = [await s.login('alice'), await s.login('bob'), await s.login('carol')];
+    for (const text of ['一', '二', '三']) {
+      const r = await s.http('POST', '/api/messages', { token: ta, body: { to: 'u:bob', clientMsgId: text, kind: 'text', body: { text } } });
+      expect(r.status).toBe(200);
+    }
+    expect((await s.http('GET', '/api/conversations/d:alice:bob/peer-read', { token: ta })).body).toEqual({ conv: 'd:alice:bob', user: 'bob', readSeq: 0 });
+    await s.http('POST', '/api/conversations/d:alice:bob/read', { token: tb, body: { seq: 2 } });
+    expect((await s.http('GET', '/api/conversations/d:alice:bob/peer-read', { token: ta })).body).toEqual({ conv: 'd:alice:bob', user: 'bob', readSeq: 2 });
+    expect((await s.http('GET', '/api/conversations/d:alice:bob/peer-read', { token: tb })).body.user).toBe('alice');
+    expect((await s.http('GET', '/api/conversations/d:alice:bob/peer-read', { token: tc })).status).toBe(403);
+    expect((await s.http('GET', '/api/conversations/g:grp/peer-read', { token: ta })).body.error.code).toBe('bad_request');
+    expect((await s.http('GET', '/api/conversations/d:bob:alice/peer-read', { token: ta })).body.error.code).toBe('bad_request');
+  });
+});
