@@ -3,92 +3,30 @@
  * two users chat both ways, one goes offline and comes back, both see every message once,
  * in order. Screenshots of light and dark mode go to test-output/web/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../../packages/sdk/test/support/server.js';
-// @ts-expect-error plain ESM build script
-import { buildWeb } from '../build.mjs';
+import { Browsers, bubbles, login, outputDir, sendText, startChat, waitBubbles } from './browser.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const outputDir = path.resolve(here, '../../../test-output/web');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const contexts: BrowserContext[] = [];
-const dirs: string[] = [];
-
-async function browserFor(): Promise<BrowserContext> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'miniim-chromium-'));
-  dirs.push(dir);
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1000, height: 700 },
-    locale: 'zh-CN',
-  });
-  contexts.push(ctx);
-  return ctx;
-}
-
-async function login(page: Page, s: TestServer, userId: string, nickname: string): Promise<void> {
-  await page.goto(`${s.baseUrl}/`);
-  await page.fill('#login-user', userId);
-  await page.fill('#login-name', nickname);
-  await page.click('#login-btn');
-  await page.waitForSelector('body[data-state="connected"]');
-}
-
-async function sendText(page: Page, text: string): Promise<void> {
-  await page.fill('#composer-input', text);
-  await page.press('#composer-input', 'Enter');
-}
-
-/** Texts of the chat view's bubbles, in display order. */
-function bubbles(page: Page): Promise<string[]> {
-  return page.$$eval('#messages .msg .bubble', (els) => els.map((e) => e.textContent ?? ''));
-}
-
-async function waitBubbles(page: Page, expected: string[]): Promise<void> {
-  await page.waitForFunction((n) => document.querySelectorAll('#messages .msg[data-status="sent"]').length >= n, expected.length, { timeout: 15_000 });
-  expect(await bubbles(page)).toEqual(expected);
-}
+const browsers = new Browsers();
 
 describe('web chat page in Chromium', () => {
   let s: TestServer;
+  let webDir: string;
   beforeAll(async () => {
-    await buildWeb();
-    await mkdir(outputDir, { recursive: true });
+    webDir = await browsers.build();
   }, 60_000);
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+  afterAll(() => browsers.close());
 
   it('two users chat both ways; one goes offline and back; every message once, in order', async () => {
-    s = await startServer();
-    const [ca, cb] = await Promise.all([browserFor(), browserFor()]);
-    const alice = ca.pages()[0] ?? (await ca.newPage());
-    let bob = cb.pages()[0] ?? (await cb.newPage());
-    await login(alice, s, 'alice', '爱丽丝');
-    await login(bob, s, 'bob', '小明');
+    s = await startServer({ webDir });
+    const [{ page: alice }, { ctx: cb, page: firstBob }] = await Promise.all([browsers.open(), browsers.open()]);
+    let bob = firstBob;
+    await login(alice, s.baseUrl, 'alice', '爱丽丝');
+    await login(bob, s.baseUrl, 'bob', '小明');
 
     // Alice opens a chat with bob and writes.
-    await alice.fill('#new-chat-user', 'bob');
-    await alice.press('#new-chat-user', 'Enter');
+    await startChat(alice, 'bob');
     await sendText(alice, '你好，小明！');
     await waitBubbles(alice, ['你好，小明！']);
 
@@ -135,9 +73,12 @@ describe('web chat page in Chromium', () => {
       expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7]);
     }
 
-    // Recall: alice recalls her last message; both see the notice.
-    await alice.hover('#messages .msg.mine >> nth=-1');
-    await alice.click('#messages .msg[data-seq="6"] .recall');
+    // Recall through the context menu (right-click); bob's menu on alice's message has no 撤回.
+    await bob.click('#messages .msg[data-seq="6"] .bubble', { button: 'right' });
+    expect(await bob.$$eval('#context-menu [data-action]', (els) => els.map((e) => e.getAttribute('data-action')))).toEqual(['copy']);
+    await bob.keyboard.press('Escape');
+    await alice.click('#messages .msg[data-seq="6"] .bubble', { button: 'right' });
+    await alice.click('#context-menu [data-action="recall"]');
     await alice.waitForSelector('#messages .notice[data-seq="6"]');
     await bob.waitForSelector('#messages .notice[data-seq="6"]');
     expect(await bubbles(bob)).toEqual(all.filter((t) => t !== '眨眼之间'));
