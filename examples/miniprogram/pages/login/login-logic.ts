@@ -17,10 +17,12 @@ export interface LoginData {
   nickname: string;
   /** Temp path (new choice) or the current avatar URL. */
   avatar: string;
+  /** The bound phone number, masked (`138****8000`), or ''. */
+  phone: string;
 }
 
 export function initialLoginData(): LoginData {
-  return { step: 'login', devAvailable: false, busy: false, userId: '', nickname: '', avatar: '' };
+  return { step: 'login', devAvailable: false, busy: false, userId: '', nickname: '', avatar: '', phone: '' };
 }
 
 export const HOME = '/pages/index/index';
@@ -105,6 +107,24 @@ export class LoginLogic {
       this.avatarPath = '';
       this.session.wx.reLaunch({ url: HOME });
     }, '保存失败');
+  }
+
+  /**
+   * `bindgetphonenumber` of `<button open-type="getPhoneNumber">`: the event carries a one-time
+   * `code` when the user agreed, which the server exchanges (`POST /api/auth/wechat/phone`).
+   */
+  bindPhone(detail: { code?: string; errMsg: string }): Promise<boolean> {
+    if (!detail.code) {
+      toast(this.session.wx, '未获取到手机号');
+      return Promise.resolve(false);
+    }
+    const code = detail.code;
+    return this.run(async () => {
+      const res = (await this.session.need().api.call('POST', '/api/auth/wechat/phone', { code })) as { phone: { purePhoneNumber: string } };
+      const n = res.phone.purePhoneNumber;
+      this.view.setData({ phone: n.length > 7 ? `${n.slice(0, 3)}****${n.slice(-4)}` : n });
+      toast(this.session.wx, '手机号已绑定');
+    }, '绑定手机号失败');
   }
 
   /** "跳过". */

@@ -30,6 +30,9 @@ Page({
   onNickname(e: WechatMiniprogram.CustomEvent<{ value: string }>) {
     logic?.setNickname(e.detail.value);
   },
+  onGetPhoneNumber(e: WechatMiniprogram.CustomEvent<{ code?: string; errMsg: string }>) {
+    void logic?.bindPhone(e.detail);
+  },
   onSave() {
     void logic?.saveProfile();
   },

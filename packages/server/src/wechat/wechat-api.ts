@@ -62,6 +62,19 @@ export interface SubscribeSendRequest {
   lang?: string;
 }
 
+/**
+ * `phone_info` of getPhoneNumber (POST /wxa/business/getuserphonenumber):
+ * https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html
+ */
+export interface PhoneInfo {
+  /** With the country code for numbers outside mainland China. */
+  phoneNumber: string;
+  purePhoneNumber: string;
+  /** Typed string on the page, a number in its example: normalised to a string. */
+  countryCode: string;
+  watermark: { timestamp: number; appid: string };
+}
+
 export interface WechatApiOptions {
   /** Default `https://api.weixin.qq.com`. */
   apiBase?: string;
@@ -145,6 +158,28 @@ export class WechatApi {
   /** subscribeMessage.send. */
   async sendSubscribeMessage(accessToken: string, req: SubscribeSendRequest): Promise<void> {
     await this.request('subscribeMessage.send', 'POST', '/cgi-bin/message/subscribe/send', { access_token: accessToken }, req);
+  }
+
+  /** phonenumber.getPhoneNumber: exchange the code of the `getPhoneNumber` button (once, within 5 minutes). */
+  async getUserPhoneNumber(accessToken: string, code: string): Promise<PhoneInfo> {
+    const body = await this.request('getPhoneNumber', 'POST', '/wxa/business/getuserphonenumber', { access_token: accessToken }, { code });
+    const info = body.phone_info as Record<string, unknown> | undefined;
+    const mark = info?.watermark as Record<string, unknown> | undefined;
+    const cc = info?.countryCode;
+    if (
+      typeof info?.phoneNumber !== 'string' ||
+      typeof info.purePhoneNumber !== 'string' ||
+      (typeof cc !== 'string' && typeof cc !== 'number') ||
+      typeof mark?.appid !== 'string'
+    ) {
+      throw new WechatUnreachableError('getPhoneNumber', 'answer without phone_info');
+    }
+    return {
+      phoneNumber: info.phoneNumber,
+      purePhoneNumber: info.purePhoneNumber,
+      countryCode: String(cc),
+      watermark: { appid: mark.appid, timestamp: typeof mark.timestamp === 'number' ? mark.timestamp : 0 },
+    };
   }
 
   private async request(api: string, method: 'GET' | 'POST', path: string, query?: Record<string, string>, json?: unknown): Promise<Record<string, unknown>> {

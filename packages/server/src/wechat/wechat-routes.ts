@@ -1,8 +1,9 @@
 /**
  * WeChat routes: `POST /api/auth/wechat` (login), the message-push URL
  * (`GET` echostr handshake + `POST` media-check verdicts, raw body) and the
- * subscribe-message credit routes. Only the login route exists when WeChat is
- * not configured, and it answers 404.
+ * subscribe-message credit routes, and the phone number
+ * (`/api/auth/wechat/phone`). Only the login route exists when WeChat is not
+ * configured, and it answers 404.
  */
 
 import { ImError } from '@miniim/protocol';
@@ -10,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { publicUser } from '../http/auth-routes.js';
 import { authenticate, type HttpContext } from '../http/context.js';
 import type { CheckText } from '../moderation/moderation-types.js';
+import { fetchPhoneNumber, publicPhone } from './phone-number.js';
 import type { PushQuery } from './push-signature.js';
 import type { WechatIntegration } from './wechat-integration.js';
 import { type WechatLoginBody, wechatLogin } from './wechat-login.js';
@@ -83,6 +85,24 @@ export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContex
       scope.get(url, handler);
       scope.post(url, handler);
     }
+  });
+
+  // Phone number from the code of `<button open-type="getPhoneNumber">` (stored on the user, shown only to them).
+  app.post('/api/auth/wechat/phone', async (req) => {
+    const uid = await authenticate(ctx, req);
+    const body = req.body as { code?: unknown; appId?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null) throw new ImError('bad_request', 'body must be a JSON object');
+    if (body.appId !== undefined && typeof body.appId !== 'string') throw new ImError('bad_request', 'appId must be a string');
+    const id = await ctx.storage.wechat.getIdentity(uid, body.appId as string | undefined);
+    if (!id) throw new ImError('forbidden', 'phone numbers need a WeChat login in this mini-program');
+    const row = await fetchPhoneNumber({ api: wx.api, tokens: wx.tokens, logger: ctx.logger }, uid, id.appId, body.code);
+    await ctx.storage.wechat.setPhone(row);
+    return { phone: publicPhone(row) };
+  });
+
+  app.get('/api/auth/wechat/phone', async (req) => {
+    const row = await ctx.storage.wechat.getPhone(await authenticate(ctx, req));
+    return { phone: row ? publicPhone(row) : null };
   });
 
   app.get('/api/wechat/subscribe', async (req) => {
