@@ -86,6 +86,7 @@ export const ERRORS = {
   invalidTemplateData: { errcode: 47003, errmsg: 'argument invalid! data.thing1.value invalid' },
 } as const;
 
+/** Success answer of every API (DOCS.globalCodes: 0 请求成功). */
 export const OK = { errcode: 0, errmsg: 'ok' } as const;
 
 // DOCS.code2Session — GET /sns/jscode2session?appid&secret&js_code&grant_type=authorization_code
@@ -191,7 +192,7 @@ export const mediaCheckPushXml = (appid: string, traceId: string, suggest: 'pass
   `<appid><![CDATA[${appid}]]></appid><trace_id><![CDATA[${traceId}]]></trace_id><version>2</version>` +
   `<detail><strategy><![CDATA[content_model]]></strategy><errcode>0</errcode><suggest><![CDATA[${suggest}]]></suggest><label>${label}</label><prob>90</prob></detail>` +
   `<errcode>0</errcode><errmsg><![CDATA[ok]]></errmsg><result><suggest><![CDATA[${suggest}]]></suggest><label>${label}</label></result></xml>`;
-/** The -1008 push in the XML data format. */
+/** The -1008 push (DOCS.community.mediaDownloadError) in the XML data format (DOCS.messagePush). */
 export const mediaCheckPushErrorXml = (appid: string, traceId: string, errcode = -1008) =>
   `<xml><ToUserName><![CDATA[gh_487e1c516980]]></ToUserName><FromUserName><![CDATA[oJtZ67bfIyG6JQ3rToA5D2I2GBhI]]></FromUserName>` +
   `<CreateTime>1762315062</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[wxa_media_check]]></Event>` +
@@ -224,7 +225,7 @@ export function encryptPushMessage(plain: string, encodingAESKey: string, appid:
 /** Safe-mode JSON body (DOCS.pushEncryption): `{ToUserName, Encrypt}`; compatible mode also keeps the plain fields. */
 export const encryptedPushJson = (encrypt: string, plainFields: Record<string, unknown> = {}) =>
   JSON.stringify({ ToUserName: 'gh_38cc49f9733b', ...plainFields, Encrypt: encrypt });
-/** Safe-mode XML body. */
+/** Safe-mode XML body (DOCS.pushEncryption): `<xml><ToUserName/><Encrypt/></xml>`. */
 export const encryptedPushXml = (encrypt: string) => `<xml><ToUserName><![CDATA[gh_38cc49f9733b]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`;
 /**
  * DOCS.pushEncryption: the query of an encrypted push adds `encrypt_type=aes` and
@@ -313,6 +314,7 @@ export function encryptUserData(data: Record<string, unknown>, sessionKey: strin
   const cipher = createCipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), iv);
   return Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]).toString('base64');
 }
+/** DOCS.signature: the decrypted user info, with `watermark: {appid, timestamp}`. */
 export const userInfoPlain = (appid: string, openId: string, extra: Record<string, unknown> = {}) => ({
   openId,
   nickName: '微信用户',

@@ -82,6 +82,21 @@ describe('AccessTokenProvider', () => {
     expect(await p.getToken(APP.appId)).not.toBe(t1);
   });
 
+  it('the fake answers bad msgSecCheck requests with the codes its page lists (40003, 40129, 44002, 47001)', async () => {
+    const token = await provider().getToken(APP.appId);
+    const raw = async (body: string | undefined) => {
+      const res = await fetch(`${fake.baseUrl}/wxa/msg_sec_check?access_token=${token}`, { method: 'POST', body });
+      return ((await res.json()) as { errcode: number }).errcode;
+    };
+    expect(await raw(undefined)).toBe(44002);
+    expect(await raw('{not json')).toBe(47001);
+    expect(await raw(JSON.stringify({ ...msgSecCheckRequest('hi', 'oU'), openid: undefined }))).toBe(40003);
+    expect(await raw(JSON.stringify({ ...msgSecCheckRequest('hi', 'oU'), scene: 9 }))).toBe(40129);
+    expect(await raw(JSON.stringify(msgSecCheckRequest('x'.repeat(2501), 'oU')))).toBe(47001);
+    const ok = await api.msgSecCheck(token, msgSecCheckRequest('hi', 'oU'));
+    expect(ok.detail?.find((d) => d.strategy === 'keyword')).toEqual({ strategy: 'keyword', errcode: 0 });
+  });
+
   it('classic mode uses GET /cgi-bin/token', async () => {
     const p = provider({ tokenMode: 'classic' });
     await p.getToken(APP.appId);
