@@ -9,6 +9,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bus } from './cluster/bus.js';
 import { createBus } from './cluster/registry.js';
+import { isLoopbackHost } from './config/config.js';
 import { ConversationService } from './core/conversation-service.js';
 import { GroupService } from './core/group-service.js';
 import { MessageService } from './core/message-service.js';
@@ -139,6 +140,9 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
       await app.listen({ port: config.port, host: config.host });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      if (config.devLogin && !isLoopbackHost(config.host)) {
+        logger.warn({ host: config.host }, 'dev login is on and the server is reachable beyond this machine: anyone who can reach it can log in as any user');
+      }
       logger.info({ port, host: config.host, storage: storage.kind, bus: bus.kind, devLogin: config.devLogin }, 'listening');
       return { port, host: config.host };
     },

@@ -26,7 +26,8 @@ const list = z.union([z.array(z.string()), z.string()]).transform((v) =>
 export const ConfigSchema = z.object({
   production: z.boolean(),
   port: int(0, 65535).default(8080),
-  host: z.string().min(1).default('0.0.0.0'),
+  /** Listen address: 127.0.0.1 in development (like Vite), 0.0.0.0 in production. */
+  host: z.string().min(1).optional(),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().url().optional(),
   redisUrl: z.string().url().optional(),
@@ -71,8 +72,14 @@ export const ConfigSchema = z.object({
 /** The shared config as the server uses it: dev login resolved, data dir absolute. */
 export type Config = Resolved<z.infer<typeof ConfigSchema>>;
 
-/** A parsed config with `devLogin` decided (default: on outside production). */
-export type Resolved<T extends { devLogin?: boolean }> = Omit<T, 'devLogin'> & { devLogin: boolean };
+/** A parsed config with `devLogin` and `host` decided (defaults: loopback and on, outside production). */
+export type Resolved<T extends { devLogin?: boolean; host?: string }> = Omit<T, 'devLogin' | 'host'> & { devLogin: boolean; host: string };
+
+/** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
 
 /** Environment variable → config key. */
 export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
@@ -178,7 +185,9 @@ export function parseConfig<S extends z.ZodType<z.output<typeof ConfigSchema>>>(
     throw new ConfigError(`invalid config ${name}: ${issue.message}`);
   }
   const c = result.data;
-  const devLogin = c.devLogin ?? !c.production;
+  const host = c.host ?? (c.production ? '0.0.0.0' : '127.0.0.1');
+  // Dev login lets anyone log in as anyone: on by default only where no one else can reach it.
+  const devLogin = c.devLogin ?? (!c.production && isLoopbackHost(host));
   if (c.production && devLogin) {
     throw new ConfigError('invalid config MINIIM_DEV_LOGIN: dev login must be off when NODE_ENV=production');
   }
@@ -195,7 +204,7 @@ export function parseConfig<S extends z.ZodType<z.output<typeof ConfigSchema>>>(
     throw new ConfigError('invalid config MINIIM_TOKEN_SECRET: required when NODE_ENV=production');
   }
   for (const s of sections) s.check?.(c);
-  return { ...c, devLogin, dataDir: path.resolve(c.dataDir) };
+  return { ...c, host, devLogin, dataDir: path.resolve(c.dataDir) };
 }
 
 /** The shared config alone (no feature sections). */

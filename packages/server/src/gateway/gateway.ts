@@ -104,7 +104,10 @@ export class Gateway {
   }
 
   private onConnection(ws: WebSocket, user: Session['user']): void {
-    const s = new Session(newSessionId(), user, ws);
+    const s = new Session(newSessionId(), user, ws, {
+      maxBytes: this.d.config.maxSocketBufferBytes,
+      onOverflow: (slow) => this.close(slow, CLOSE_SLOW_CONSUMER, 'slow_consumer'),
+    });
     if (this.sessions.add(s)) this.d.bus.setLocalOnline(user.id, true);
     this.d.metrics.sockets.inc();
     s.send({
@@ -134,27 +137,36 @@ export class Gateway {
     if (this.sessions.remove(s)) this.d.bus.setLocalOnline(s.userId, false);
   }
 
+  /** Closes a session once (and counts it once), telling the client why where the code is ours to explain. */
   private close(s: Session, code: number, reason: string): void {
+    if (s.closing || s.closed) return;
     this.d.metrics.closes.inc({ code: String(code) });
     // A restart is not a kick: the client must reconnect and keep its login (protocol-v1, "Which closes end a login").
-    if (code >= 4000 || code === CLOSE_SLOW_CONSUMER) {
-      s.send({ op: 'kicked', reason });
-    }
-    s.ws.close(code, reason);
-    // A peer that never answers the close handshake is cut off.
-    setTimeout(() => s.ws.terminate(), 2000).unref();
+    const explain = code >= 4000 || code === CLOSE_SLOW_CONSUMER;
+    s.close(code, reason, explain ? [{ op: 'kicked', reason }] : []);
+    // A peer that never answers the close handshake is cut off, but only once the close
+    // frame has reached the kernel; until then ws's own close timeout (30 s) applies, so a
+    // client that resumes reading still receives the code.
+    setTimeout(() => {
+      if (s.unflushed === 0) s.ws.terminate();
+    }, 2000).unref();
   }
 
   private onMessage(s: Session, data: Buffer, isBinary: boolean): void {
     s.lastSeen = Date.now();
+    if (s.closing) return;
+    if (s.full) {
+      // Its replies could not be queued: the request is not executed.
+      this.close(s, CLOSE_SLOW_CONSUMER, 'slow_consumer');
+      return;
+    }
     this.d.metrics.framesIn.inc();
     let raw: unknown;
     try {
       if (isBinary) throw new Error('binary');
       raw = JSON.parse(data.toString('utf8'));
     } catch {
-      this.d.metrics.closes.inc({ code: String(CloseCodes.invalidFrame) });
-      s.ws.close(CloseCodes.invalidFrame, 'frame is not JSON text');
+      this.close(s, CloseCodes.invalidFrame, 'frame is not JSON text');
       return;
     }
     const wait = this.limiter.take(s.id);
@@ -239,16 +251,11 @@ export class Gateway {
 
   /** Sends a bus delivery to this node's sessions of the addressed users. */
   private deliver(d: Delivery): void {
-    const max = this.d.config.maxSocketBufferBytes;
     for (const userId of d.userIds) {
       const set = this.sessions.sessionsOf(userId);
       if (!set) continue;
       for (const s of set) {
         if (s.id === d.exceptSessionId) continue;
-        if (s.ws.bufferedAmount > max) {
-          this.close(s, CLOSE_SLOW_CONSUMER, 'slow_consumer');
-          continue;
-        }
         s.sendRaw(d.payload);
       }
     }

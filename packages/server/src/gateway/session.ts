@@ -1,4 +1,4 @@
-/** One authenticated WebSocket connection. */
+/** One authenticated WebSocket connection and its bounded outbound queue. */
 
 import type { Socket } from 'node:net';
 import type { User } from '@miniim/protocol';
@@ -15,27 +15,111 @@ function uncorkAll(): void {
   corked.length = 0;
 }
 
+/** How a session bounds what is queued for its client. */
+export interface OutboundLimits {
+  /** Every byte queued for the client (socket buffer + frames waiting for it) counts against this. */
+  maxBytes: number;
+  /** Called once, when a frame would push the backlog over `maxBytes` (the frame is dropped). */
+  onOverflow: (s: Session) => void;
+}
+
+/**
+ * Frames are written to the socket while its buffer is under this mark; beyond it they
+ * wait in the session's own queue (written on `drain`), so that a slow consumer's
+ * backlog can be dropped at once and the close frame reaches the client right behind
+ * what is already in the socket.
+ */
+const SOCKET_HIGH_WATER = 256 * 1024;
+
 export class Session {
   lastSeen = Date.now();
   /** Consecutive frames refused by the rate limiter (a flood closes the socket). */
   strikes = 0;
   readonly watching = new Set<string>();
+  /** The socket is gone. */
   closed = false;
+  /** The server started closing this socket: nothing more is sent or executed. */
+  closing = false;
+  private readonly queue: string[] = [];
+  private queued = 0;
+  private readonly sock: Socket | undefined;
 
   constructor(
     readonly id: string,
     readonly user: User,
     readonly ws: WebSocket,
-  ) {}
+    private readonly out: OutboundLimits,
+  ) {
+    this.sock = (ws as unknown as { _socket?: Socket })._socket;
+    this.sock?.on('drain', () => this.flush());
+  }
 
   get userId(): string {
     return this.user.id;
   }
 
-  /** Sends an already-serialised frame if the socket is open. */
+  /** Bytes queued for the client and not yet handed to the kernel. */
+  get backlog(): number {
+    return this.ws.bufferedAmount + this.queued;
+  }
+
+  /** True when the backlog is at its bound: requests from this socket are not executed. */
+  get full(): boolean {
+    return this.backlog >= this.out.maxBytes;
+  }
+
+  /**
+   * Sends an already-serialised frame if the socket is open. A frame that would take
+   * the backlog over the bound is dropped and the session overflows (once).
+   */
   sendRaw(payload: string): void {
-    if (this.closed || this.ws.readyState !== 1) return;
-    const sock = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (this.closing || this.closed || this.ws.readyState !== 1) return;
+    if (this.backlog + payload.length > this.out.maxBytes) {
+      this.overflow();
+      return;
+    }
+    if (this.queued > 0 || this.ws.bufferedAmount >= SOCKET_HIGH_WATER) {
+      this.queue.push(payload);
+      this.queued += payload.length;
+      return;
+    }
+    this.write(payload);
+  }
+
+  send(frame: object): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  /**
+   * Starts closing: drops what waits in the session's queue, sends `frames` (e.g.
+   * `kicked`) and the close frame right behind what the socket already holds.
+   */
+  close(code: number, reason: string, frames: object[] = []): void {
+    if (this.closing || this.closed) return;
+    this.closing = true;
+    this.dropQueue();
+    if (this.ws.readyState !== 1) return;
+    for (const f of frames) this.write(JSON.stringify(f));
+    this.ws.close(code, reason);
+  }
+
+  /** Bytes still waiting in user space for the kernel (the close frame included). */
+  get unflushed(): number {
+    return this.sock?.writableLength ?? 0;
+  }
+
+  private overflow(): void {
+    this.dropQueue();
+    this.out.onOverflow(this);
+  }
+
+  private dropQueue(): void {
+    this.queue.length = 0;
+    this.queued = 0;
+  }
+
+  private write(payload: string): void {
+    const sock = this.sock;
     if (sock && !sock.writableCorked) {
       if (corked.length === 0) process.nextTick(uncorkAll);
       sock.cork();
@@ -44,7 +128,14 @@ export class Session {
     this.ws.send(payload);
   }
 
-  send(frame: object): void {
-    this.sendRaw(JSON.stringify(frame));
+  private flush(): void {
+    if (this.closing || this.closed) return;
+    let i = 0;
+    while (i < this.queue.length && this.ws.bufferedAmount < SOCKET_HIGH_WATER) {
+      const payload = this.queue[i++]!;
+      this.queued -= payload.length;
+      this.write(payload);
+    }
+    this.queue.splice(0, i);
   }
 }
