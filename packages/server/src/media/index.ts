@@ -25,5 +25,5 @@ export {
   type UploadedMedia,
 } from './media-types.js';
 export { type MediaUrlCheck, MediaUrlPolicy } from './media-url-policy.js';
-export { createS3Client, S3BlobStore } from './s3-blob-store.js';
+// s3-blob-store.js is not re-exported: it is loaded lazily by createBlobStore (import it directly if needed).
 export { UploadLimiter } from './upload-limiter.js';

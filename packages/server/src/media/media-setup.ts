@@ -47,12 +47,12 @@ export function mediaConfigFrom(c: Config): MediaConfig {
   });
 }
 
-export function createMedia(c: Config, logger: Logger): MediaSetup {
+export async function createMedia(c: Config, logger: Logger): Promise<MediaSetup> {
   const config = mediaConfigFrom(c);
   if (!config.publicBaseUrl) {
     logger.warn('MINIIM_PUBLIC_URL is not set: media URLs are built from each request’s host (fine for development)');
   }
-  const store = createBlobStore(config);
+  const store = await createBlobStore(config);
   const policy = new MediaUrlPolicy(config);
   const signing = config.signedUrls !== undefined;
   return {

@@ -1,5 +1,4 @@
-import { fileTypeFromBuffer } from 'file-type';
-import { imageSize } from 'image-size';
+// file-type and image-size are imported on the first upload: a node that never receives media does not hold them.
 
 /** Sniffed content type of an upload. */
 export interface SniffResult {
@@ -29,6 +28,7 @@ export async function sniffMedia(head: Uint8Array): Promise<SniffResult | undefi
     return { mime: 'audio/amr', ext: 'amr' };
   }
   try {
+    const { fileTypeFromBuffer } = await import('file-type');
     const found = await fileTypeFromBuffer(head);
     return found ? { mime: found.mime, ext: found.ext } : undefined;
   } catch {
@@ -38,7 +38,8 @@ export async function sniffMedia(head: Uint8Array): Promise<SniffResult | undefi
 }
 
 /** Width and height read from an image's bytes (the first bytes suffice for every accepted format). */
-export function imageDimensions(bytes: Uint8Array): { width: number; height: number } | undefined {
+export async function imageDimensions(bytes: Uint8Array): Promise<{ width: number; height: number } | undefined> {
+  const { imageSize } = await import('image-size');
   try {
     const size = imageSize(bytes);
     if (!size.width || !size.height) return undefined;

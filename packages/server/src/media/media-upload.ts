@@ -177,7 +177,7 @@ async function storeFilePart(
     const stored = await ctx.store.put(key, body, { contentType: mime });
     const out: StoredFile = { key, kind, mime, size: stored.size };
     const prefix = Buffer.concat(prefixChunks, prefixLen);
-    if (kind === 'image') Object.assign(out, imageDimensions(prefix));
+    if (kind === 'image') Object.assign(out, await imageDimensions(prefix));
     if (kind === 'video') {
       const duration = mp4DurationMs(prefix);
       if (duration !== undefined) out.duration = duration;

@@ -58,7 +58,7 @@ export async function startMediaApp(
 ): Promise<MediaTestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'miniim-media-'));
   const config = mediaConfigWithDefaults({ ...options.config, dataDir });
-  const store = options.store ?? createBlobStore(config);
+  const store = options.store ?? (await createBlobStore(config));
   // forceCloseConnections: a keep-alive socket whose streamed answer the client already read
   // in full can still be active at close() and would then hold close() up for its idle timeout.
   const app = Fastify({ logger: false, forceCloseConnections: true });

@@ -17,9 +17,9 @@ describe('sniffMedia', () => {
     expect(await sniffMedia(new Uint8Array(0))).toBeUndefined();
   });
 
-  it('reads image dimensions and mp4 duration from the bytes', () => {
-    expect(imageDimensions(samples.samplePng(123, 45))).toEqual({ width: 123, height: 45 });
-    expect(imageDimensions(Buffer.from('not an image'))).toBeUndefined();
+  it('reads image dimensions and mp4 duration from the bytes', async () => {
+    expect(await imageDimensions(samples.samplePng(123, 45))).toEqual({ width: 123, height: 45 });
+    expect(await imageDimensions(Buffer.from('not an image'))).toBeUndefined();
     expect(mp4DurationMs(samples.sampleMp4(90_500))).toBe(90_500);
     expect(mp4DurationMs(samples.ftyp('isom'))).toBeUndefined(); // no moov in the prefix
     expect(mp4DurationMs(Buffer.from([0, 0, 0, 1, 0x6d, 0x6f, 0x6f, 0x76]))).toBeUndefined(); // truncated
