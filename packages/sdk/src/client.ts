@@ -56,7 +56,7 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** How long a send waits for its ack; then the socket is probed and, if alive, the send goes again (same clientMsgId). */
   sendTimeoutMs?: number;
-  /** Liveness: ping when idle for `intervalMs` (default 5 s); a frame unanswered for `timeoutMs` (default 4 s) is probed. */
+  /** Liveness: ping when idle for `intervalMs` (default 5 s); a frame unanswered for `timeoutMs` (default 3 s) is probed. */
   heartbeat?: HeartbeatOptions;
   /** Keep reconnecting while the app is in the background (default true; the mini-program entry sets false). */
   reconnectInBackground?: boolean;

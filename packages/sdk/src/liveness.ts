@@ -4,12 +4,12 @@ export interface HeartbeatOptions {
   intervalMs?: number;
   /**
    * How long a frame sent may go without anything coming back before the socket is probed,
-   * and how long a probe may go unanswered before the socket is declared dead (default 4 000 ms).
+   * and how long a probe may go unanswered before the socket is declared dead (default 3 000 ms).
    */
   timeoutMs?: number;
 }
 
-export const DEFAULT_HEARTBEAT: Required<HeartbeatOptions> = { intervalMs: 5_000, timeoutMs: 4_000 };
+export const DEFAULT_HEARTBEAT: Required<HeartbeatOptions> = { intervalMs: 5_000, timeoutMs: 3_000 };
 
 /**
  * Notices a dead socket, including one that died silently (a black-holed network sends no
@@ -38,7 +38,7 @@ export class Liveness {
     this.settings = settings;
     this.running = true;
     this.lastReceived = Date.now();
-    const tick = Math.max(100, Math.min(1_000, Math.floor(settings.intervalMs / 4)));
+    const tick = Math.max(100, Math.min(500, Math.floor(settings.intervalMs / 8)));
     this.ticker = setInterval(() => {
       if (Date.now() - this.lastReceived >= settings.intervalMs) this.probe();
     }, tick);

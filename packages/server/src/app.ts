@@ -32,6 +32,8 @@ import { createStorage } from './storage/registry.js';
 import type { Storage } from './storage/storage.js';
 import { registerWechatRoutes, WechatIntegration } from './wechat/index.js';
 
+/** Longest wait for HTTP requests in flight during a graceful shutdown, after the sockets are drained. */
+const HTTP_DRAIN_MS = 2_000;
 export interface MiniImServer {
   readonly config: ServerConfig;
   readonly app: FastifyInstance;
@@ -149,7 +151,11 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     close() {
       closed ??= (async () => {
         await gateway.shutdown();
+        // A connection that never sent its request (or whose client went silent) would hold the
+        // close for minutes: requests in flight get HTTP_DRAIN_MS, then every connection is cut.
+        const force = setTimeout(() => app.server.closeAllConnections(), HTTP_DRAIN_MS);
         await app.close();
+        clearTimeout(force);
         await messages.flush();
         await wechat.flush();
         await bus.close();

@@ -11,6 +11,7 @@ export interface ClientOpts {
   heartbeat?: { intervalMs?: number; timeoutMs?: number };
   auth?: { token: string; expiresAt?: number };
   fetch?: typeof fetch;
+  sendTimeoutMs?: number;
 }
 
 export async function makeClient(s: TestServer, userId: string, opts: ClientOpts = {}): Promise<ImClient> {
@@ -24,6 +25,7 @@ export async function makeClient(s: TestServer, userId: string, opts: ClientOpts
     persistence: false,
     backoff: opts.backoff ?? { baseMs: 20, maxMs: 200 },
     heartbeat: opts.heartbeat,
+    ...(opts.sendTimeoutMs ? { sendTimeoutMs: opts.sendTimeoutMs } : {}),
     lifecycle: false,
   });
   onCleanup(() => client.disconnect());

@@ -9,6 +9,8 @@ export interface WsControl {
   dropIncoming: ((frame: any) => boolean) | undefined;
   /** Outgoing frames seen, parsed. */
   outgoing: any[];
+  /** Outgoing ops with the index of the socket they went out on (`"0:send"`). */
+  sentOn: string[];
   WebSocket: WebSocketConstructor;
   /** Sockets that were open at the same time, at most. */
   maxOpen: number;
@@ -24,6 +26,7 @@ export function controlledWebSocket(): WsControl {
     sockets: [],
     dropIncoming: undefined,
     outgoing: [],
+    sentOn: [],
     WebSocket: undefined as never,
     maxOpen: 0,
   };
@@ -37,7 +40,9 @@ export function controlledWebSocket(): WsControl {
     }
     override send(data: any): void {
       try {
-        ctl.outgoing.push(JSON.parse(String(data)));
+        const frame = JSON.parse(String(data));
+        ctl.outgoing.push(frame);
+        ctl.sentOn.push(`${ctl.sockets.indexOf(this as unknown as ControlledSocket)}:${frame.op}`);
       } catch {}
       super.send(data);
     }

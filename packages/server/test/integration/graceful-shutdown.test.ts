@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, TestClient, tempDir } from '../support/server.js';
@@ -57,5 +58,21 @@ describe('graceful shutdown', () => {
     });
     await closing;
     expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(status);
+  });
+
+  it('is bounded: a connection that never sends its request, or a silent socket, does not hold it', async () => {
+    const s = await startServer();
+    const token = await s.login('erin');
+    const silent = await s.connect(token);
+    silent.ws.pause(); // reads nothing: the close handshake never completes
+    (silent.ws as unknown as { _socket: net.Socket })._socket.pause();
+    const idle = net.connect(s.port, '127.0.0.1'); // TCP open, no request bytes (a client behind a dead network)
+    idle.on('error', () => {});
+    await new Promise((r) => idle.once('connect', r));
+    const t0 = Date.now();
+    await s.server.close();
+    const took = Date.now() - t0;
+    idle.destroy();
+    expect(took).toBeLessThan(8_000);
   });
 });
