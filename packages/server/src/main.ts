@@ -2,13 +2,14 @@
 /** `miniim` CLI: loads config, starts the server, shuts down gracefully on SIGTERM/SIGINT. */
 import { createServer } from './app.js';
 import { ConfigError } from './config/config.js';
+import { StorageUnavailableError } from './storage/storage-errors.js';
 
 async function main(): Promise<void> {
   let server: Awaited<ReturnType<typeof createServer>>;
   try {
     server = await createServer();
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof StorageUnavailableError) {
       process.stderr.write(`miniim: ${e.message}\n`);
       process.exit(1);
     }

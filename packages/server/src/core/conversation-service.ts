@@ -1,13 +1,11 @@
 /** Conversation list, read state and unread counts (read diffusion: nothing per member per message). */
 import { type Conv, type Group, ImError, parseConvId, type User } from '@miniim/protocol';
 import type { Bus } from '../cluster/bus.js';
-import type { MembershipRow, Storage } from '../storage/storage.js';
+import type { ConversationSummary, MembershipRow, Storage } from '../storage/storage.js';
 import type { MessageService } from './message-service.js';
 
 export interface GroupLookup {
   getGroupView(groupId: string, userId: string): Promise<Group | undefined>;
-  /** Whether an unread message after readSeq mentions the user (or everyone). */
-  hasUnreadMention?(conv: string, userId: string, readSeq: number): Promise<boolean>;
 }
 
 export class ConversationService {
@@ -22,19 +20,19 @@ export class ConversationService {
   async list(userId: string, limit: number, cursor?: string): Promise<{ conversations: Conv[]; nextCursor?: string }> {
     const page = await this.storage.listForUser(userId, limit, cursor);
     const peers = page.rows.map((r) => peerOf(r.conv, userId)).filter((p): p is string => p !== null);
-    const users = await this.storage.getUsers(peers);
+    const [users, summaries] = await Promise.all([this.storage.getUsers(peers), this.storage.summarize(userId, page.rows)]);
     const conversations: Conv[] = [];
-    for (const row of page.rows) conversations.push(await this.toConv(row, userId, users));
+    for (const row of page.rows) conversations.push(await this.toConv(row, userId, users, summaries.get(row.conv)));
     return page.nextCursor ? { conversations, nextCursor: page.nextCursor } : { conversations };
   }
 
-  private async toConv(row: MembershipRow, userId: string, users: Map<string, User>): Promise<Conv> {
+  private async toConv(row: MembershipRow, userId: string, users: Map<string, User>, summary: ConversationSummary | undefined): Promise<Conv> {
     const conv: Conv = {
       conv: row.conv,
       kind: row.kind,
       lastSeq: row.lastSeq,
       readSeq: row.readSeq,
-      unread: row.lastSeq > row.readSeq ? await this.storage.countUnread(row.conv, userId, row.readSeq) : 0,
+      unread: summary?.unread ?? 0,
       updatedAt: row.updatedAt,
     };
     const peer = peerOf(row.conv, userId);
@@ -44,14 +42,9 @@ export class ConversationService {
     } else if (this.groups) {
       const g = await this.groups.getGroupView(row.conv.slice(2), userId);
       if (g) conv.group = g;
-      if (conv.unread > 0 && this.groups.hasUnreadMention) {
-        conv.mentioned = await this.groups.hasUnreadMention(row.conv, userId, row.readSeq);
-      }
+      if (conv.unread > 0) conv.mentioned = summary?.mentioned ?? false;
     }
-    if (row.lastSeq > 0) {
-      const last = await this.storage.getMessage(row.conv, row.lastSeq);
-      if (last) conv.lastMessage = this.messages.sign(last);
-    }
+    if (summary?.lastMessage) conv.lastMessage = this.messages.sign(summary.lastMessage);
     return conv;
   }
 

@@ -138,10 +138,6 @@ export class GroupService implements GroupAccess, GroupLookup {
     return st ? this.view(st) : undefined;
   }
 
-  hasUnreadMention(conv: string, userId: string, readSeq: number) {
-    return this.storage.groups.hasMention(conv, userId, readSeq);
-  }
-
   // ---- operations ----
 
   private async requireUsers(ids: readonly string[]): Promise<void> {

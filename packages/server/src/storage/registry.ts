@@ -1,12 +1,13 @@
 /** Chooses the storage backend by the scheme of DATABASE_URL, in one place. */
-import type { Config } from '../config/config.js';
+import { type Config, ConfigError } from '../config/config.js';
 import type { Logger } from '../logger.js';
+import { postgresDriver } from './postgres/index.js';
 import { sqliteDriver } from './sqlite/index.js';
 import type { Storage } from './storage.js';
 import type { StorageDriver } from './storage-driver.js';
 
 /** Every backend, by URL scheme; the first one is the default (no DATABASE_URL). */
-const DRIVERS: readonly StorageDriver[] = [sqliteDriver];
+const DRIVERS: readonly StorageDriver[] = [sqliteDriver, postgresDriver];
 
 /** The driver serving `url`'s scheme (the default driver when `url` is undefined). */
 export function storageDriverFor(url: string | undefined): StorageDriver {
@@ -15,7 +16,7 @@ export function storageDriverFor(url: string | undefined): StorageDriver {
   const driver = DRIVERS.find((d) => d.schemes.includes(scheme));
   if (!driver) {
     const supported = DRIVERS.flatMap((d) => d.schemes).join(', ');
-    throw new Error(`DATABASE_URL: unsupported scheme ${scheme} (supported: ${supported})`);
+    throw new ConfigError(`invalid config DATABASE_URL: unsupported scheme ${scheme} (supported: ${supported})`);
   }
   return driver;
 }

@@ -62,6 +62,19 @@ export interface ConversationRepo {
   markRead(conv: string, userId: string, seq: number): Promise<number>;
   /** Messages after `readSeq` not sent by the user and not system messages. */
   countUnread(conv: string, userId: string, readSeq: number): Promise<number>;
+  /**
+   * For a page of the user's memberships: unread count, last message and mention flag of
+   * each, in a fixed number of queries however long the page (a round trip is the cost on
+   * a network database). Conversations with nothing unread have `unread: 0, mentioned: false`.
+   */
+  summarize(userId: string, rows: readonly MembershipRow[]): Promise<Map<string, ConversationSummary>>;
+}
+
+export interface ConversationSummary {
+  unread: number;
+  lastMessage?: Msg;
+  /** An unread, unrecalled text mentions the user or everyone (groups only). */
+  mentioned: boolean;
 }
 
 export interface StoredUser extends User {

@@ -5,7 +5,10 @@ import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { tempDir } from '../support/server.js';
 import { storageContract } from './storage-contract.js';
 
-storageContract('sqlite', () => openSqliteStorage(path.join(tempDir(), 'contract.sqlite')));
+storageContract('sqlite', async () => {
+  const file = path.join(tempDir(), 'contract.sqlite');
+  return () => openSqliteStorage(file);
+});
 
 describe('sqlite durability settings', () => {
   it('commits appends with the WAL fsynced off-thread, and leaves synchronous = FULL for every other write', async () => {

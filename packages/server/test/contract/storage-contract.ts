@@ -3,17 +3,15 @@
  * every backend. A backend that passes it is done.
  */
 import { describe, expect, it } from 'vitest';
-import type { NewMessage, Storage } from '../../src/storage/storage.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { msg, storageContractMore } from './storage-contract-more.js';
 
-let n = 0;
-function msg(conv: string, from: string, over: Partial<NewMessage> = {}): NewMessage {
-  const [, a, b] = conv.split(':');
-  n++;
-  return { id: `id${n}-${Math.random().toString(36).slice(2)}`, conv, members: [a!, b!], from, kind: 'text', body: { text: `t${n}` }, ts: Date.now(), ...over };
-}
+/** Creates an empty database and returns an opener for it (call it several times for several instances on one database). */
+export type NewDatabase = () => Promise<() => Promise<Storage>>;
 
-export function storageContract(name: string, open: () => Promise<Storage>): void {
-  describe(`storage contract: ${name}`, () => {
+export function storageContract(name: string, newDatabase: NewDatabase, opts: { skip?: boolean } = {}): void {
+  const open = async () => (await newDatabase())();
+  describe.skipIf(opts.skip === true)(`storage contract: ${name}`, () => {
     it('assigns gap-free seqs per conversation in input order, in one batch and across batches', async () => {
       const s = await open();
       const r1 = await s.appendMessages([msg('d:a:b', 'a'), msg('d:a:c', 'a'), msg('d:a:b', 'b')]);
@@ -163,5 +161,6 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
       expect(await w.getPhone('b')).toBeUndefined();
       await s.close();
     });
+    storageContractMore(open, newDatabase);
   });
 }

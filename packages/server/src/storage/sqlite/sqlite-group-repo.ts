@@ -1,16 +1,7 @@
 /** SQLite implementation of the group repository (shares the database of sqlite-storage.ts). */
 import type Database from 'better-sqlite3';
+import { type GroupRowDb, type MemberRowDb, rowToGroup, rowToMember } from '../rows.js';
 import type { GroupMemberRow, GroupRepo, GroupRow } from '../storage.js';
-
-interface GroupDb {
-  id: string;
-  name: string;
-  avatar_url: string;
-  owner: string;
-  muted_all: number;
-  created_at: number;
-  disbanded_at: number | null;
-}
 
 const COLUMNS: Record<string, string> = {
   name: 'name',
@@ -74,18 +65,8 @@ export class SqliteGroupRepo implements GroupRepo {
   }
 
   async getGroup(id: string): Promise<GroupRow | undefined> {
-    const r = this.s.getGroup.get(id) as GroupDb | undefined;
-    if (!r) return undefined;
-    const g: GroupRow = {
-      id: r.id,
-      name: r.name,
-      avatarUrl: r.avatar_url,
-      owner: r.owner,
-      mutedAll: r.muted_all === 1,
-      createdAt: r.created_at,
-    };
-    if (r.disbanded_at !== null) g.disbandedAt = r.disbanded_at;
-    return g;
+    const r = this.s.getGroup.get(id) as GroupRowDb | undefined;
+    return r ? rowToGroup(r) : undefined;
   }
 
   async updateGroup(id: string, patch: Partial<GroupRow>) {
@@ -94,13 +75,7 @@ export class SqliteGroupRepo implements GroupRepo {
   }
 
   async listMembers(groupId: string): Promise<GroupMemberRow[]> {
-    const rows = this.s.members.all(`g:${groupId}`) as Array<{ user_id: string; role: string; joined_at: number; muted_until: number }>;
-    return rows.map((r) => ({
-      userId: r.user_id,
-      role: r.role as GroupMemberRow['role'],
-      joinedAt: r.joined_at,
-      mutedUntil: r.muted_until,
-    }));
+    return (this.s.members.all(`g:${groupId}`) as MemberRowDb[]).map(rowToMember);
   }
 
   async addMembers(groupId: string, members: readonly GroupMemberRow[]) {

@@ -6,68 +6,27 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { MessageKind, Msg } from '@miniim/protocol';
+import type { Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import type { AppendResult, ConversationRow, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
+import {
+  type ConversationRowDb,
+  decodeCursor,
+  encodeCursor,
+  type MessageRowDb,
+  rowToMembership,
+  rowToMsg,
+  rowToSession,
+  rowToUser,
+  type SessionRowDb,
+  type UserRowDb,
+} from '../rows.js';
+import type { AppendResult, ConversationRow, ConversationSummary, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
 import { FileSyncer } from './file-syncer.js';
 import { type CheckpointerOptions, SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteGroupRepo } from './sqlite-group-repo.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
-
-interface MessageRowDb {
-  conv: string;
-  seq: number;
-  id: string;
-  from_user: string;
-  kind: string;
-  body: string;
-  ts: number;
-  client_msg_id: string | null;
-  recalled_by: string | null;
-  recalled_at: number | null;
-}
-
-interface UserRowDb {
-  id: string;
-  nickname: string;
-  avatar_url: string;
-  created_at: number;
-}
-
-export function rowToMsg(r: MessageRowDb): Msg {
-  const msg: Msg = {
-    id: r.id,
-    conv: r.conv,
-    seq: r.seq,
-    from: r.from_user,
-    kind: r.kind as MessageKind,
-    body: r.recalled_by ? {} : JSON.parse(r.body),
-    ts: r.ts,
-  };
-  if (r.client_msg_id !== null) msg.clientMsgId = r.client_msg_id;
-  if (r.recalled_by) msg.recalled = { by: r.recalled_by, ts: r.recalled_at ?? 0 };
-  return msg;
-}
-
-function rowToUser(r: UserRowDb): StoredUser {
-  return { id: r.id, nickname: r.nickname, avatarUrl: r.avatar_url, createdAt: r.created_at };
-}
-
-function encodeCursor(updatedAt: number, conv: string): string {
-  return Buffer.from(JSON.stringify([updatedAt, conv])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] | null {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // fall through
-  }
-  return null;
-}
 
 /** Opens (creating if needed) the database file and runs pending migrations. */
 export async function openSqliteStorage(file: string, opts: { checkpoint?: CheckpointerOptions } = {}): Promise<SqliteStorage> {
@@ -266,17 +225,19 @@ export class SqliteStorage implements Storage {
 
   async listForUser(userId: string, limit: number, cursor?: string) {
     const after = cursor ? decodeCursor(cursor) : null;
-    const raw = (after ? this.s.listNext.all(userId, after[0], after[0], after[1], limit + 1) : this.s.listFirst.all(userId, limit + 1)) as MembershipDb[];
+    const raw = (after ? this.s.listNext.all(userId, after[0], after[0], after[1], limit + 1) : this.s.listFirst.all(userId, limit + 1)) as Array<
+      ConversationRowDb & { read_seq: number }
+    >;
     const more = raw.length > limit;
     if (more) raw.pop();
-    const rows = raw.map(toMembership);
+    const rows = raw.map(rowToMembership);
     const last = rows[rows.length - 1];
     return more && last ? { rows, nextCursor: encodeCursor(last.updatedAt, last.conv) } : { rows };
   }
 
   async getMembership(conv: string, userId: string) {
-    const r = this.s.membership.get(conv, userId) as MembershipDb | undefined;
-    return r ? toMembership(r) : undefined;
+    const r = this.s.membership.get(conv, userId) as (ConversationRowDb & { read_seq: number }) | undefined;
+    return r ? rowToMembership(r) : undefined;
   }
 
   async markRead(conv: string, userId: string, seq: number) {
@@ -286,6 +247,18 @@ export class SqliteStorage implements Storage {
 
   async countUnread(conv: string, userId: string, readSeq: number) {
     return this.s.unread.get(conv, readSeq, userId) as number;
+  }
+
+  /** SQLite answers in microseconds on this thread: one small query per row is the cheap shape here. */
+  async summarize(userId: string, rows: readonly MembershipRow[]) {
+    const out = new Map<string, ConversationSummary>();
+    for (const r of rows) {
+      const unread = r.lastSeq > r.readSeq ? (this.s.unread.get(r.conv, r.readSeq, userId) as number) : 0;
+      const last = r.lastSeq > 0 ? (this.s.getMsg.get(r.conv, r.lastSeq) as MessageRowDb | undefined) : undefined;
+      const mentioned = unread > 0 && r.kind === 'group' && (await this.groups.hasMention(r.conv, userId, r.readSeq));
+      out.set(r.conv, last ? { unread, lastMessage: rowToMsg(last), mentioned } : { unread, mentioned });
+    }
+    return out;
   }
 
   async getUser(id: string) {
@@ -327,11 +300,8 @@ export class SqliteStorage implements Storage {
   }
 
   async getSession(id: string) {
-    const r = this.s.getSession.get(id) as { id: string; user_id: string; created_at: number; expires_at: number; revoked_at: number | null } | undefined;
-    if (!r) return undefined;
-    const row: SessionRow = { id: r.id, userId: r.user_id, createdAt: r.created_at, expiresAt: r.expires_at };
-    if (r.revoked_at !== null) row.revokedAt = r.revoked_at;
-    return row;
+    const r = this.s.getSession.get(id) as SessionRowDb | undefined;
+    return r ? rowToSession(r) : undefined;
   }
 
   async revokeSession(id: string, at: number) {
@@ -348,22 +318,4 @@ export class SqliteStorage implements Storage {
     await this.kysely.destroy();
     if (this.db.open) this.db.close();
   }
-}
-
-interface MembershipDb {
-  conv: string;
-  kind: string;
-  last_seq: number;
-  updated_at: number;
-  read_seq: number;
-}
-
-function toMembership(r: MembershipDb): MembershipRow {
-  return {
-    conv: r.conv,
-    kind: r.kind as 'direct' | 'group',
-    lastSeq: r.last_seq,
-    updatedAt: r.updated_at,
-    readSeq: r.read_seq,
-  };
 }

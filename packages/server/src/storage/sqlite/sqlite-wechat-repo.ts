@@ -1,53 +1,8 @@
 /** SQLite implementation of the WeChat repository (shares the database of sqlite-storage.ts). */
 import type Database from 'better-sqlite3';
+import { type IdentityRowDb, type PhoneRowDb, rowToIdentity, rowToPhone, rowToTrace, TRACE_TTL_MS, type TraceRowDb } from '../rows.js';
 import type { UserPhoneRow, WechatIdentityRow, WechatRepo } from '../storage.js';
 import type { CreditStore, MediaTarget, NotifyThrottle, TraceStore } from '../wechat-stores.js';
-
-interface IdentityDb {
-  app_id: string;
-  openid: string;
-  user_id: string;
-  unionid: string | null;
-  session_key_enc: string;
-  updated_at: number;
-}
-
-interface TraceDb {
-  conv: string;
-  seq: number;
-  msg_id: string | null;
-  user_id: string;
-  url: string;
-  media_type: 'image' | 'audio' | null;
-  openid: string | null;
-  app_id: string | null;
-  attempt: number;
-  created_at: number;
-}
-
-interface PhoneDb {
-  user_id: string;
-  phone_number: string;
-  pure_phone_number: string;
-  country_code: string;
-  app_id: string;
-  verified_at: number;
-}
-
-/** Media-check traces older than this are ignored and pruned (WeChat answers within minutes). */
-export const TRACE_TTL_MS = 24 * 60 * 60 * 1000;
-
-function toIdentity(r: IdentityDb): WechatIdentityRow {
-  const row: WechatIdentityRow = {
-    userId: r.user_id,
-    appId: r.app_id,
-    openid: r.openid,
-    sessionKeyEnc: r.session_key_enc,
-    updatedAt: r.updated_at,
-  };
-  if (r.unionid !== null) row.unionid = r.unionid;
-  return row;
-}
 
 export class SqliteWechatRepo implements WechatRepo {
   readonly credits: CreditStore;
@@ -130,15 +85,9 @@ export class SqliteWechatRepo implements WechatRepo {
         s.putTrace.run(traceId, t.conv, t.seq, t.msgId ?? null, t.userId, t.url, t.mediaType ?? null, t.openid ?? null, t.appId ?? null, t.attempt ?? 1, at);
       },
       async get(traceId: string) {
-        const r = s.getTrace.get(traceId) as TraceDb | undefined;
+        const r = s.getTrace.get(traceId) as TraceRowDb | undefined;
         if (!r || now() - r.created_at > TRACE_TTL_MS) return undefined;
-        const t: MediaTarget = { conv: r.conv, seq: r.seq, userId: r.user_id, url: r.url };
-        if (r.msg_id !== null) t.msgId = r.msg_id;
-        if (r.media_type !== null) t.mediaType = r.media_type;
-        if (r.openid !== null) t.openid = r.openid;
-        if (r.app_id !== null) t.appId = r.app_id;
-        if (r.attempt !== 1) t.attempt = r.attempt;
-        return t;
+        return rowToTrace(r);
       },
       async delete(traceId: string) {
         s.deleteTrace.run(traceId);
@@ -155,21 +104,12 @@ export class SqliteWechatRepo implements WechatRepo {
   }
 
   async getPhone(userId: string) {
-    const r = this.s.getPhone.get(userId) as PhoneDb | undefined;
-    return (
-      r && {
-        userId: r.user_id,
-        phoneNumber: r.phone_number,
-        purePhoneNumber: r.pure_phone_number,
-        countryCode: r.country_code,
-        appId: r.app_id,
-        verifiedAt: r.verified_at,
-      }
-    );
+    const r = this.s.getPhone.get(userId) as PhoneRowDb | undefined;
+    return r ? rowToPhone(r) : undefined;
   }
 
   async getIdentity(userId: string, appId?: string) {
-    const r = (appId === undefined ? this.s.identityAny.get(userId) : this.s.identityIn.get(userId, appId)) as IdentityDb | undefined;
-    return r ? toIdentity(r) : undefined;
+    const r = (appId === undefined ? this.s.identityAny.get(userId) : this.s.identityIn.get(userId, appId)) as IdentityRowDb | undefined;
+    return r ? rowToIdentity(r) : undefined;
   }
 }

@@ -1,0 +1,231 @@
+/**
+ * The part of a network-database backend the dialects agree on, through Kysely's query
+ * builder (PostgreSQL and MySQL/MariaDB extend it with their own append path and the
+ * statements in SqlDialect). Reads are batch-shaped: a page of conversations is
+ * summarised in three queries run side by side, not three per row.
+ */
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { type Database, decodeCursor, encodeCursor, type MessageRowDb, rowToMembership, rowToMsg, rowToSession, rowToUser } from '../rows.js';
+import type { AppendResult, ConversationRow, ConversationSummary, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
+import { KyselyGroupRepo } from './kysely-group-repo.js';
+import { KyselyWechatRepo } from './kysely-wechat-repo.js';
+import type { Db, SqlDialect } from './sql-dialect.js';
+
+type Eb = ExpressionBuilder<Database, 'messages'>;
+
+export abstract class KyselyStorage implements Storage {
+  abstract readonly kind: string;
+  abstract readonly appendConcurrency: number;
+  readonly groups: KyselyGroupRepo;
+  readonly wechat: KyselyWechatRepo;
+
+  constructor(
+    protected readonly db: Db,
+    protected readonly dialect: SqlDialect,
+  ) {
+    this.groups = new KyselyGroupRepo(db, dialect);
+    this.wechat = new KyselyWechatRepo(db, dialect);
+  }
+
+  abstract appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]>;
+
+  async history(conv: string, range: { before?: number; after?: number; limit: number }) {
+    let q = this.db.selectFrom('messages').selectAll().where('conv', '=', conv);
+    if (range.after !== undefined) {
+      const rows = await q
+        .where('seq', '>', range.after)
+        .orderBy('seq', 'asc')
+        .limit(range.limit + 1)
+        .execute();
+      const hasMore = rows.length > range.limit;
+      if (hasMore) rows.pop();
+      return { messages: rows.map(rowToMsg), hasMore };
+    }
+    if (range.before !== undefined) q = q.where('seq', '<', range.before);
+    const rows = await q
+      .orderBy('seq', 'desc')
+      .limit(range.limit + 1)
+      .execute();
+    const hasMore = rows.length > range.limit;
+    if (hasMore) rows.pop();
+    rows.reverse();
+    return { messages: rows.map(rowToMsg), hasMore };
+  }
+
+  async getMessage(conv: string, seq: number) {
+    const r = await this.db.selectFrom('messages').selectAll().where('conv', '=', conv).where('seq', '=', seq).executeTakeFirst();
+    return r ? rowToMsg(r) : undefined;
+  }
+
+  async recall(conv: string, seq: number, by: string, ts: number) {
+    await this.db.updateTable('messages').set({ body: '{}', recalled_by: by, recalled_at: ts }).where('conv', '=', conv).where('seq', '=', seq).execute();
+    return this.getMessage(conv, seq);
+  }
+
+  async getConversation(conv: string): Promise<ConversationRow | undefined> {
+    const r = await this.db.selectFrom('conversations').selectAll().where('conv', '=', conv).executeTakeFirst();
+    return r ? { conv: r.conv, kind: r.kind as 'direct' | 'group', lastSeq: Number(r.last_seq), updatedAt: Number(r.updated_at) } : undefined;
+  }
+
+  private memberships() {
+    return this.db
+      .selectFrom('conv_members as m')
+      .innerJoin('conversations as c', 'c.conv', 'm.conv')
+      .select(['c.conv', 'c.kind', 'c.last_seq', 'c.updated_at', 'm.read_seq']);
+  }
+
+  async listForUser(userId: string, limit: number, cursor?: string) {
+    const after = cursor ? decodeCursor(cursor) : null;
+    let q = this.memberships().where('m.user_id', '=', userId);
+    if (after) {
+      q = q.where((eb) => eb.or([eb('c.updated_at', '<', after[0]), eb.and([eb('c.updated_at', '=', after[0]), eb('c.conv', '<', after[1])])]));
+    }
+    const raw = await q
+      .orderBy('c.updated_at', 'desc')
+      .orderBy('c.conv', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const more = raw.length > limit;
+    if (more) raw.pop();
+    const rows = raw.map(rowToMembership);
+    const last = rows[rows.length - 1];
+    return more && last ? { rows, nextCursor: encodeCursor(last.updatedAt, last.conv) } : { rows };
+  }
+
+  async getMembership(conv: string, userId: string) {
+    const r = await this.memberships().where('m.conv', '=', conv).where('m.user_id', '=', userId).executeTakeFirst();
+    return r ? rowToMembership(r) : undefined;
+  }
+
+  async markRead(conv: string, userId: string, seq: number) {
+    const last = this.db.selectFrom('conversations').select('last_seq').where('conv', '=', conv);
+    await this.db
+      .updateTable('conv_members')
+      .set({ read_seq: sql<number>`least(greatest(read_seq, ${seq}), (${last}))` })
+      .where('conv', '=', conv)
+      .where('user_id', '=', userId)
+      .execute();
+    const r = await this.db.selectFrom('conv_members').select('read_seq').where('conv', '=', conv).where('user_id', '=', userId).executeTakeFirst();
+    return Number(r?.read_seq ?? 0);
+  }
+
+  async countUnread(conv: string, userId: string, readSeq: number) {
+    const r = await this.db
+      .selectFrom('messages')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('conv', '=', conv)
+      .where('seq', '>', readSeq)
+      .where('from_user', '<>', userId)
+      .where('kind', '<>', 'system')
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async summarize(userId: string, rows: readonly MembershipRow[]) {
+    const after = (eb: Eb, list: readonly MembershipRow[]): Expression<SqlBool> =>
+      eb.or(list.map((r) => eb.and([eb('conv', '=', r.conv), eb('seq', '>', r.readSeq)])));
+    const withLast = rows.filter((r) => r.lastSeq > 0);
+    const unreadRows = rows.filter((r) => r.lastSeq > r.readSeq);
+    const groupRows = unreadRows.filter((r) => r.kind === 'group');
+    const [lasts, counts, mentioned] = await Promise.all([
+      withLast.length === 0
+        ? ([] as MessageRowDb[])
+        : this.db
+            .selectFrom('messages')
+            .selectAll()
+            .where((eb) => eb.or(withLast.map((r) => eb.and([eb('conv', '=', r.conv), eb('seq', '=', r.lastSeq)]))))
+            .execute(),
+      unreadRows.length === 0
+        ? []
+        : this.db
+            .selectFrom('messages')
+            .select(['conv', sql<number>`count(*)`.as('n')])
+            .where((eb) => after(eb, unreadRows))
+            .where('from_user', '<>', userId)
+            .where('kind', '<>', 'system')
+            .groupBy('conv')
+            .execute(),
+      groupRows.length === 0
+        ? []
+        : this.db
+            .selectFrom('messages')
+            .select('conv')
+            .distinct()
+            .where((eb) => after(eb, groupRows))
+            .where('kind', '=', 'text')
+            .where('recalled_by', 'is', null)
+            .where(this.dialect.mentions(userId))
+            .execute(),
+    ]);
+    const lastBy = new Map(lasts.map((r) => [r.conv, r]));
+    const countBy = new Map(counts.map((r) => [r.conv, Number(r.n)]));
+    const mentionedIn = new Set(mentioned.map((r) => r.conv));
+    const out = new Map<string, ConversationSummary>();
+    for (const r of rows) {
+      const unread = countBy.get(r.conv) ?? 0;
+      const last = lastBy.get(r.conv);
+      const s: ConversationSummary = { unread, mentioned: unread > 0 && mentionedIn.has(r.conv) };
+      if (last) s.lastMessage = rowToMsg(last);
+      out.set(r.conv, s);
+    }
+    return out;
+  }
+
+  async getUser(id: string) {
+    const r = await this.db.selectFrom('users').select(['id', 'nickname', 'avatar_url', 'created_at']).where('id', '=', id).executeTakeFirst();
+    return r ? rowToUser(r) : undefined;
+  }
+
+  async getUsers(ids: readonly string[]) {
+    const out = new Map<string, StoredUser>();
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return out;
+    const rows = await this.db.selectFrom('users').select(['id', 'nickname', 'avatar_url', 'created_at']).where('id', 'in', unique).execute();
+    for (const r of rows) out.set(r.id, rowToUser(r));
+    return out;
+  }
+
+  async upsertUser(id: string, profile: { nickname?: string; avatarUrl?: string }) {
+    const now = Date.now();
+    await this.dialect.insertIgnore(this.db, 'users', [
+      { id, nickname: profile.nickname ?? id, avatar_url: profile.avatarUrl ?? '', created_at: now, updated_at: now },
+    ]);
+    return (await this.updateProfile(id, profile, now))!;
+  }
+
+  async updateProfile(id: string, profile: { nickname?: string; avatarUrl?: string }, now = Date.now()) {
+    const set: { nickname?: string; avatar_url?: string; updated_at: number } = { updated_at: now };
+    if (profile.nickname !== undefined) set.nickname = profile.nickname;
+    if (profile.avatarUrl !== undefined) set.avatar_url = profile.avatarUrl;
+    await this.db.updateTable('users').set(set).where('id', '=', id).execute();
+    return this.getUser(id);
+  }
+
+  async createSession(row: SessionRow) {
+    await this.db
+      .insertInto('sessions')
+      .values({ id: row.id, user_id: row.userId, created_at: row.createdAt, expires_at: row.expiresAt, revoked_at: null })
+      .execute();
+  }
+
+  async getSession(id: string) {
+    const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? rowToSession(r) : undefined;
+  }
+
+  async revokeSession(id: string, at: number) {
+    await this.db.updateTable('sessions').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  async ping() {
+    await sql`select 1`.execute(this.db);
+  }
+
+  private closing: Promise<void> | undefined;
+
+  /** Ends the pool (idempotent). */
+  close() {
+    this.closing ??= this.db.destroy();
+    return this.closing;
+  }
+}

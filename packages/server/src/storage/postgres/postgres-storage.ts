@@ -1,0 +1,257 @@
+/**
+ * PostgreSQL backend (`pg` pool, Kysely for the shared repositories). The append path is
+ * raw, prepared SQL on one pooled connection per batch, in one transaction:
+ *   dedupe lookup (one statement) → lock and bump every conversation's counter of the
+ *   batch (one statement, rows locked in conv order so processes cannot deadlock) →
+ *   insert every message (one multi-row statement via unnest) → COMMIT.
+ * Several batches are in flight over the pool; the ordered step of batch N (dedupe locks
+ * and lookup, then counters) starts only after batch N-1 took its counters (which it
+ * holds until it commits), so seqs follow batch order per conversation, and results
+ * resolve in batch order. A (from, clientMsgId) is serialised across processes by a
+ * transaction-scoped advisory lock taken before the lookup, so a resend racing its
+ * original waits for it and comes back as the duplicate (no unique-violation retry).
+ */
+import type { Msg } from '@miniim/protocol';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import type pg from 'pg';
+import { KyselyStorage } from '../kysely/kysely-storage.js';
+import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
+import type { AppendResult, NewMessage } from '../storage.js';
+import { postgresDialect } from './postgres-dialect.js';
+import { postgresMigrations } from './postgres-migrations.js';
+
+/** A transaction that lost a race with another one (deadlock, or the same (from, clientMsgId) committed meanwhile) is run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+
+const Q = {
+  /** Serialises appends of one (from, clientMsgId) across processes: the second waits, then sees the first's row. */
+  lockKeys: `SELECT pg_advisory_xact_lock(k) FROM (
+               SELECT DISTINCT hashtextextended(f || chr(1) || c, 0) AS k FROM unnest($1::text[], $2::text[]) AS t(f, c) ORDER BY 1
+             ) AS s`,
+  dups: `SELECT m.* FROM messages m
+         JOIN unnest($1::text[], $2::text[]) AS d(from_user, client_msg_id)
+           ON m.from_user = d.from_user AND m.client_msg_id = d.client_msg_id`,
+  bump: `WITH v AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(conv, n, ts)),
+         l AS (SELECT c.conv FROM conversations c WHERE c.conv = ANY($1::text[]) ORDER BY c.conv FOR UPDATE)
+         UPDATE conversations c SET last_seq = c.last_seq + v.n, updated_at = v.ts
+         FROM v JOIN l ON l.conv = v.conv WHERE c.conv = v.conv
+         RETURNING c.conv, c.last_seq`,
+  convs: `INSERT INTO conversations (conv, kind, last_seq, updated_at)
+          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ON CONFLICT DO NOTHING`,
+  members: `INSERT INTO conv_members (user_id, conv, read_seq, joined_at)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ON CONFLICT DO NOTHING`,
+  insert: `INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
+};
+
+export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurrency: number }): Promise<PostgresStorage> {
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => postgresMigrations } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new PostgresStorage(db, pool, opts.appendConcurrency);
+}
+
+interface Plan {
+  results: (AppendResult | undefined)[];
+  /** Items to store, in input order, with their index in the batch. */
+  fresh: Array<{ item: NewMessage; index: number }>;
+  /** [index, index of the earlier copy in this batch] for repeats of a (from, clientMsgId). */
+  repeats: Array<[number, number]>;
+}
+
+export class PostgresStorage extends KyselyStorage {
+  readonly kind = 'postgres';
+  /** The turn to take seq counters: resolves when the previous batch holds its counters (or gave up). */
+  private counterTurn: Promise<void> = Promise.resolve();
+  /** Resolves when the previous batch's results were handed out. */
+  private resultTurn: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly pool: pg.Pool,
+    readonly appendConcurrency: number,
+  ) {
+    super(db, postgresDialect);
+  }
+
+  appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
+    const prevCounters = this.counterTurn;
+    let countersTaken!: () => void;
+    this.counterTurn = new Promise((r) => {
+      countersTaken = r;
+    });
+    const prevResults = this.resultTurn;
+    const run = this.appendWithRetry(items, prevCounters, countersTaken);
+    const ordered = run.then(
+      async (r) => {
+        await prevResults;
+        return r;
+      },
+      async (e) => {
+        await prevResults;
+        throw e;
+      },
+    );
+    this.resultTurn = ordered.catch(() => {});
+    return ordered;
+  }
+
+  private async appendWithRetry(items: readonly NewMessage[], prevCounters: Promise<void>, countersTaken: () => void): Promise<AppendResult[]> {
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.appendOnce(items, attempt === 1 ? prevCounters : Promise.resolve(), countersTaken);
+        } catch (e) {
+          const code = (e as { code?: string; constraint?: string }).code;
+          const raced = RETRYABLE.has(code ?? '') || (code === '23505' && (e as { constraint?: string }).constraint === 'messages_dedupe');
+          if (!raced || attempt >= MAX_ATTEMPTS) throw e;
+        }
+      }
+    } finally {
+      countersTaken();
+    }
+  }
+
+  private async appendOnce(items: readonly NewMessage[], prevCounters: Promise<void>, countersTaken: () => void): Promise<AppendResult[]> {
+    const client = await this.pool.connect();
+    let discard = false;
+    try {
+      await client.query('BEGIN');
+      await prevCounters;
+      const plan = await this.plan(client, items);
+      if (plan.fresh.length > 0) {
+        const first = await this.takeSeqs(client, plan.fresh);
+        countersTaken();
+        const rows = this.assign(plan, first);
+        await client.query({
+          name: 'miniim_append_insert',
+          text: Q.insert,
+          values: [
+            rows.map((r) => r.conv),
+            rows.map((r) => r.seq),
+            rows.map((r) => r.id),
+            rows.map((r) => r.from),
+            rows.map((r) => r.kind),
+            rows.map((r) => JSON.stringify(r.body)),
+            rows.map((r) => r.ts),
+            rows.map((r) => r.clientMsgId ?? null),
+          ],
+        });
+      }
+      countersTaken();
+      await client.query('COMMIT');
+      return plan.results as AppendResult[];
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {
+        discard = true;
+      });
+      throw e;
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: the pool drops it.
+      client.release(discard);
+    }
+  }
+
+  /** Finds duplicates (stored, or earlier in the batch) and the items to store. */
+  private async plan(client: pg.PoolClient, items: readonly NewMessage[]): Promise<Plan> {
+    const keyed = items.filter((it) => it.clientMsgId !== undefined);
+    const stored = new Map<string, Msg>();
+    if (keyed.length > 0) {
+      const keys = [keyed.map((it) => it.from), keyed.map((it) => it.clientMsgId!)];
+      await client.query({ name: 'miniim_append_lock', text: Q.lockKeys, values: keys });
+      const r = await client.query<MessageRowDb>({
+        name: 'miniim_append_dups',
+        text: Q.dups,
+        values: keys,
+      });
+      for (const row of r.rows) stored.set(`${row.from_user}\u0000${row.client_msg_id}`, rowToMsg(row));
+    }
+    const results: (AppendResult | undefined)[] = new Array(items.length);
+    const fresh: Plan['fresh'] = [];
+    const repeats: Plan['repeats'] = [];
+    const firstInBatch = new Map<string, number>();
+    items.forEach((item, index) => {
+      if (item.clientMsgId !== undefined) {
+        const key = `${item.from}\u0000${item.clientMsgId}`;
+        const prior = stored.get(key);
+        if (prior) {
+          results[index] = { ok: true, msg: prior, duplicate: true };
+          return;
+        }
+        const earlier = firstInBatch.get(key);
+        if (earlier !== undefined) {
+          repeats.push([index, earlier]);
+          return;
+        }
+        firstInBatch.set(key, index);
+      }
+      fresh.push({ item, index });
+    });
+    return { results, fresh, repeats };
+  }
+
+  /** Bumps each conversation's counter once for the whole batch; returns conv → first new seq. Creates missing direct conversations. */
+  private async takeSeqs(client: pg.PoolClient, fresh: Plan['fresh']): Promise<Map<string, number>> {
+    const count = new Map<string, number>();
+    const lastTs = new Map<string, number>();
+    const members = new Map<string, readonly string[]>();
+    for (const { item } of fresh) {
+      count.set(item.conv, (count.get(item.conv) ?? 0) + 1);
+      lastTs.set(item.conv, item.ts);
+      if (!members.has(item.conv)) members.set(item.conv, item.members);
+    }
+    const first = new Map<string, number>();
+    const bump = async (convs: string[]) => {
+      const r = await client.query<{ conv: string; last_seq: number }>({
+        name: 'miniim_append_bump',
+        text: Q.bump,
+        values: [convs, convs.map((c) => count.get(c)!), convs.map((c) => lastTs.get(c)!)],
+      });
+      for (const row of r.rows) first.set(row.conv, Number(row.last_seq) - count.get(row.conv)! + 1);
+    };
+    await bump([...count.keys()]);
+    const missing = [...count.keys()].filter((c) => !first.has(c));
+    if (missing.length > 0) {
+      const ts = missing.map((c) => lastTs.get(c)!);
+      await client.query({
+        name: 'miniim_append_convs',
+        text: Q.convs,
+        values: [missing, missing.map((c) => (c.startsWith('g:') ? 'group' : 'direct')), missing.map(() => 0), ts],
+      });
+      const pairs = missing.flatMap((c) => members.get(c)!.map((u) => [u, c, lastTs.get(c)!] as const));
+      if (pairs.length > 0) {
+        await client.query({
+          name: 'miniim_append_members',
+          text: Q.members,
+          values: [pairs.map((p) => p[0]), pairs.map((p) => p[1]), pairs.map(() => 0), pairs.map((p) => p[2])],
+        });
+      }
+      await bump(missing);
+    }
+    return first;
+  }
+
+  /** Gives each fresh item its seq (in input order) and fills in the results. */
+  private assign(plan: Plan, first: Map<string, number>): Array<NewMessage & { seq: number }> {
+    const next = new Map(first);
+    const rows: Array<NewMessage & { seq: number }> = [];
+    for (const { item, index } of plan.fresh) {
+      const seq = next.get(item.conv)!;
+      next.set(item.conv, seq + 1);
+      rows.push({ ...item, seq });
+      const msg: Msg = { id: item.id, conv: item.conv, seq, from: item.from, kind: item.kind, body: item.body, ts: item.ts };
+      if (item.clientMsgId !== undefined) msg.clientMsgId = item.clientMsgId;
+      plan.results[index] = { ok: true, msg, duplicate: false };
+    }
+    for (const [index, earlier] of plan.repeats) {
+      const original = plan.results[earlier] as { msg: Msg };
+      plan.results[index] = { ok: true, msg: original.msg, duplicate: true };
+    }
+    return rows;
+  }
+}
