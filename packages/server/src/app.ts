@@ -4,17 +4,19 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bus } from './cluster/bus.js';
 import { createBus } from './cluster/registry.js';
 import { isLoopbackHost } from './config/config.js';
+import { devSecret } from './config/dev-secret.js';
+import { AuthService } from './core/auth-service.js';
 import { ConversationService } from './core/conversation-service.js';
 import { GroupService } from './core/group-service.js';
 import { MessageService } from './core/message-service.js';
 import { RateLimiter } from './core/rate-limiter.js';
 import { TokenService } from './core/token-service.js';
+import { UserService } from './core/user-service.js';
 import { Gateway } from './gateway/gateway.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { registerChatRoutes } from './http/chat-routes.js';
@@ -60,18 +62,6 @@ export interface CreateServerOptions {
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
-/** In development, a random token secret is kept in the data dir so tokens survive restarts. */
-function tokenSecret(config: ServerConfig, logger: Logger): string {
-  if (config.tokenSecret) return config.tokenSecret;
-  const file = path.join(config.dataDir, '.token-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(config.dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  logger.warn({ file }, 'MINIIM_TOKEN_SECRET is not set; generated a development secret');
-  return secret;
-}
-
 export async function createServer(opts: CreateServerOptions = {}): Promise<MiniImServer> {
   const config = loadServerConfig(opts.env ?? process.env, opts.overrides ?? {});
   const logger = createLogger(config.logLevel, opts.logDestination);
@@ -79,9 +69,19 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const storage = await createStorage(config, logger);
   const bus = await createBus(config);
   const media = await createMedia(config, logger);
-  const tokens = new TokenService(tokenSecret(config, logger), config.tokenTtlSec * 1000, storage);
   const wechat = new WechatIntegration({ config, storage, bus, logger, registry: metrics.registry });
   const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry });
+  const secret = devSecret(config.tokenSecret, {
+    dataDir: config.dataDir,
+    file: '.token-secret',
+    envName: 'MINIIM_TOKEN_SECRET',
+    generate: () => randomBytes(32).toString('base64url'),
+    logger,
+  });
+  const tokens = new TokenService(secret, config.tokenTtlSec * 1000, storage);
+  const checkNickname = moderation ? (nickname: string, userId: string) => moderation.checkText(nickname, userId, 'nickname') : undefined;
+  const users = new UserService({ users: storage, checkNickname });
+  const auth = new AuthService({ tokens, users, devLogin: config.devLogin });
   const messages = new MessageService({
     storage,
     bus,
@@ -102,30 +102,31 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: true });
   installErrorHandling(app, logger);
   const ctx: HttpContext = {
-    config,
-    storage,
-    bus,
-    tokens,
+    auth,
+    users,
     messages,
     conversations,
-    logger,
-    metrics,
+    isOnline: (userIds) => bus.isOnline(userIds),
     limiter: new RateLimiter(config.socketFramesPerSec, config.socketFramesPerSec * 2, config.rateLimits),
-    ready: async () => {
-      await storage.ping();
-      await bus.ping();
-    },
-    checkText: moderation?.checkText,
+    logger,
   };
   registerAuthRoutes(app, ctx);
   registerChatRoutes(app, ctx);
   registerGroupRoutes(app, ctx, groups);
-  registerHealthRoutes(app, ctx);
+  registerHealthRoutes(app, {
+    ready: async () => {
+      await storage.ping();
+      await bus.ping();
+    },
+    backends: { storage: storage.kind, bus: bus.kind },
+    metrics,
+    logger,
+  });
   registerMedia(app, media, { authenticate: (req) => authenticate(ctx, req), logger });
-  await registerWechatRoutes(app, ctx, wechat, moderation?.checkText);
+  await registerWechatRoutes(app, { ...ctx, storage }, wechat, moderation?.checkText);
   await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
 
-  const gateway = new Gateway({ config, tokens, storage, messages, conversations, bus, logger, metrics });
+  const gateway = new Gateway({ config, auth, messages, conversations, bus, logger, metrics });
   gateway.attach(app.server);
 
   let closed: Promise<void> | null = null;

@@ -5,26 +5,24 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ClientFrame, CloseCodes, DEFAULT_LIMITS, extractRid, ImError, type Limits, parseClientFrame } from '@miniim/protocol';
+import { type ClientFrame, CloseCodes, DEFAULT_LIMITS, extractRid, ImError, type Limits, parseClientFrame, type User } from '@miniim/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Bus, Delivery } from '../cluster/bus.js';
 import type { Config } from '../config/config.js';
+import { type AuthService, parseBearer } from '../core/auth-service.js';
 import type { ConversationService } from '../core/conversation-service.js';
 import { normalizeError } from '../core/errors.js';
 import { newSessionId } from '../core/ids.js';
 import type { MessageService } from '../core/message-service.js';
 import { RateLimiter } from '../core/rate-limiter.js';
-import type { TokenService } from '../core/token-service.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Storage } from '../storage/storage.js';
 import { Session } from './session.js';
 import { SessionRegistry } from './session-registry.js';
 
 export interface GatewayDeps {
   config: Config;
-  tokens: TokenService;
-  storage: Storage;
+  auth: AuthService;
   messages: MessageService;
   conversations: ConversationService;
   bus: Bus;
@@ -87,20 +85,17 @@ export class Gateway {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== this.d.config.wsPath) return rejectUpgrade(socket, 404, 'not_found', 'no such endpoint');
     if (!this.accepting) return rejectUpgrade(socket, 503, 'unavailable', 'server is shutting down');
-    const auth = req.headers.authorization;
-    const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (url.searchParams.get('token') ?? undefined);
-    let userId: string;
+    const token = parseBearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
+    let user: User;
     try {
-      userId = (await this.d.tokens.verify(token)).userId;
+      ({ user } = await this.d.auth.verifyWithUser(token));
     } catch (e) {
-      const msg = e instanceof ImError ? e.message : 'invalid token';
-      return rejectUpgrade(socket, 401, 'unauthorized', msg);
+      if (!(e instanceof ImError) || e.code !== 'unauthorized') throw e;
+      return rejectUpgrade(socket, 401, 'unauthorized', e.message);
     }
-    const user = await this.d.storage.getUser(userId);
-    if (!user) return rejectUpgrade(socket, 401, 'unauthorized', 'unknown user');
     // The shutdown may have begun while the token was being checked.
     if (!this.accepting) return rejectUpgrade(socket, 503, 'unavailable', 'server is shutting down');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, { id: user.id, nickname: user.nickname, avatarUrl: user.avatarUrl }));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user));
   }
 
   private onConnection(ws: WebSocket, user: Session['user']): void {

@@ -54,6 +54,6 @@ export function registerChatRoutes(app: FastifyInstance, ctx: HttpContext): void
   app.get('/api/presence', async (req) => {
     await authenticate(ctx, req);
     const users = queryIdList(req.query as Q, 'users', DEFAULT_LIMITS.presenceMaxUsers);
-    return { online: Object.fromEntries(await ctx.bus.isOnline(users)) };
+    return { online: Object.fromEntries(await ctx.isOnline(users)) };
   });
 }

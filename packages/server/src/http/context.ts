@@ -1,42 +1,34 @@
-/** What HTTP routes share: services and the authenticate helper. */
+/** What HTTP routes share: the services they call and the authenticate helper. */
 
 import { ImError, isValidId } from '@miniim/protocol';
 import type { FastifyRequest } from 'fastify';
-import type { Bus } from '../cluster/bus.js';
-import type { Config } from '../config/config.js';
+import { type AuthService, parseBearer } from '../core/auth-service.js';
 import type { ConversationService } from '../core/conversation-service.js';
 import type { MessageService } from '../core/message-service.js';
 import type { RateLimiter } from '../core/rate-limiter.js';
-import type { TokenService } from '../core/token-service.js';
+import type { UserService } from '../core/user-service.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import type { ModerationScene } from '../moderation/moderation-types.js';
-import type { Storage } from '../storage/storage.js';
 
 export interface HttpContext {
-  config: Config;
-  storage: Storage;
-  bus: Bus;
-  tokens: TokenService;
+  auth: AuthService;
+  users: UserService;
   messages: MessageService;
   conversations: ConversationService;
-  logger: Logger;
-  metrics: Metrics;
+  /** Which of the users have at least one live socket on any node. */
+  isOnline(userIds: readonly string[]): Promise<Map<string, boolean>>;
+  /** Per-user HTTP rate limit (shared with nothing else). */
   limiter: RateLimiter;
-  /** Ready check of the whole server (storage + bus). */
-  ready: () => Promise<void>;
-  /** Content-safety check of user text (nickname…); throws content_rejected / unavailable. */
-  checkText?: (text: string, userId: string, scene: ModerationScene) => Promise<void>;
+  logger: Logger;
 }
 
+/** The bearer token of a request's Authorization header, or undefined. */
 export function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+  return parseBearer(req.headers.authorization);
 }
 
 /** Verifies the bearer token and the per-user rate limit; returns the user id. */
-export async function authenticate(ctx: HttpContext, req: FastifyRequest): Promise<string> {
-  const { userId } = await ctx.tokens.verify(bearer(req));
+export async function authenticate(ctx: Pick<HttpContext, 'auth' | 'limiter'>, req: FastifyRequest): Promise<string> {
+  const { userId } = await ctx.auth.verify(bearer(req));
   const wait = ctx.limiter.take(`http:${userId}`);
   if (wait > 0) throw new ImError('rate_limited', 'too many requests', wait);
   return userId;

@@ -1,22 +1,32 @@
 /** Liveness, readiness (storage + bus reachable) and Prometheus metrics. */
 import type { FastifyInstance } from 'fastify';
-import type { HttpContext } from './context.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 
-export function registerHealthRoutes(app: FastifyInstance, ctx: HttpContext): void {
+export interface HealthDeps {
+  /** Resolves when storage and bus answer; throws otherwise. */
+  ready: () => Promise<void>;
+  /** Which backends are in use (`{storage: 'sqlite', bus: 'local'}`), shown by /readyz. */
+  backends: { storage: string; bus: string };
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, d: HealthDeps): void {
   app.get('/healthz', async () => ({ ok: true }));
 
   app.get('/readyz', async (_req, reply) => {
     try {
-      await ctx.ready();
-      return { ok: true, storage: ctx.storage.kind, bus: ctx.bus.kind };
+      await d.ready();
+      return { ok: true, ...d.backends };
     } catch (err) {
-      ctx.logger.warn({ err }, 'readiness check failed');
+      d.logger.warn({ err }, 'readiness check failed');
       return reply.status(503).send({ error: { code: 'unavailable', message: 'storage or bus unreachable' } });
     }
   });
 
   app.get('/metrics', async (_req, reply) => {
-    reply.header('Content-Type', ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    reply.header('Content-Type', d.metrics.registry.contentType);
+    return d.metrics.registry.metrics();
   });
 }

@@ -6,11 +6,10 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { type Msg, messagePreview, parseConvId } from '@miniim/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../cluster/bus.js';
+import { devSecret } from '../config/dev-secret.js';
 import type { Logger } from '../logger.js';
 import type { ModerationConfig, TextCheckStage, WechatIdentity, WechatModerationPort } from '../moderation/moderation-types.js';
 import type { Storage } from '../storage/storage.js';
@@ -49,18 +48,19 @@ export interface WechatIntegrationDeps {
 }
 
 /**
- * In development, a random session_key encryption key is kept in the data dir
- * (like the token secret); in production MINIIM_SECRET_KEY is required by config.
+ * The at-rest key for WeChat session_keys: MINIIM_SECRET_KEY, or in development
+ * a random key kept in the data dir (production requires it, see the config checks).
  */
 export function secretKey(config: Pick<WechatFeatureConfig, 'dataDir' | 'secretKey'>, logger: Logger): Buffer {
-  if (config.secretKey) return parseSecretKey(config.secretKey);
-  const file = path.join(config.dataDir, '.secret-key');
-  if (existsSync(file)) return parseSecretKey(readFileSync(file, 'utf8'));
-  mkdirSync(config.dataDir, { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
-  logger.warn({ file }, 'MINIIM_SECRET_KEY is not set; generated a development key');
-  return key;
+  return parseSecretKey(
+    devSecret(config.secretKey, {
+      dataDir: config.dataDir,
+      file: '.secret-key',
+      envName: 'MINIIM_SECRET_KEY',
+      generate: () => randomBytes(32).toString('base64'),
+      logger,
+    }),
+  );
 }
 
 export class WechatIntegration implements WechatModerationPort {

@@ -8,9 +8,9 @@
 
 import { ImError } from '@miniim/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { publicUser } from '../http/auth-routes.js';
 import { authenticate, type HttpContext } from '../http/context.js';
 import type { CheckText } from '../moderation/moderation-types.js';
+import type { Storage } from '../storage/storage.js';
 import { fetchPhoneNumber, publicPhone } from './phone-number.js';
 import type { PushQuery } from './push-signature.js';
 import type { WechatIntegration } from './wechat-integration.js';
@@ -22,11 +22,21 @@ export const DEFAULT_WECHAT_NICKNAME = '微信用户';
 /** Largest message-push body accepted (WeChat's events are a few KB). */
 const PUSH_BODY_LIMIT = 64 * 1024;
 
+/** The shared route context plus the feature's own data (identities). */
+export interface WechatRouteContext extends HttpContext {
+  storage: Pick<Storage, 'wechat'>;
+}
+
 /**
  * Registers the WeChat routes. `checkText` is the moderation feature's check of
  * the profile nickname at login (absent when moderation is off).
  */
-export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContext, integration: WechatIntegration, checkText?: CheckText): Promise<void> {
+export async function registerWechatRoutes(
+  app: FastifyInstance,
+  ctx: WechatRouteContext,
+  integration: WechatIntegration,
+  checkText?: CheckText,
+): Promise<void> {
   const wx = integration.wechat;
   if (!wx) {
     app.post('/api/auth/wechat', async () => {
@@ -51,8 +61,6 @@ export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContex
         delete profile.nickname;
       }
     }
-    const existing = await ctx.storage.getUser(r.userId);
-    const user = await ctx.storage.upsertUser(r.userId, existing ? profile : { ...profile, nickname: profile.nickname ?? DEFAULT_WECHAT_NICKNAME });
     const identity = {
       userId: r.userId,
       appId: r.appId,
@@ -61,8 +69,7 @@ export async function registerWechatRoutes(app: FastifyInstance, ctx: HttpContex
       updatedAt: Date.now(),
     };
     await ctx.storage.wechat.upsertIdentity(r.unionid ? { ...identity, unionid: r.unionid } : identity);
-    const { token, expiresAt } = await ctx.tokens.issue(user.id);
-    return { token, expiresAt, user: publicUser(user) };
+    return ctx.auth.login(r.userId, profile, { defaultNickname: DEFAULT_WECHAT_NICKNAME });
   });
 
   // Message push: the signature is over the query, the body must stay exactly as sent.

@@ -1,0 +1,72 @@
+/**
+ * Authentication: every login (dev login, WeChat login), token refresh and every
+ * token check (HTTP routes, the WebSocket upgrade) goes through this service.
+ * Tokens themselves are signed and checked by TokenService; users and profiles
+ * live in UserService. Transport-free.
+ */
+import { ImError, type User, validateDevAuth } from '@miniim/protocol';
+import type { TokenClaims, TokenService } from './token-service.js';
+import type { UserService } from './user-service.js';
+
+/** A verified login: who, which stored session, until when. */
+export type AuthSession = TokenClaims;
+
+/** What a login or a refresh answers (the `/api/auth/*` response body). */
+export interface LoginResult {
+  token: string;
+  expiresAt: number;
+  user: User;
+}
+
+export interface AuthServiceDeps {
+  tokens: TokenService;
+  users: UserService;
+  /** Whether `POST /api/auth/dev` (log in as any user id) is on. */
+  devLogin: boolean;
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header value, or undefined.
+ * The only place a bearer header is parsed.
+ */
+export function parseBearer(authorization: string | undefined): string | undefined {
+  return authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+}
+
+export class AuthService {
+  constructor(private readonly d: AuthServiceDeps) {}
+
+  /** Signature, expiry and that the session was not revoked; throws ImError('unauthorized'). */
+  verify(token: string | undefined): Promise<AuthSession> {
+    return this.d.tokens.verify(token);
+  }
+
+  /** `verify` plus the user's profile (the WebSocket `hello`); unauthorized when the user is gone. */
+  async verifyWithUser(token: string | undefined): Promise<{ session: AuthSession; user: User }> {
+    const session = await this.verify(token);
+    return { session, user: await this.d.users.me(session.userId) };
+  }
+
+  /** Development login as any user id (`{userId, nickname?, avatarUrl?}`); not_found when dev login is off. */
+  async devLogin(body: unknown): Promise<LoginResult> {
+    if (!this.d.devLogin) throw new ImError('not_found', 'no route POST /api/auth/dev');
+    const { userId, ...profile } = validateDevAuth(body);
+    return this.login(userId, profile);
+  }
+
+  /**
+   * Logs a user in whose identity was proven elsewhere (WeChat code2session…):
+   * creates or updates the user and starts a session.
+   */
+  async login(userId: string, profile: { nickname?: string; avatarUrl?: string }, opts: { defaultNickname?: string } = {}): Promise<LoginResult> {
+    const user = await this.d.users.upsertOnLogin(userId, profile, opts.defaultNickname);
+    const { token, expiresAt } = await this.d.tokens.issue(user.id);
+    return { token, expiresAt, user };
+  }
+
+  /** A fresh token for a valid one; the old session is revoked. */
+  async refresh(token: string | undefined): Promise<LoginResult> {
+    const r = await this.d.tokens.refresh(token);
+    return { token: r.token, expiresAt: r.expiresAt, user: await this.d.users.me(r.userId) };
+  }
+}
