@@ -48,6 +48,16 @@ export class ConversationService {
     return conv;
   }
 
+  /** How far the other member of a direct conversation has read (extension `GET /api/conversations/:conv/peer-read`). */
+  async peerRead(userId: string, conv: string): Promise<{ conv: string; user: string; readSeq: number }> {
+    const parsed = parseConvId(conv);
+    if (parsed?.kind !== 'direct') throw new ImError('bad_request', 'conv must be a direct conversation (groups: /api/groups/:id/reads)');
+    if (parsed.a !== userId && parsed.b !== userId) throw new ImError('forbidden', 'not a member of this conversation');
+    const peer = parsed.a === userId ? parsed.b : parsed.a;
+    const row = await this.storage.getMembership(conv, peer);
+    return { conv, user: peer, readSeq: row?.readSeq ?? 0 };
+  }
+
   /** Moves the user's read mark forward; tells the peer (direct) and the user's other devices. */
   async read(userId: string, conv: string, seq: number, exceptSessionId?: string) {
     const members = await this.messages.membersOf(conv, userId);

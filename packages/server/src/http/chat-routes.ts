@@ -36,13 +36,7 @@ export function registerChatRoutes(app: FastifyInstance, ctx: HttpContext): void
   // Extension: how far the other member of a direct chat has read (for 已读 / 未读 after a reconnect).
   app.get<{ Params: { conv: string } }>('/api/conversations/:conv/peer-read', async (req) => {
     const uid = await authenticate(ctx, req);
-    const conv = validateConvId(req.params.conv);
-    const parsed = parseConvId(conv);
-    if (parsed?.kind !== 'direct') throw new ImError('bad_request', 'conv must be a direct conversation (groups: /api/groups/:id/reads)');
-    if (parsed.a !== uid && parsed.b !== uid) throw new ImError('forbidden', 'not a member of this conversation');
-    const peer = parsed.a === uid ? parsed.b : parsed.a;
-    const row = await ctx.storage.getMembership(conv, peer);
-    return { conv, user: peer, readSeq: row?.readSeq ?? 0 };
+    return ctx.conversations.peerRead(uid, validateConvId(req.params.conv));
   });
 
   app.post('/api/messages', async (req) => {
