@@ -99,7 +99,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   messages.groups = groups;
   conversations.groups = groups;
 
-  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: true });
+  // Forwarded headers count only from the configured proxies (MINIIM_TRUST_PROXY), never from anyone.
+  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
   installErrorHandling(app, logger);
   const ctx: HttpContext = {
     auth,

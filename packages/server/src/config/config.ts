@@ -69,6 +69,11 @@ export const ConfigSchema = z.object({
   mediaSignedUrlSecret: z.string().min(16, 'must be at least 16 characters').optional(),
   mediaSignedUrlTtlSec: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),
   publicBaseUrl: z.string().url().optional(),
+  /**
+   * Proxies whose X-Forwarded-For/-Proto/-Host are believed (IPs or CIDRs, e.g. `127.0.0.1,10.0.0.0/8`);
+   * empty (default): forwarded headers are ignored and the socket's peer is the client.
+   */
+  trustProxy: list.default([]),
   webDir: z.string().optional(),
   maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
 });
@@ -127,6 +132,7 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_MEDIA_SIGNED_URL_SECRET: 'mediaSignedUrlSecret',
   MINIIM_MEDIA_SIGNED_URL_TTL_SEC: 'mediaSignedUrlTtlSec',
   MINIIM_PUBLIC_URL: 'publicBaseUrl',
+  MINIIM_TRUST_PROXY: 'trustProxy',
   MINIIM_WEB_DIR: 'webDir',
 };
 
