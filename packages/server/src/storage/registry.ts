@@ -1,13 +1,14 @@
 /** Chooses the storage backend by the scheme of DATABASE_URL, in one place. */
 import { type Config, ConfigError } from '../config/config.js';
 import type { Logger } from '../logger.js';
+import { mysqlDriver } from './mysql/index.js';
 import { postgresDriver } from './postgres/index.js';
 import { sqliteDriver } from './sqlite/index.js';
 import type { Storage } from './storage.js';
 import type { StorageDriver } from './storage-driver.js';
 
 /** Every backend, by URL scheme; the first one is the default (no DATABASE_URL). */
-const DRIVERS: readonly StorageDriver[] = [sqliteDriver, postgresDriver];
+const DRIVERS: readonly StorageDriver[] = [sqliteDriver, postgresDriver, mysqlDriver];
 
 /** The driver serving `url`'s scheme (the default driver when `url` is undefined). */
 export function storageDriverFor(url: string | undefined): StorageDriver {

@@ -14,15 +14,18 @@
 import type { Msg } from '@miniim/protocol';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type pg from 'pg';
+import { AppendOrder, assignSeqs, type BatchPlan, convKind, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
 import type { AppendResult, NewMessage } from '../storage.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { postgresMigrations } from './postgres-migrations.js';
 
-/** A transaction that lost a race with another one (deadlock, or the same (from, clientMsgId) committed meanwhile) is run again. */
-const RETRYABLE = new Set(['40P01', '40001']);
-const MAX_ATTEMPTS = 5;
+/** A transaction that lost a race the database detected (deadlock, serialization; a dedupe race as a safety net) is run again. */
+function retryable(e: unknown): boolean {
+  const { code, constraint } = e as { code?: string; constraint?: string };
+  return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'messages_dedupe');
+}
 
 const Q = {
   /** Serialises appends of one (from, clientMsgId) across processes: the second waits, then sees the first's row. */
@@ -56,20 +59,9 @@ export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurren
   return new PostgresStorage(db, pool, opts.appendConcurrency);
 }
 
-interface Plan {
-  results: (AppendResult | undefined)[];
-  /** Items to store, in input order, with their index in the batch. */
-  fresh: Array<{ item: NewMessage; index: number }>;
-  /** [index, index of the earlier copy in this batch] for repeats of a (from, clientMsgId). */
-  repeats: Array<[number, number]>;
-}
-
 export class PostgresStorage extends KyselyStorage {
   readonly kind = 'postgres';
-  /** The turn to take seq counters: resolves when the previous batch holds its counters (or gave up). */
-  private counterTurn: Promise<void> = Promise.resolve();
-  /** Resolves when the previous batch's results were handed out. */
-  private resultTurn: Promise<unknown> = Promise.resolve();
+  private readonly order = new AppendOrder(retryable);
 
   constructor(
     db: Kysely<Database>,
@@ -80,41 +72,7 @@ export class PostgresStorage extends KyselyStorage {
   }
 
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    const prevCounters = this.counterTurn;
-    let countersTaken!: () => void;
-    this.counterTurn = new Promise((r) => {
-      countersTaken = r;
-    });
-    const prevResults = this.resultTurn;
-    const run = this.appendWithRetry(items, prevCounters, countersTaken);
-    const ordered = run.then(
-      async (r) => {
-        await prevResults;
-        return r;
-      },
-      async (e) => {
-        await prevResults;
-        throw e;
-      },
-    );
-    this.resultTurn = ordered.catch(() => {});
-    return ordered;
-  }
-
-  private async appendWithRetry(items: readonly NewMessage[], prevCounters: Promise<void>, countersTaken: () => void): Promise<AppendResult[]> {
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.appendOnce(items, attempt === 1 ? prevCounters : Promise.resolve(), countersTaken);
-        } catch (e) {
-          const code = (e as { code?: string; constraint?: string }).code;
-          const raced = RETRYABLE.has(code ?? '') || (code === '23505' && (e as { constraint?: string }).constraint === 'messages_dedupe');
-          if (!raced || attempt >= MAX_ATTEMPTS) throw e;
-        }
-      }
-    } finally {
-      countersTaken();
-    }
+    return this.order.run((myTurn, countersTaken) => this.appendOnce(items, myTurn, countersTaken));
   }
 
   private async appendOnce(items: readonly NewMessage[], prevCounters: Promise<void>, countersTaken: () => void): Promise<AppendResult[]> {
@@ -127,7 +85,7 @@ export class PostgresStorage extends KyselyStorage {
       if (plan.fresh.length > 0) {
         const first = await this.takeSeqs(client, plan.fresh);
         countersTaken();
-        const rows = this.assign(plan, first);
+        const rows = assignSeqs(plan, first);
         await client.query({
           name: 'miniim_append_insert',
           text: Q.insert,
@@ -158,53 +116,21 @@ export class PostgresStorage extends KyselyStorage {
   }
 
   /** Finds duplicates (stored, or earlier in the batch) and the items to store. */
-  private async plan(client: pg.PoolClient, items: readonly NewMessage[]): Promise<Plan> {
+  private async plan(client: pg.PoolClient, items: readonly NewMessage[]): Promise<BatchPlan> {
     const keyed = items.filter((it) => it.clientMsgId !== undefined);
     const stored = new Map<string, Msg>();
     if (keyed.length > 0) {
       const keys = [keyed.map((it) => it.from), keyed.map((it) => it.clientMsgId!)];
       await client.query({ name: 'miniim_append_lock', text: Q.lockKeys, values: keys });
-      const r = await client.query<MessageRowDb>({
-        name: 'miniim_append_dups',
-        text: Q.dups,
-        values: keys,
-      });
-      for (const row of r.rows) stored.set(`${row.from_user}\u0000${row.client_msg_id}`, rowToMsg(row));
+      const r = await client.query<MessageRowDb>({ name: 'miniim_append_dups', text: Q.dups, values: keys });
+      for (const row of r.rows) stored.set(dedupeKey(row.from_user, row.client_msg_id!), rowToMsg(row));
     }
-    const results: (AppendResult | undefined)[] = new Array(items.length);
-    const fresh: Plan['fresh'] = [];
-    const repeats: Plan['repeats'] = [];
-    const firstInBatch = new Map<string, number>();
-    items.forEach((item, index) => {
-      if (item.clientMsgId !== undefined) {
-        const key = `${item.from}\u0000${item.clientMsgId}`;
-        const prior = stored.get(key);
-        if (prior) {
-          results[index] = { ok: true, msg: prior, duplicate: true };
-          return;
-        }
-        const earlier = firstInBatch.get(key);
-        if (earlier !== undefined) {
-          repeats.push([index, earlier]);
-          return;
-        }
-        firstInBatch.set(key, index);
-      }
-      fresh.push({ item, index });
-    });
-    return { results, fresh, repeats };
+    return planBatch(items, stored);
   }
 
   /** Bumps each conversation's counter once for the whole batch; returns conv → first new seq. Creates missing direct conversations. */
-  private async takeSeqs(client: pg.PoolClient, fresh: Plan['fresh']): Promise<Map<string, number>> {
-    const count = new Map<string, number>();
-    const lastTs = new Map<string, number>();
-    const members = new Map<string, readonly string[]>();
-    for (const { item } of fresh) {
-      count.set(item.conv, (count.get(item.conv) ?? 0) + 1);
-      lastTs.set(item.conv, item.ts);
-      if (!members.has(item.conv)) members.set(item.conv, item.members);
-    }
+  private async takeSeqs(client: pg.PoolClient, fresh: BatchPlan['fresh']): Promise<Map<string, number>> {
+    const { count, lastTs, members } = seqDemand(fresh);
     const first = new Map<string, number>();
     const bump = async (convs: string[]) => {
       const r = await client.query<{ conv: string; last_seq: number }>({
@@ -221,7 +147,7 @@ export class PostgresStorage extends KyselyStorage {
       await client.query({
         name: 'miniim_append_convs',
         text: Q.convs,
-        values: [missing, missing.map((c) => (c.startsWith('g:') ? 'group' : 'direct')), missing.map(() => 0), ts],
+        values: [missing, missing.map(convKind), missing.map(() => 0), ts],
       });
       const pairs = missing.flatMap((c) => members.get(c)!.map((u) => [u, c, lastTs.get(c)!] as const));
       if (pairs.length > 0) {
@@ -234,24 +160,5 @@ export class PostgresStorage extends KyselyStorage {
       await bump(missing);
     }
     return first;
-  }
-
-  /** Gives each fresh item its seq (in input order) and fills in the results. */
-  private assign(plan: Plan, first: Map<string, number>): Array<NewMessage & { seq: number }> {
-    const next = new Map(first);
-    const rows: Array<NewMessage & { seq: number }> = [];
-    for (const { item, index } of plan.fresh) {
-      const seq = next.get(item.conv)!;
-      next.set(item.conv, seq + 1);
-      rows.push({ ...item, seq });
-      const msg: Msg = { id: item.id, conv: item.conv, seq, from: item.from, kind: item.kind, body: item.body, ts: item.ts };
-      if (item.clientMsgId !== undefined) msg.clientMsgId = item.clientMsgId;
-      plan.results[index] = { ok: true, msg, duplicate: false };
-    }
-    for (const [index, earlier] of plan.repeats) {
-      const original = plan.results[earlier] as { msg: Msg };
-      plan.results[index] = { ok: true, msg: original.msg, duplicate: true };
-    }
-    return rows;
   }
 }
