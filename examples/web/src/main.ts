@@ -8,23 +8,13 @@ import { ChatPage } from './chat-page.js';
 import { $ } from './dom.js';
 import { setupEmojiPanel } from './emoji-panel.js';
 import { paintStaticIcons } from './icons.js';
-import { type Auth, clearAuth, LoginEnded, loadAuth, Session, saveAuth } from './session.js';
-import { errorText, userIdProblem } from './texts.js';
+import { toast } from './overlay.js';
+import { type Auth, clearAuth, loadAuth, saveAuth } from './session.js';
+import { errorText, SESSION_ENDED, userIdProblem } from './texts.js';
 
 const base = location.origin;
-/** `kicked` reasons that end a login (everything else is a reconnect). */
-const ENDING_KICKS: Record<string, string> = {
-  revoked: '登录已失效，请重新登录',
-  banned: '账号已被封禁',
-  replaced: '你已在其他地方登录',
-  logout: '你已退出登录',
-};
-/** Closes after which the SDK stops for good. */
-const ENDING_STATES: Record<string, string> = {
-  forbidden: '账号已被禁止使用，请联系管理员',
-  replaced: '你已在其他地方登录',
-};
-
+/** hello.limits.maxTextChars of the contract. */
+const MAX_TEXT = 5000;
 let client: ImClient | undefined;
 let page: ChatPage | undefined;
 
@@ -47,35 +37,30 @@ function endLogin(message = ''): void {
 }
 
 function start(a: Auth): void {
-  const session = new Session(base, a);
+  let auth = a;
   $('login').hidden = true;
   $('app').hidden = false;
-  const c = createWebClient({
-    baseUrl: base,
-    userId: a.user.id,
-    getToken: async ({ refresh }) => {
-      if (!refresh) return session.token;
-      try {
-        return await session.refresh();
-      } catch (e) {
-        if (e instanceof LoginEnded) {
-          queueMicrotask(() => endLogin('登录已过期，请重新登录'));
-          return null;
-        }
-        throw e; // 5xx / network: keep the token, the SDK retries with backoff
-      }
-    },
-  });
+  const c = createWebClient({ baseUrl: base, userId: a.user.id, auth: { token: a.token, expiresAt: a.expiresAt } });
   client = c;
   (window as unknown as { __miniim: ImClient }).__miniim = c;
-  page = new ChatPage({ baseUrl: base, client: c, me: a.user, token: () => session.token, refreshToken: () => session.refresh() });
-  c.on('kicked', ({ reason }) => {
-    const message = ENDING_KICKS[reason];
-    if (message) endLogin(message);
+  // A refreshed token replaces the saved one (the old one is revoked).
+  c.on('auth', (r) => {
+    auth = { token: r.token, expiresAt: r.expiresAt, user: r.user ?? auth.user };
+    saveAuth(auth);
   });
-  c.on('state', (s) => {
-    const message = s.newState === 'disconnected' ? ENDING_STATES[String(s.reason)] : undefined;
-    if (message) endLogin(message);
+  // The only way back to the login form: the server ended the login. Restarts, deploys,
+  // 502s and lost networks show the banner instead.
+  c.on('sessionEnded', ({ reason }) => endLogin(SESSION_ENDED[reason] ?? '登录已失效，请重新登录'));
+  page = new ChatPage({
+    baseUrl: base,
+    client: c,
+    me: a.user,
+    token: () => auth.token,
+    // An upload refused with 401: a checked call lets the SDK refresh the token (once), then retry with it.
+    refreshToken: async () => {
+      await c.api.me();
+      return auth.token;
+    },
   });
   void c.connect();
 }
@@ -122,6 +107,10 @@ function wire(): void {
   const send = () => {
     const text = input.value.trim();
     if (!text || !page) return;
+    if ([...text].length > MAX_TEXT) {
+      toast(`消息太长了，最多 ${MAX_TEXT} 个字`);
+      return;
+    }
     input.value = '';
     $('emoji-panel').hidden = true;
     page.sendText(text);

@@ -36,5 +36,15 @@ export function userIdProblem(id: string): string | undefined {
 export const STATE_BANNER: Record<string, string | undefined> = {
   connecting: '正在连接…',
   reconnecting: '网络连接已断开，正在重新连接…',
+  offline: '网络不可用，请检查网络设置',
   disconnected: '未连接到服务器',
+};
+
+/** Why the login form is back (the SDK's `sessionEnded` reasons). */
+export const SESSION_ENDED: Record<string, string> = {
+  expired: '登录已过期，请重新登录',
+  revoked: '登录已失效，请重新登录',
+  banned: '账号已被封禁，请联系管理员',
+  replaced: '你的账号已在其他地方登录',
+  logout: '你已退出登录',
 };
