@@ -96,13 +96,8 @@ export async function registerWechatRoutes(
 
   // Phone number from the code of `<button open-type="getPhoneNumber">` (stored on the user, shown only to them).
   app.post('/api/auth/wechat/phone', async (req) => {
-    const uid = await authenticate(ctx, req);
-    const body = req.body as { code?: unknown; appId?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null) throw new ImError('bad_request', 'body must be a JSON object');
-    if (body.appId !== undefined && typeof body.appId !== 'string') throw new ImError('bad_request', 'appId must be a string');
-    const id = await ctx.storage.wechat.getIdentity(uid, body.appId as string | undefined);
-    if (!id) throw new ImError('forbidden', 'phone numbers need a WeChat login in this mini-program');
-    const row = await fetchPhoneNumber({ api: wx.api, tokens: wx.tokens, logger: ctx.logger }, uid, id.appId, body.code);
+    const { uid, body, appId } = await wechatCaller(ctx, req, 'phone numbers');
+    const row = await fetchPhoneNumber({ api: wx.api, tokens: wx.tokens, logger: ctx.logger }, uid, appId, body.code);
     await ctx.storage.wechat.setPhone(row);
     return { phone: publicPhone(row) };
   });
@@ -122,13 +117,26 @@ export async function registerWechatRoutes(
   });
 
   app.post('/api/wechat/subscribe', async (req) => {
-    const uid = await authenticate(ctx, req);
-    const body = req.body as { results?: unknown; appId?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null) throw new ImError('bad_request', 'body must be a JSON object');
-    if (body.appId !== undefined && typeof body.appId !== 'string') throw new ImError('bad_request', 'appId must be a string');
-    const id = await ctx.storage.wechat.getIdentity(uid, body.appId as string | undefined);
-    if (!id) throw new ImError('forbidden', 'subscribe messages need a WeChat login in this mini-program');
-    const credits = await wx.notifier.recordAcceptance(uid, id.appId, body.results);
-    return { templateIds: wx.notifier.templateIds(id.appId), credits };
+    const { uid, body, appId } = await wechatCaller(ctx, req, 'subscribe messages');
+    const credits = await wx.notifier.recordAcceptance(uid, appId, body.results);
+    return { templateIds: wx.notifier.templateIds(appId), credits };
   });
+}
+
+/**
+ * The authenticated caller, their JSON body, and the mini-program of their
+ * WeChat login (`body.appId`, or the latest one); 403 for accounts without one.
+ */
+async function wechatCaller(
+  ctx: WechatRouteContext,
+  req: FastifyRequest,
+  feature: string,
+): Promise<{ uid: string; body: Record<string, unknown>; appId: string }> {
+  const uid = await authenticate(ctx, req);
+  const body = req.body as Record<string, unknown> | undefined;
+  if (typeof body !== 'object' || body === null) throw new ImError('bad_request', 'body must be a JSON object');
+  if (body.appId !== undefined && typeof body.appId !== 'string') throw new ImError('bad_request', 'appId must be a string');
+  const id = await ctx.storage.wechat.getIdentity(uid, body.appId as string | undefined);
+  if (!id) throw new ImError('forbidden', `${feature} need a WeChat login in this mini-program`);
+  return { uid, body, appId: id.appId };
 }
