@@ -118,4 +118,27 @@ describe('the login survives restarts and failed refreshes', () => {
     expect(seen.states).toContain('reconnecting:network_back');
     expect(seen.ended).toEqual([]);
   });
+
+  it('wx: a weak network that got better (onNetworkWeakChange) also reconnects at once', async () => {
+    const s = await startServer();
+    const fake = new FakeWx();
+    const finn = createWxClient({
+      wx: fake.api,
+      baseUrl: s.baseUrl,
+      userId: 'finn',
+      auth: await loginFull(s, 'finn'),
+      backoff: { baseMs: 20_000, maxMs: 60_000, foregroundMaxMs: 60_000, random: () => 0.99 },
+    });
+    onCleanup(() => finn.dispose());
+    await connectSynced(finn);
+    await s.stop();
+    await until(() => finn.state === 'reconnecting', 'restart seen');
+    await s.restart();
+    const back = Date.now();
+    fake.setWeakNetwork(true);
+    expect(finn.state).toBe('reconnecting'); // a weak network alone changes nothing
+    fake.setWeakNetwork(false);
+    await finn.waitConnected(2_000);
+    expect(Date.now() - back).toBeLessThan(1_500);
+  });
 });

@@ -32,21 +32,29 @@ export type WxClient = ImClient;
 
 /**
  * Hooks a client to the mini-program: `onNetworkStatusChange` (back → reconnect at once with the
- * backoff reset; gone → `offline`), `onAppShow` / `onAppHide` (front → reconnect or probe).
+ * backoff reset; gone → `offline`), `onNetworkWeakChange` (no longer weak → the same as back),
+ * `onAppShow` / `onAppHide` (front → reconnect or probe).
  */
 export function wxEnvironment(api: WxApi): (client: EnvironmentTarget) => () => void {
   return (client) => {
     const onHide = () => client.setForeground(false);
     const onShow = () => client.setForeground(true);
     const onNetwork: WechatMiniprogram.OnNetworkStatusChangeCallback = (res) => client.networkChanged(res.isConnected);
+    // A weak network that got better is a good moment to try again at once (base library ≥ 2.29).
+    const onWeak: WechatMiniprogram.OnNetworkWeakChangeCallback = (res) => {
+      if (!res.weakNet && res.networkType !== 'none') client.networkChanged(true);
+    };
+    const weak = typeof api.onNetworkWeakChange === 'function';
     api.onAppHide(onHide);
     api.onAppShow(onShow);
     api.onNetworkStatusChange(onNetwork);
+    if (weak) api.onNetworkWeakChange(onWeak);
     return () => {
       api.offAppHide(onHide);
       api.offAppShow(onShow);
       // The typings give the off-callback another parameter type; it is the same function object.
       api.offNetworkStatusChange(onNetwork as unknown as WechatMiniprogram.OffNetworkStatusChangeCallback);
+      if (weak) api.offNetworkWeakChange(onWeak);
     };
   };
 }

@@ -19,6 +19,8 @@ export type WxApi = Pick<
   | 'offAppShow'
   | 'onNetworkStatusChange'
   | 'offNetworkStatusChange'
+  | 'onNetworkWeakChange'
+  | 'offNetworkWeakChange'
 >;
 
 /** The global `wx`, when running inside a mini-program. */

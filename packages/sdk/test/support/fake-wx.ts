@@ -9,7 +9,8 @@
  * - `task.die({silent: true})` drops the connection with no close or error callback at all;
  * - `request` / `uploadFile` go over `fetch`, `login` yields fake codes, storage is in memory;
  * - `setNetwork(false)` fires `onNetworkStatusChange` listeners, kills open sockets silently
- *   (a lost network sends no FIN) and fails new sockets and requests until `setNetwork(true)`.
+ *   (a lost network sends no FIN) and fails new sockets and requests until `setNetwork(true)`;
+ *   `setWeakNetwork(weak)` fires `onNetworkWeakChange` listeners.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -153,6 +154,7 @@ export class FakeWx {
   /** False while `setNetwork(false)` is in force. */
   networkUp = true;
   private networkListeners: Array<(res: { isConnected: boolean; networkType: string }) => void> = [];
+  private weakListeners: Array<(res: { weakNet: boolean; networkType: string }) => void> = [];
   private nextId = 1;
   private codes = 0;
   private alive = new Set<FakeSocketTask>();
@@ -221,6 +223,18 @@ export class FakeWx {
   }
   offNetworkStatusChange(l?: (res: { isConnected: boolean; networkType: string }) => void): void {
     this.networkListeners = l ? this.networkListeners.filter((x) => x !== l) : [];
+  }
+
+  onNetworkWeakChange(l: (res: { weakNet: boolean; networkType: string }) => void): void {
+    this.weakListeners.push(l);
+  }
+  offNetworkWeakChange(l?: (res: { weakNet: boolean; networkType: string }) => void): void {
+    this.weakListeners = l ? this.weakListeners.filter((x) => x !== l) : [];
+  }
+
+  /** The network becomes weak (true) or good again (false), as `wx.onNetworkWeakChange` reports. */
+  setWeakNetwork(weak: boolean, networkType = '4g'): void {
+    for (const l of [...this.weakListeners]) l({ weakNet: weak, networkType });
   }
 
   /** The device loses (false) or regains (true) its network; listeners hear of it as in WeChat. */
