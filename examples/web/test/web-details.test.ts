@@ -8,7 +8,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../../packages/sdk/test/support/server.js';
-import { sampleMp4 } from '../../../packages/server/test/support/media-samples.js';
+import { sampleMp4, samplePdf, samplePng } from '../../../packages/server/test/support/media-samples.js';
 import { Browsers, login, sendText, shoot, startChat, waitBubbles } from './browser.js';
 
 const browsers = new Browsers();
@@ -245,6 +245,20 @@ describe('web page details', () => {
     expect(await page.textContent('#messages .video .duration')).toBe('0:07');
     const v = await box(page, '#messages .video');
     expect((v.right - v.left) / (v.bottom - v.top)).toBeCloseTo(16 / 9, 1);
+    // An image keeps its size (no layout jump), a document becomes a file card with name and size.
+    await page.setInputFiles('#media-input', { name: '风景.png', mimeType: 'image/png', buffer: samplePng(320, 180) });
+    await page.waitForSelector('#messages .msg[data-status="sent"] .bubble.kind-image img[width="320"][height="180"]', { timeout: 20_000 });
+    // The bubble hugs the image: its right edge meets the avatar's gap, as for any bubble.
+    const gap = await page.$eval('#messages .bubble.kind-image', (b) => {
+      const li = b.closest('.msg') as HTMLElement;
+      return (li.querySelector('.avatar') as HTMLElement).getBoundingClientRect().left - (b.querySelector('img') as HTMLElement).getBoundingClientRect().right;
+    });
+    expect(gap).toBe(8);
+    const pdf = samplePdf();
+    await page.setInputFiles('#media-input', { name: '行程安排.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await page.waitForSelector('#messages .msg[data-status="sent"] .file', { timeout: 20_000 });
+    expect(await page.textContent('#messages .file .file-name')).toBe('行程安排.pdf');
+    expect(await page.textContent('#messages .file small')).toMatch(/^\d+(\.\d)? (B|KB)$/);
     await page.$eval('#messages .video', (el) => el.scrollIntoView());
     await shoot(page, 'video');
   }, 90_000);
