@@ -26,7 +26,8 @@ describe('web page: groups, names and receipts', () => {
   it('names group members without a 1:1 chat, never shows a group id, counts readers and lists members', async () => {
     const s = await startServer({ webDir });
     await s.login('dave', '大卫');
-    const [{ page: alice }, { page: bob }, { page: carol }] = await Promise.all([browsers.open(), browsers.open(), browsers.open()]);
+    // Bob is on a phone-sized screen (390×844).
+    const [{ page: alice }, { page: bob }, { page: carol }] = await Promise.all([browsers.open(), browsers.open({ width: 390, height: 844 }), browsers.open()]);
     for (const p of [alice, bob, carol]) p.on('dialog', (d) => expect.fail(`native dialog: ${d.message()}`));
     await login(alice, s.baseUrl, 'alice', '爱丽丝');
     await login(bob, s.baseUrl, 'bob', '小明');
