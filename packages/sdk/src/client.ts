@@ -15,96 +15,20 @@ import type {
   VideoBody,
 } from '@miniim/protocol';
 import { directConvId, directPeer, ImError, parseConvId } from '@miniim/protocol';
-import { type AuthRefreshed, type AuthToken, type GetToken, TokenKeeper } from './auth/token-keeper.js';
-import type { BackoffOptions } from './backoff.js';
-import type { SessionEnded } from './close-policy.js';
+import { type AuthToken, TokenKeeper } from './auth/token-keeper.js';
+import type { ClientEvents, ClientOptions, SendOptions } from './client-options.js';
 import { Connection } from './connection.js';
 import { Emitter } from './emitter.js';
-import { ApiClient, type HttpAdapter, trimSlash, type UploadSource } from './http.js';
+import { ApiClient, trimSlash, type UploadSource } from './http.js';
 import { newClientMsgId } from './ids.js';
-import type { HeartbeatOptions } from './liveness.js';
 import { CONNECTION_LOST, Outbox } from './outbox.js';
-import type { PersistenceAdapter } from './persistence.js';
 import { PendingRequests } from './requests.js';
 import type { ConnectionState, StateChange } from './state.js';
-import { type ClientMessage, type Conversation, ConversationStore, type StoreSnapshot } from './store.js';
+import { type ClientMessage, type Conversation, ConversationStore } from './store.js';
+import { StoreCache } from './store-cache.js';
 import { Sync } from './sync.js';
-import type { Transport } from './transport/transport.js';
 
-/** Options of an `ImClient`. Platform entry points fill `transport` and `http`. */
-export interface ClientOptions {
-  /** HTTP base of the server, e.g. `https://im.example.com`. */
-  baseUrl: string;
-  /** WebSocket endpoint; default: `baseUrl` with ws(s) scheme + `/ws`. */
-  wsUrl?: string;
-  transport: Transport;
-  http: HttpAdapter;
-  /**
-   * The login's token (from `POST /api/auth/*`). The SDK refreshes it itself (`POST /api/auth/refresh`)
-   * on 401 / 4401 and ahead of `expiresAt`, and emits `auth` with every new token to persist.
-   */
-  auth?: AuthToken;
-  /** Instead of `auth`: the app supplies (and refreshes) tokens itself. */
-  getToken?: GetToken;
-  /** Refresh this long before `expiresAt` (default: a tenth of the remaining lifetime, at most 5 min). */
-  refreshAheadMs?: number;
-  /** The logged-in user id when known before `hello` (enables local echo of early sends). */
-  userId?: string;
-  persistence?: PersistenceAdapter;
-  backoff?: BackoffOptions;
-  connectTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  /** How long a send waits for its ack; then the socket is probed and, if alive, the send goes again (same clientMsgId). */
-  sendTimeoutMs?: number;
-  /** Liveness: ping when idle for `intervalMs` (default 5 s); a frame unanswered for `timeoutMs` (default 3 s) is probed. */
-  heartbeat?: HeartbeatOptions;
-  /** Keep reconnecting while the app is in the background (default true; the mini-program entry sets false). */
-  reconnectInBackground?: boolean;
-  /**
-   * Platform hooks (set by the web and wx entries): subscribes the client to network and
-   * foreground changes and returns the unsubscribe function that `dispose()` calls.
-   */
-  environment?: (client: EnvironmentTarget) => () => void;
-}
-
-/** What a platform's network / foreground hooks drive. */
-export interface EnvironmentTarget {
-  networkChanged(online: boolean): void;
-  setForeground(front: boolean): void;
-}
-
-/** Events of an `ImClient`. */
-export interface ClientEvents {
-  state: StateChange;
-  /** A message was added or changed (incoming, own echo, ack, failure, recall). */
-  message: ClientMessage;
-  read: { conv: string; user: string; seq: number };
-  recalled: { conv: string; seq: number; by: string };
-  typing: { conv: string; user: string };
-  presence: { user: string; online: boolean };
-  /** The conversation list or one of its entries changed. */
-  conversations: Conversation[];
-  /** Connected and caught up with the server after a (re)connect. */
-  synced: { user: User };
-  /**
-   * The login is over (token expired and its refresh refused, revoked, banned, replaced, logged out
-   * elsewhere): show the login screen (or log in again silently). Never sent for restarts or
-   * network trouble. The client is `disconnected`; queued sends stay until `setAuth()` or `close()`.
-   */
-  sessionEnded: SessionEnded;
-  /** A refreshed token (the previous one is revoked): persist it in place of the old one. */
-  auth: AuthRefreshed;
-  /** The server said why it closes the socket. Informational: only `sessionEnded` ends a login. */
-  kicked: { reason: string };
-  /** A background operation (sync) failed; the SDK carries on. */
-  error: ImError;
-}
-
-/** Options of a typed send. */
-export interface SendOptions {
-  /** Reuse a clientMsgId (retrying a failed message). */
-  clientMsgId?: string;
-}
+export type { ClientEvents, ClientOptions, EnvironmentTarget, SendOptions } from './client-options.js';
 
 /**
  * The MiniIM client: connection, outbox, sync and the conversation store behind
@@ -122,8 +46,7 @@ export class ImClient extends Emitter<ClientEvents> {
   private readonly sync: Sync;
   private readonly watched = new Set<string>();
   private readonly typingSentAt = new Map<string, number>();
-  private saveTimer: ReturnType<typeof setTimeout> | undefined;
-  private restored = false;
+  private readonly cache: StoreCache;
 
   constructor(private readonly options: ClientOptions) {
     super();
@@ -147,6 +70,7 @@ export class ImClient extends Emitter<ClientEvents> {
       reconnectInBackground: options.reconnectInBackground,
     });
     this.store.me = options.userId;
+    this.cache = new StoreCache(this.store, options.persistence);
     this.api = new ApiClient(base, options.http, this.tokens);
     this.outbox = new Outbox({
       connected: () => this.conn.state === 'connected',
@@ -224,8 +148,7 @@ export class ImClient extends Emitter<ClientEvents> {
   async close(): Promise<void> {
     this.dispose();
     this.outbox.failAll(new ImError('unavailable', 'client closed'));
-    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
-    if (this.user) await this.options.persistence?.remove?.(this.cacheKey(this.user.id));
+    await this.cache.remove(this.user?.id);
   }
 
   /**
@@ -499,7 +422,7 @@ export class ImClient extends Emitter<ClientEvents> {
     if (this.store.me && this.store.me !== user.id) {
       // Another account on this client: nothing cached belongs to it.
       this.store.clear();
-      this.restored = false;
+      this.cache.forgetRestored();
     }
     this.user = user;
     this.store.me = user.id;
@@ -559,6 +482,10 @@ export class ImClient extends Emitter<ClientEvents> {
     }
   }
 
+  private async restore(): Promise<void> {
+    if (await this.cache.restore()) this.emit('conversations', this.store.list());
+  }
+
   private changed(conv: string, msgs: ClientMessage[]): void {
     for (const m of msgs) this.emit('message', m);
     void conv;
@@ -567,34 +494,7 @@ export class ImClient extends Emitter<ClientEvents> {
 
   private emitConversations(): void {
     this.emit('conversations', this.store.list());
-    this.scheduleSave();
-  }
-
-  private cacheKey(userId: string): string {
-    return `miniim:cache:${userId}`;
-  }
-
-  private async restore(): Promise<void> {
-    const p = this.options.persistence;
-    const me = this.store.me;
-    if (!p || !me || this.restored) return;
-    this.restored = true;
-    try {
-      const raw = await p.load(this.cacheKey(me));
-      if (raw && this.store.restore(JSON.parse(raw) as StoreSnapshot)) this.emit('conversations', this.store.list());
-    } catch {
-      // a broken cache is ignored: the server is the truth
-    }
-  }
-
-  private scheduleSave(): void {
-    const p = this.options.persistence;
-    if (!p || !this.store.me || this.saveTimer !== undefined) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      const me = this.store.me;
-      if (me) void Promise.resolve(p.save(this.cacheKey(me), JSON.stringify(this.store.snapshot()))).catch(() => {});
-    }, 500);
+    this.cache.scheduleSave();
   }
 }
 
