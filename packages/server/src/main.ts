@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   try {
     await server.listen();
+    // Under a process manager (pm2 `wait_ready`), "ready" lets a reload stop the old process only now.
+    process.send?.('ready');
   } catch (err) {
     server.logger.fatal({ err }, 'cannot listen');
     await server.close().catch(() => {});

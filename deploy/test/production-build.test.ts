@@ -1,0 +1,143 @@
+/**
+ * The production build as deploy/Dockerfile makes it, without a Docker engine: in a clean copy of
+ * the repository, the Dockerfile's own stages (`sh deploy/build.sh build`, `sh deploy/build.sh deps`),
+ * then its CMD with its ENV — plain node, only run-time dependencies installed (`npm ci --omit=dev`).
+ * Checks /readyz, the web page, the HEALTHCHECK command, idle RSS, and that SIGTERM reaches node.
+ * Slow (two installs, one native compile): about 2 minutes on an idle 2-core machine.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, REPO_ROOT } from './support/nginx.js';
+
+const DOCKERFILE = readFileSync(path.join(REPO_ROOT, 'deploy/Dockerfile'), 'utf8');
+
+/** `ENV A=1 B=2` lines of the last stage. */
+function runtimeEnv(): Record<string, string> {
+  const last = DOCKERFILE.slice(DOCKERFILE.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const m of last.replace(/\\\n/g, ' ').matchAll(/^ENV (.+)$/gm)) {
+    for (const pair of m[1]!.trim().split(/\s+/)) {
+      const [k, v] = pair.split('=');
+      env[k!] = v!;
+    }
+  }
+  return env;
+}
+
+/** An exec-form instruction's argv (CMD, or HEALTHCHECK's CMD). */
+function execForm(re: RegExp): string[] {
+  const m = DOCKERFILE.replace(/\\\n/g, ' ').match(re);
+  if (!m) throw new Error(`not in deploy/Dockerfile: ${re}`);
+  return JSON.parse(m[1]!);
+}
+
+/** The repository as a clean clone has it (tracked and new unignored files; no node_modules, no builds). */
+function cleanCopy(dest: string): void {
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
+  for (const f of files) {
+    const from = path.join(REPO_ROOT, f);
+    if (!existsSync(from)) continue; // deleted in the working tree
+    mkdirSync(path.dirname(path.join(dest, f)), { recursive: true });
+    cpSync(from, path.join(dest, f));
+  }
+}
+
+function sh(cwd: string, args: string[]): void {
+  const r = spawnSync('sh', args, { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', NODE_ENV: '' } });
+  if (r.status !== 0) throw new Error(`sh ${args.join(' ')} failed in ${cwd}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('production build (the Dockerfile stages, in a clean copy)', () => {
+  it('builds, installs run-time deps only, starts with plain node, answers /readyz, stops on SIGTERM', { timeout: 900_000 }, async () => {
+    expect(DOCKERFILE).toMatch(/^RUN sh deploy\/build\.sh deps$/m);
+    expect(DOCKERFILE).toMatch(/^RUN sh deploy\/build\.sh build$/m);
+    expect(DOCKERFILE).toMatch(/^FROM node:24-bookworm-slim AS runtime$/m);
+    expect(DOCKERFILE).toMatch(/^USER node$/m);
+
+    // Stage "build": a clean copy, all dependencies, npm run build.
+    const build = mkdtempSync(path.join(tmpdir(), 'miniim-build-'));
+    dirs.push(build);
+    cleanCopy(build);
+    sh(build, ['deploy/build.sh', 'build']);
+    expect(existsSync(path.join(build, 'packages/server/dist/miniim.js'))).toBe(true);
+    expect(existsSync(path.join(build, 'examples/web/dist/index.html'))).toBe(true);
+
+    // Stage "deps": only the package files, run-time dependencies (npm ci --omit=dev).
+    const app = mkdtempSync(path.join(tmpdir(), 'miniim-runtime-'));
+    dirs.push(app);
+    for (const f of ['package.json', 'package-lock.json', 'deploy/build.sh', ...['protocol', 'server', 'sdk'].map((p) => `packages/${p}/package.json`)]) {
+      mkdirSync(path.dirname(path.join(app, f)), { recursive: true });
+      cpSync(path.join(build, f), path.join(app, f));
+    }
+    sh(app, ['deploy/build.sh', 'deps']);
+    for (const dev of ['tsx', 'typescript', 'vitest', 'esbuild', 'pm2', '@biomejs/biome']) {
+      expect(existsSync(path.join(app, 'node_modules', dev)), `${dev} must not be installed at run time`).toBe(false);
+    }
+    // Stage "runtime": the outputs of the build stage next to the run-time node_modules.
+    cpSync(path.join(build, 'packages/server/dist'), path.join(app, 'packages/server/dist'), { recursive: true });
+    cpSync(path.join(build, 'examples/web/dist'), path.join(app, 'examples/web/dist'), { recursive: true });
+
+    const port = await freePort();
+    const data = mkdtempSync(path.join(tmpdir(), 'miniim-data-'));
+    dirs.push(data);
+    const env = {
+      PATH: process.env.PATH!,
+      ...runtimeEnv(),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MINIIM_DATA_DIR: data,
+      MINIIM_TOKEN_SECRET: 'a-production-secret-of-32-chars!',
+      MINIIM_LOG_LEVEL: 'warn',
+    };
+    expect(env.NODE_ENV).toBe('production');
+    const [cmd, ...args] = execForm(/^CMD (\[.+\])$/m);
+    expect(cmd).toBe('node');
+    const child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      let ready: Response | undefined;
+      for (let i = 0; i < 200 && !ready?.ok; i++) {
+        if (child.exitCode !== null) throw new Error(`server exited: ${out}`);
+        ready = await fetch(`${base}/readyz`).catch(() => undefined);
+        if (!ready?.ok) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready?.status).toBe(200);
+      expect(((await ready!.json()) as { ok: boolean }).ok).toBe(true);
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
+      // Production refuses the development login.
+      expect((await fetch(`${base}/api/auth/dev`, { method: 'POST', body: '{"userId":"x"}', headers: { 'content-type': 'application/json' } })).status).not.toBe(200);
+
+      // The image's HEALTHCHECK command, as Docker would run it.
+      const [hcCmd, ...hcArgs] = execForm(/^HEALTHCHECK .*?CMD (\[.+\])$/m);
+      expect(hcCmd).toBe('node');
+      expect(spawnSync(process.execPath, hcArgs, { env, timeout: 10_000 }).status).toBe(0);
+
+      // Idle RSS of a production node before its first socket (docs/benchmarks.md).
+      await new Promise((r) => setTimeout(r, 1000));
+      const rssKb = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]);
+      console.log(`production node idle RSS: ${(rssKb / 1024).toFixed(1)} MiB (${process.version})`);
+      expect(rssKb / 1024).toBeLessThan(120);
+
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});
