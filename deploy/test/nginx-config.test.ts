@@ -3,9 +3,10 @@
  * real MiniIM nodes serves the API over HTTP/2 with TLS, upgrades wss, redirects http, and hands
  * the client's address and host to nodes that trust it (MINIIM_TRUST_PROXY).
  */
+
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { samplePng } from '../../packages/server/test/support/media-samples.js';
 import { startServer, TestClient } from '../../packages/server/test/support/server.js';
@@ -30,7 +31,12 @@ async function ports() {
 }
 
 /** One HTTP/2 request with the test certificate; resolves with status, negotiated protocol and body. */
-function h2(base: string, ca: string, headers: http2.OutgoingHttpHeaders, body?: string | Buffer): Promise<{ status: number; alpn: string | false; body: string }> {
+function h2(
+  base: string,
+  ca: string,
+  headers: http2.OutgoingHttpHeaders,
+  body?: string | Buffer,
+): Promise<{ status: number; alpn: string | false; body: string }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(base, { ca });
     session.once('error', reject);

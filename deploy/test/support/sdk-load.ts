@@ -1,0 +1,335 @@
+/**
+ * Steady load from real SDK clients (web entry, Node `ws`) for deploy tests and the rolling-restart
+ * bench: every client sends a text to a random peer now and then; afterwards the server's history
+ * is the truth every acked send and every client's store are checked against.
+ * Logins are counted here (dev login), so "nobody had to log in again" is `logins === users`.
+ */
+import https from 'node:https';
+import WebSocket from 'ws';
+import type { ImClient } from '../../../packages/sdk/src/index.js';
+import type { WebSocketConstructor } from '../../../packages/sdk/src/transport/websocket-transport.js';
+import { createWebClient } from '../../../packages/sdk/src/web/index.js';
+
+export interface LoadOptions {
+  /** Base URL clients use (a node, pm2's port, or nginx). */
+  baseUrl: string;
+  users: number;
+  /** Mean pause between two sends of one client. */
+  sendEveryMs: number;
+  /** PEM of a self-signed certificate the clients must trust (nginx in tests). */
+  ca?: string;
+  /** Seed of the peer choice and pauses (reproducible runs). */
+  seed?: number;
+  userPrefix?: string;
+}
+
+export interface Member {
+  user: string;
+  client: ImClient;
+  token: string;
+  /** Conversations with every other member. */
+  convs: string[];
+  peers: string[];
+  sent: number;
+  /** Closes of the socket that did not end the login (reconnects), with their close codes. */
+  reconnects: number[];
+}
+
+interface PendingSend {
+  text: string;
+  settled: boolean;
+  acked: boolean;
+  p: Promise<void>;
+}
+
+export interface LoadReport {
+  users: number;
+  logins: number;
+  sends: number;
+  acked: number;
+  failedSends: string[];
+  /** Acked but missing from the server's history. */
+  lost: string[];
+  /** On the server more than once. */
+  duplicated: string[];
+  /** Client stores that do not equal the server's history after the final sync. */
+  mismatches: string[];
+  sessionEnded: string[];
+  refreshes: number;
+  /** Reconnects per client and the close codes that caused them. */
+  reconnectCodes: Record<string, number>;
+  clientsReconnected: number;
+}
+
+/** mulberry32: small seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `pred` every 50 ms until true or `ms` passed; returns whether it became true. */
+export async function until(pred: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+/**
+ * A fetch for https URLs that trusts `ca` (Node's global fetch takes no CA): enough of fetch for the
+ * SDK (method, headers, string/Blob/FormData bodies, status and body of the answer).
+ */
+export function caFetch(ca: string): typeof fetch {
+  const agent = new https.Agent({ ca, keepAlive: true });
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    // Let the platform encode the body (FormData, Blob, string) and tell its content type.
+    const encoded = init.body === undefined || init.body === null ? undefined : new Request(url, { method: 'POST', body: init.body });
+    const body = encoded ? Buffer.from(await encoded.arrayBuffer()) : undefined;
+    const headers: Record<string, string> = {};
+    for (const [k, v] of new Headers(init.headers)) headers[k] = v;
+    const type = encoded?.headers.get('content-type');
+    if (type && !headers['content-type']) headers['content-type'] = type;
+    if (body) headers['content-length'] = String(body.length);
+    return new Promise<Response>((resolve, reject) => {
+      const req = https.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+          const status = res.statusCode ?? 0;
+          const noBody = status === 204 || status === 304;
+          resolve(new Response(noBody ? null : Buffer.concat(chunks), { status, headers: h }));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      init.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')));
+      req.end(body);
+    });
+  }) as typeof fetch;
+}
+
+function dm(a: string, b: string): string {
+  return a < b ? `d:${a}:${b}` : `d:${b}:${a}`;
+}
+
+export class SdkLoad {
+  readonly members: Member[] = [];
+  logins = 0;
+  private readonly pending: PendingSend[] = [];
+  private sending = false;
+  private senders: Promise<void>[] = [];
+  private readonly sessionEnded: string[] = [];
+  private refreshes = 0;
+  private readonly random: () => number;
+  private readonly fetchImpl: typeof fetch;
+  private readonly WS: WebSocketConstructor;
+
+  private constructor(private readonly o: LoadOptions) {
+    this.random = prng(o.seed ?? 1);
+    if (o.ca) {
+      const ca = o.ca;
+      this.fetchImpl = caFetch(ca);
+      this.WS = class extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, { ca });
+        }
+      } as unknown as WebSocketConstructor;
+    } else {
+      this.fetchImpl = fetch;
+      this.WS = WebSocket as unknown as WebSocketConstructor;
+    }
+  }
+
+  /** Logs every user in (once), connects every client, opens every conversation and loads it from seq 1. */
+  static async start(o: LoadOptions): Promise<SdkLoad> {
+    const load = new SdkLoad(o);
+    await load.init();
+    return load;
+  }
+
+  private async json(method: string, route: string, token?: string, body?: unknown): Promise<any> {
+    const res = await this.fetchImpl(this.o.baseUrl + route, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  }
+
+  private async init(): Promise<void> {
+    const prefix = this.o.userPrefix ?? 'load';
+    const users = Array.from({ length: this.o.users }, (_, i) => `${prefix}${i}`);
+    for (const user of users) {
+      const a = await this.json('POST', '/api/auth/dev', undefined, { userId: user, nickname: user });
+      this.logins++;
+      const client = createWebClient({
+        baseUrl: this.o.baseUrl,
+        userId: user,
+        auth: { token: a.token, expiresAt: a.expiresAt },
+        WebSocket: this.WS,
+        fetch: this.fetchImpl,
+        persistence: false,
+        lifecycle: false,
+      });
+      const peers = users.filter((u) => u !== user);
+      const m: Member = { user, client, token: a.token, convs: peers.map((p) => dm(user, p)), peers, sent: 0, reconnects: [] };
+      client.on('sessionEnded', (e) => this.sessionEnded.push(`${user}:${e.reason}`));
+      client.on('auth', () => this.refreshes++);
+      client.on('state', (c) => {
+        if (c.newState === 'reconnecting' && c.oldState === 'connected') m.reconnects.push(c.closeCode ?? 0);
+      });
+      this.members.push(m);
+    }
+    await Promise.all(this.members.map((m) => m.client.connect()));
+    await Promise.all(this.members.map((m) => m.client.waitConnected(20_000)));
+    // Every conversation exists and is loaded from seq 1 in both stores before the load begins.
+    for (const m of this.members) for (const p of m.peers) if (m.user < p) await m.client.sendText(`u:${p}`, `${m.user}#0>${p}`);
+    for (const m of this.members) {
+      for (const conv of m.convs) for (let more = true; more; ) more = (await m.client.loadHistory(conv, 100)).hasMore;
+    }
+  }
+
+  /** Starts the steady load: each client sends every ~sendEveryMs (uniform in [0.5, 1.5] × mean). */
+  startSending(): void {
+    this.sending = true;
+    this.senders = this.members.map(async (m) => {
+      while (this.sending) {
+        await sleep(this.o.sendEveryMs * (0.5 + this.random()));
+        if (!this.sending) break;
+        const text = `${m.user}#${++m.sent}`;
+        const peer = m.peers[Math.floor(this.random() * m.peers.length)]!;
+        const entry: PendingSend = { text, settled: false, acked: false, p: Promise.resolve() };
+        entry.p = m.client.sendText(`u:${peer}`, text).then(
+          () => {
+            entry.settled = true;
+            entry.acked = true;
+          },
+          () => {
+            entry.settled = true;
+          },
+        );
+        this.pending.push(entry);
+      }
+    });
+  }
+
+  /** Stops sending and waits (bounded) for every send to be acked or failed. */
+  async stopSending(settleMs = 30_000): Promise<void> {
+    this.sending = false;
+    await Promise.all(this.senders);
+    await Promise.race([Promise.all(this.pending.map((x) => x.p)), sleep(settleMs)]);
+  }
+
+  /** Whether every client is connected. */
+  allConnected(): boolean {
+    return this.members.every((m) => m.client.state === 'connected');
+  }
+
+  /** The server's history of a conversation (all pages). */
+  async history(conv: string, token: string): Promise<Array<{ id: string; seq: number; body: { text?: string } }>> {
+    let all: Array<{ id: string; seq: number; body: { text?: string } }> = [];
+    for (let after = 0, more = true; more; ) {
+      const page = await this.json('GET', `/api/conversations/${conv}/messages?after=${after}&limit=100`, token);
+      all = all.concat(page.messages);
+      more = page.hasMore;
+      after = all.length ? all[all.length - 1]!.seq : 0;
+    }
+    return all;
+  }
+
+  /** Whether every client's store equals `truth` for each of its conversations. */
+  storesMatch(truth: Map<string, string>): boolean {
+    return this.members.every((m) =>
+      m.convs.every(
+        (c) =>
+          m.client
+            .messages(c)
+            .map((x) => x.id)
+            .join(',') === truth.get(c),
+      ),
+    );
+  }
+
+  /** Server truth for every conversation (ids joined), for storesMatch. */
+  async truth(): Promise<Map<string, string>> {
+    const truth = new Map<string, string>();
+    for (const m of this.members) {
+      for (const conv of m.convs) if (!truth.has(conv)) truth.set(conv, (await this.history(conv, m.token)).map((x) => x.id).join(','));
+    }
+    return truth;
+  }
+
+  /**
+   * Checks everything against the server's history. `resync`: reconnect every client first (one
+   * more sync each) — needed where nodes share no bus, so a push from another node never came.
+   */
+  async verify(opts: { resync?: boolean; storeWaitMs?: number } = {}): Promise<LoadReport> {
+    if (opts.resync) {
+      for (const m of this.members) m.client.disconnect();
+      await Promise.all(this.members.map((m) => m.client.connect()));
+      await Promise.all(this.members.map((m) => m.client.waitConnected(20_000)));
+    }
+    const failedSends = this.pending.filter((x) => !x.acked).map((x) => `${x.text}${x.settled ? ' failed' : ' never settled'}`);
+    const counted = new Map<string, number>();
+    const byConv = new Map<string, Array<{ id: string; body: { text?: string } }>>();
+    for (const m of this.members) {
+      for (const conv of m.convs) {
+        if (byConv.has(conv)) continue;
+        const msgs = await this.history(conv, m.token);
+        byConv.set(conv, msgs);
+        for (const msg of msgs) counted.set(msg.body.text ?? '', (counted.get(msg.body.text ?? '') ?? 0) + 1);
+      }
+    }
+    const acked = this.pending.filter((x) => x.acked);
+    const lost = acked.filter((x) => !counted.has(x.text)).map((x) => x.text);
+    const duplicated = [...counted].filter(([, n]) => n > 1).map(([t, n]) => `${t} ×${n}`);
+    const truth = new Map([...byConv].map(([c, msgs]) => [c, msgs.map((x) => x.id).join(',')]));
+    await until(() => this.storesMatch(truth), opts.storeWaitMs ?? 10_000);
+    const mismatches: string[] = [];
+    for (const m of this.members) {
+      for (const conv of m.convs) {
+        const have = m.client.messages(conv).map((x) => x.id);
+        if (have.join(',') !== truth.get(conv)) {
+          const seqs = m.client.messages(conv).map((x) => x.seq);
+          mismatches.push(`${m.user} ${conv}: store ${have.length} (seqs ${seqs.join(' ')}; state ${m.client.state}) vs server ${byConv.get(conv)!.length}`);
+        }
+      }
+    }
+    const reconnectCodes: Record<string, number> = {};
+    for (const m of this.members) for (const code of m.reconnects) reconnectCodes[code] = (reconnectCodes[code] ?? 0) + 1;
+    return {
+      users: this.members.length,
+      logins: this.logins,
+      sends: this.pending.length,
+      acked: acked.length,
+      failedSends,
+      lost,
+      duplicated,
+      mismatches,
+      sessionEnded: [...this.sessionEnded],
+      refreshes: this.refreshes,
+      reconnectCodes,
+      clientsReconnected: this.members.filter((m) => m.reconnects.length > 0).length,
+    };
+  }
+
+  dispose(): void {
+    this.sending = false;
+    for (const m of this.members) m.client.dispose();
+  }
+}
