@@ -11,7 +11,9 @@ import { createBus } from './cluster/registry.js';
 import { isLoopbackHost } from './config/config.js';
 import { devSecret } from './config/dev-secret.js';
 import { AuthService } from './core/auth-service.js';
+import { CommitFeed } from './core/commit-feed.js';
 import { ConversationService } from './core/conversation-service.js';
+import { GroupDirectory } from './core/group-directory.js';
 import { GroupService } from './core/group-service.js';
 import { MessageService } from './core/message-service.js';
 import { RateLimiter } from './core/rate-limiter.js';
@@ -32,7 +34,7 @@ import { createModeration } from './moderation/index.js';
 import { loadServerConfig, type ServerConfig } from './server-config.js';
 import { createStorage } from './storage/registry.js';
 import type { Storage } from './storage/storage.js';
-import { registerWechatRoutes, WechatIntegration } from './wechat/index.js';
+import { registerWechatRoutes, WECHAT_REDACT_PATHS, WechatIntegration, WechatMessageHooks } from './wechat/index.js';
 
 /** Longest wait for HTTP requests in flight during a graceful shutdown, after the sockets are drained. */
 const HTTP_DRAIN_MS = 2_000;
@@ -44,8 +46,8 @@ export interface MiniImServer {
   readonly gateway: Gateway;
   readonly messages: MessageService;
   readonly logger: Logger;
-  /** WeChat login, content safety, media checks and offline notifications. */
-  readonly wechat: WechatIntegration;
+  /** The WeChat clients (when configured) and a wait for its background work (notifications, media checks). */
+  readonly wechat: { readonly wechat: WechatIntegration['wechat']; flush(): Promise<void> };
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<{ port: number; host: string }>;
   /** Graceful: stop accepting, close sockets with 1001, finish commits, close storage. */
@@ -64,12 +66,12 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
 export async function createServer(opts: CreateServerOptions = {}): Promise<MiniImServer> {
   const config = loadServerConfig(opts.env ?? process.env, opts.overrides ?? {});
-  const logger = createLogger(config.logLevel, opts.logDestination);
+  const logger = createLogger(config.logLevel, opts.logDestination, WECHAT_REDACT_PATHS);
   const metrics = createMetrics();
   const storage = await createStorage(config, logger);
   const bus = await createBus(config);
   const media = await createMedia(config, logger);
-  const wechat = new WechatIntegration({ config, storage, bus, logger, registry: metrics.registry });
+  const wechat = new WechatIntegration({ config, storage, bus, logger });
   const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry });
   const secret = devSecret(config.tokenSecret, {
     dataDir: config.dataDir,
@@ -82,6 +84,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const checkNickname = moderation ? (nickname: string, userId: string) => moderation.checkText(nickname, userId, 'nickname') : undefined;
   const users = new UserService({ users: storage, checkNickname });
   const auth = new AuthService({ tokens, users, devLogin: config.devLogin });
+  const directory = new GroupDirectory(storage.groups);
+  const committed = new CommitFeed(logger);
   const messages = new MessageService({
     storage,
     bus,
@@ -91,13 +95,22 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     checkMediaBody: media.checkBody,
     signMessage: media.signMessage,
     moderateText: moderation?.moderateText,
-    onCommitted: wechat.onCommitted,
+    groups: directory,
+    onCommitted: committed.emit,
   });
-  wechat.attach(messages);
-  const conversations = new ConversationService(storage, bus, messages);
-  const groups = new GroupService(storage, messages, config.maxGroupSize, moderation?.checkGroupName);
-  messages.groups = groups;
-  conversations.groups = groups;
+  const conversations = new ConversationService(storage, bus, messages, directory);
+  const groups = new GroupService(directory, storage, messages, config.maxGroupSize, moderation?.checkGroupName);
+  const wechatHooks = new WechatMessageHooks({
+    wechat,
+    removal: messages,
+    signMessage: media.signMessage,
+    committed,
+    storage,
+    bus,
+    publicBaseUrl: config.publicBaseUrl,
+    logger,
+    registry: metrics.registry,
+  });
 
   // Forwarded headers count only from the configured proxies (MINIIM_TRUST_PROXY), never from anyone.
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
@@ -124,7 +137,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     logger,
   });
   registerMedia(app, media, { authenticate: (req) => authenticate(ctx, req), logger });
-  await registerWechatRoutes(app, { ...ctx, storage }, wechat, moderation?.checkText);
+  await registerWechatRoutes(app, { ...ctx, storage }, { wechat, media: wechatHooks.media, checkText: moderation?.checkText });
   await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
 
   const gateway = new Gateway({ config, auth, messages, conversations, bus, logger, metrics });
@@ -139,7 +152,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     gateway,
     messages,
     logger,
-    wechat,
+    wechat: { wechat: wechat.wechat, flush: () => wechatHooks.flush() },
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const addr = app.server.address();
@@ -159,7 +172,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
         await app.close();
         clearTimeout(force);
         await messages.flush();
-        await wechat.flush();
+        await wechatHooks.flush();
         await bus.close();
         await media.store.close?.();
         await storage.close();

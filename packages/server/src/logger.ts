@@ -1,6 +1,5 @@
 /** Structured logging (pino) with secrets redacted wherever they might appear. */
 import pino, { type Logger } from 'pino';
-import { WECHAT_REDACT_PATHS } from './wechat/log-redaction.js';
 
 export type { Logger };
 
@@ -16,9 +15,11 @@ const CORE_REDACT_PATHS = [
   '*.secret',
 ];
 
-/** pino redact paths: the core's plus the WeChat module's (session_key, access_token, app secret). */
-export const REDACT_PATHS = [...new Set([...CORE_REDACT_PATHS, ...WECHAT_REDACT_PATHS])];
-
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, base: { app: 'miniim' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+/**
+ * A pino logger redacting the core's secret paths plus `featurePaths` (the WeChat
+ * feature's session_key, access_token, app secret…, passed in by app.ts).
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream, featurePaths: readonly string[] = []): Logger {
+  const paths = [...new Set([...CORE_REDACT_PATHS, ...featurePaths])];
+  return pino({ level, base: { app: 'miniim' }, redact: { paths, censor: '[redacted]' } }, destination);
 }

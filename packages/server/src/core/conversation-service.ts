@@ -9,12 +9,11 @@ export interface GroupLookup {
 }
 
 export class ConversationService {
-  groups?: GroupLookup;
-
   constructor(
     private readonly storage: Storage,
     private readonly bus: Bus,
     private readonly messages: MessageService,
+    private readonly groups: GroupLookup,
   ) {}
 
   async list(userId: string, limit: number, cursor?: string): Promise<{ conversations: Conv[]; nextCursor?: string }> {
@@ -35,12 +34,13 @@ export class ConversationService {
       unread: summary?.unread ?? 0,
       updatedAt: row.updatedAt,
     };
+    const parsed = parseConvId(row.conv);
     const peer = peerOf(row.conv, userId);
     if (peer) {
       const u = users.get(peer);
       conv.peer = u ? { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl } : { id: peer, nickname: peer, avatarUrl: '' };
-    } else if (this.groups) {
-      const g = await this.groups.getGroupView(row.conv.slice(2), userId);
+    } else if (parsed?.kind === 'group') {
+      const g = await this.groups.getGroupView(parsed.groupId, userId);
       if (g) conv.group = g;
       if (conv.unread > 0) conv.mentioned = summary?.mentioned ?? false;
     }
@@ -70,8 +70,7 @@ export class ConversationService {
     const readSeq = await this.storage.markRead(conv, userId, seq);
     const unread = await this.storage.countUnread(conv, userId, readSeq);
     if (readSeq > before.readSeq) {
-      const isDirect = conv.startsWith('d:');
-      const to = isDirect ? members : [userId];
+      const to = parseConvId(conv)?.kind === 'direct' ? members : [userId];
       const payload = JSON.stringify({ op: 'read', conv, user: userId, seq: readSeq });
       this.bus.publish(exceptSessionId ? { userIds: to, payload, exceptSessionId } : { userIds: to, payload });
     }

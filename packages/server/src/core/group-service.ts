@@ -1,20 +1,13 @@
 /**
- * Groups: creation, roles, membership, moderation and read-by queries. Keeps an
- * in-memory index of each group's members (loaded once, kept in step with every
- * change) so a group message never queries the database for its recipients.
+ * Groups: creation, roles, membership, moderation and read-by queries. Every
+ * change is stored, then applied to the in-memory index (GroupDirectory), then
+ * announced with a `system` message.
  */
 import { randomBytes } from 'node:crypto';
-import { type ClientMessageKind, type Group, type GroupMember, groupConvId, ImError, type MessageBody } from '@miniim/protocol';
+import { type Group, type GroupMember, groupConvId, ImError } from '@miniim/protocol';
 import type { GroupMemberRow, GroupRow, Storage } from '../storage/storage.js';
-import type { GroupLookup } from './conversation-service.js';
-import type { GroupAccess, MessageService } from './message-service.js';
-
-interface GroupState {
-  row: GroupRow;
-  members: Map<string, GroupMemberRow>;
-  /** Cached member id array for fan-out; rebuilt after a membership change. */
-  list: string[] | null;
-}
+import { type GroupDirectory, type GroupState, groupView, memberIds, requireAlive } from './group-directory.js';
+import type { MessageService } from './message-service.js';
 
 export interface GroupPatch {
   name?: string;
@@ -24,119 +17,15 @@ export interface GroupPatch {
 
 const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
 
-export class GroupService implements GroupAccess, GroupLookup {
-  private readonly cache = new Map<string, GroupState>();
-  private readonly loading = new Map<string, Promise<GroupState | undefined>>();
-
+export class GroupService {
   constructor(
+    private readonly directory: GroupDirectory,
     private readonly storage: Storage,
     private readonly messages: MessageService,
     private readonly maxSize: number,
     /** Content-safety check of a group name; throws content_rejected / unavailable. */
     private readonly checkName?: (name: string, userId: string) => Promise<void>,
   ) {}
-
-  // ---- index ----
-
-  private async state(id: string): Promise<GroupState | undefined> {
-    const hit = this.cache.get(id);
-    if (hit) return hit;
-    let p = this.loading.get(id);
-    if (!p) {
-      p = (async () => {
-        const row = await this.storage.groups.getGroup(id);
-        if (!row) return undefined;
-        const members = new Map((await this.storage.groups.listMembers(id)).map((m) => [m.userId, m]));
-        const st: GroupState = { row, members, list: null };
-        this.cache.set(id, st);
-        return st;
-      })().finally(() => this.loading.delete(id));
-      this.loading.set(id, p);
-    }
-    return p;
-  }
-
-  private async require(id: string): Promise<GroupState> {
-    const st = await this.state(id);
-    if (!st) throw new ImError('not_found', `group ${id} not found`);
-    return st;
-  }
-
-  private async requireMember(id: string, userId: string): Promise<{ st: GroupState; me: GroupMemberRow }> {
-    const st = await this.require(id);
-    const me = st.members.get(userId);
-    if (!me) throw new ImError('forbidden', 'not a member of this group');
-    return { st, me };
-  }
-
-  private async requireModerator(id: string, userId: string) {
-    const r = await this.requireMember(id, userId);
-    if (r.me.role === 'member') throw new ImError('forbidden', 'only the group owner or an admin can do this');
-    return r;
-  }
-
-  private static alive(st: GroupState): void {
-    if (st.row.disbandedAt !== undefined) throw new ImError('forbidden', 'the group was disbanded');
-  }
-
-  private static memberIds(st: GroupState): string[] {
-    st.list ??= [...st.members.keys()];
-    return st.list;
-  }
-
-  view(st: GroupState): Group {
-    const admins: string[] = [];
-    for (const m of st.members.values()) if (m.role === 'admin') admins.push(m.userId);
-    const g: Group & { disbanded?: boolean } = {
-      id: st.row.id,
-      name: st.row.name,
-      avatarUrl: st.row.avatarUrl,
-      owner: st.row.owner,
-      admins: admins.sort(),
-      memberCount: st.members.size,
-      createdAt: st.row.createdAt,
-      muted: st.row.mutedAll,
-    };
-    if (st.row.disbandedAt !== undefined) g.disbanded = true;
-    return g;
-  }
-
-  // ---- GroupAccess (used by MessageService) ----
-
-  async membersForSend(groupId: string, userId: string, kind: ClientMessageKind, body: MessageBody) {
-    const { st, me } = await this.requireMember(groupId, userId);
-    GroupService.alive(st);
-    const moderator = me.role !== 'member';
-    if (st.row.mutedAll && !moderator) throw new ImError('forbidden', 'the group is muted: only the owner and admins can send');
-    if (me.mutedUntil > Date.now()) throw new ImError('forbidden', `you are muted in this group until ${new Date(me.mutedUntil).toISOString()}`);
-    if (kind === 'text' && (body as { mentionAll?: boolean }).mentionAll && !moderator) {
-      throw new ImError('forbidden', 'only the group owner or an admin can mention everyone');
-    }
-    return GroupService.memberIds(st);
-  }
-
-  async membersForRead(groupId: string, userId: string) {
-    const { st } = await this.requireMember(groupId, userId);
-    return GroupService.memberIds(st);
-  }
-
-  async allMembers(groupId: string) {
-    const st = await this.state(groupId);
-    return st ? GroupService.memberIds(st) : [];
-  }
-
-  async isModerator(groupId: string, userId: string) {
-    const st = await this.state(groupId);
-    const role = st?.members.get(userId)?.role;
-    return role === 'owner' || role === 'admin';
-  }
-
-  // ---- GroupLookup (used by ConversationService) ----
-
-  async getGroupView(groupId: string, _userId: string) {
-    const st = await this.state(groupId);
-    return st ? this.view(st) : undefined;
-  }
 
   // ---- operations ----
 
@@ -147,7 +36,7 @@ export class GroupService implements GroupAccess, GroupLookup {
   }
 
   private system(st: GroupState, actor: string, body: { event: string; [k: string]: unknown }, extra: readonly string[] = []) {
-    const to = extra.length ? [...GroupService.memberIds(st), ...extra] : GroupService.memberIds(st);
+    const to = extra.length ? [...memberIds(st), ...extra] : memberIds(st);
     return this.messages.sendSystem(groupConvId(st.row.id), to, body, actor);
   }
 
@@ -170,19 +59,18 @@ export class GroupService implements GroupAccess, GroupLookup {
       ...others.map((userId) => ({ userId, role: 'member' as const, joinedAt: now, mutedUntil: 0 })),
     ];
     await this.storage.groups.createGroup(row, members);
-    const st: GroupState = { row, members: new Map(members.map((m) => [m.userId, m])), list: null };
-    this.cache.set(row.id, st);
+    const st = this.directory.add(row, members);
     await this.system(st, actor, { event: 'group_created', name: row.name, userIds: members.map((m) => m.userId) });
-    return this.view(st);
+    return groupView(st);
   }
 
   async get(actor: string, id: string): Promise<Group> {
-    return this.view((await this.requireMember(id, actor)).st);
+    return groupView((await this.directory.requireMember(id, actor)).st);
   }
 
   async patch(actor: string, id: string, patch: GroupPatch): Promise<Group> {
-    const { st } = await this.requireModerator(id, actor);
-    GroupService.alive(st);
+    const { st } = await this.directory.requireModerator(id, actor);
+    requireAlive(st);
     const changes: Partial<GroupRow> = {};
     if (patch.name !== undefined && patch.name !== st.row.name) {
       if (this.checkName) await this.checkName(patch.name, actor);
@@ -194,11 +82,11 @@ export class GroupService implements GroupAccess, GroupLookup {
     Object.assign(st.row, changes);
     if (changes.name !== undefined) await this.system(st, actor, { event: 'group_renamed', name: changes.name, by: actor });
     if (changes.mutedAll !== undefined) await this.system(st, actor, { event: 'group_muted', muted: changes.mutedAll, by: actor });
-    return this.view(st);
+    return groupView(st);
   }
 
   async listMembers(actor: string, id: string, limit: number, cursor?: string) {
-    const { st } = await this.requireMember(id, actor);
+    const { st } = await this.directory.requireMember(id, actor);
     const all = [...st.members.values()].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt || (a.userId < b.userId ? -1 : 1));
     const start = cursor ? decodeOffset(cursor) : 0;
     const rows = all.slice(start, start + limit);
@@ -214,10 +102,10 @@ export class GroupService implements GroupAccess, GroupLookup {
   }
 
   async addMembers(actor: string, id: string, userIds: string[]): Promise<Group> {
-    const { st } = await this.requireModerator(id, actor);
-    GroupService.alive(st);
+    const { st } = await this.directory.requireModerator(id, actor);
+    requireAlive(st);
     const fresh = [...new Set(userIds)].filter((u) => !st.members.has(u));
-    if (fresh.length === 0) return this.view(st);
+    if (fresh.length === 0) return groupView(st);
     if (st.members.size + fresh.length > this.maxSize) {
       throw new ImError('bad_request', `userIds: a group has at most ${this.maxSize} members`);
     }
@@ -228,12 +116,12 @@ export class GroupService implements GroupAccess, GroupLookup {
     for (const r of rows) st.members.set(r.userId, r);
     st.list = null;
     await this.system(st, actor, { event: 'member_joined', userIds: fresh, by: actor });
-    return this.view(st);
+    return groupView(st);
   }
 
   /** Leave (target = actor) or remove a member. The owner must transfer or disband instead of leaving. */
   async removeMember(actor: string, id: string, target: string): Promise<Group> {
-    const { st, me } = await this.requireMember(id, actor);
+    const { st, me } = await this.directory.requireMember(id, actor);
     const victim = st.members.get(target);
     if (!victim) throw new ImError('not_found', `${target} is not a member of this group`);
     if (target === actor) {
@@ -247,13 +135,13 @@ export class GroupService implements GroupAccess, GroupLookup {
     st.members.delete(target);
     st.list = null;
     await this.system(st, actor, { event: 'member_left', userIds: [target], by: actor }, [target]);
-    return this.view(st);
+    return groupView(st);
   }
 
   /** Owner sets roles; owner/admin mute plain members (admins only by the owner). */
   async updateMember(actor: string, id: string, target: string, patch: { role?: 'admin' | 'member'; mutedUntil?: number }) {
-    const { st, me } = await this.requireModerator(id, actor);
-    GroupService.alive(st);
+    const { st, me } = await this.directory.requireModerator(id, actor);
+    requireAlive(st);
     const m = st.members.get(target);
     if (!m) throw new ImError('not_found', `${target} is not a member of this group`);
     if (m.role === 'owner') throw new ImError('forbidden', 'the owner’s role and mute cannot be changed');
@@ -276,12 +164,12 @@ export class GroupService implements GroupAccess, GroupLookup {
   }
 
   async transfer(actor: string, id: string, target: string): Promise<Group> {
-    const { st, me } = await this.requireMember(id, actor);
-    GroupService.alive(st);
+    const { st, me } = await this.directory.requireMember(id, actor);
+    requireAlive(st);
     if (me.role !== 'owner') throw new ImError('forbidden', 'only the owner can transfer the group');
     const next = st.members.get(target);
     if (!next) throw new ImError('not_found', `${target} is not a member of this group`);
-    if (target === actor) return this.view(st);
+    if (target === actor) return groupView(st);
     await this.storage.groups.updateMember(id, actor, { role: 'admin' });
     await this.storage.groups.updateMember(id, target, { role: 'owner', mutedUntil: 0 });
     await this.storage.groups.updateGroup(id, { owner: target });
@@ -290,23 +178,23 @@ export class GroupService implements GroupAccess, GroupLookup {
     next.mutedUntil = 0;
     st.row.owner = target;
     await this.system(st, actor, { event: 'owner_changed', owner: target, by: actor });
-    return this.view(st);
+    return groupView(st);
   }
 
   async disband(actor: string, id: string): Promise<Group> {
-    const { st, me } = await this.requireMember(id, actor);
+    const { st, me } = await this.directory.requireMember(id, actor);
     if (me.role !== 'owner') throw new ImError('forbidden', 'only the owner can disband the group');
-    if (st.row.disbandedAt !== undefined) return this.view(st);
+    if (st.row.disbandedAt !== undefined) return groupView(st);
     await this.system(st, actor, { event: 'group_disbanded', by: actor });
     const now = Date.now();
     await this.storage.groups.updateGroup(id, { disbandedAt: now });
     st.row.disbandedAt = now;
-    return this.view(st);
+    return groupView(st);
   }
 
   /** Who has read up to `seq`: count and one page of user ids. */
   async readers(actor: string, id: string, seq: number, limit: number, cursor?: string) {
-    await this.requireMember(id, actor);
+    await this.directory.requireMember(id, actor);
     const r = await this.storage.groups.readers(groupConvId(id), seq, limit, cursor);
     const out: { conv: string; seq: number; count: number; readers: string[]; nextCursor?: string } = {
       conv: groupConvId(id),

@@ -52,7 +52,8 @@ export interface MessageServiceDeps {
   logger: Logger;
   metrics: Metrics;
   recallWindowMs: number;
-  groups?: GroupAccess;
+  /** Group membership and roles (the group directory). */
+  groups: GroupAccess;
   /** Content-safety check of text; throws ImError('content_rejected'). */
   moderateText?: (text: string, ctx: { userId: string; conv: string }) => Promise<void>;
   /**
@@ -81,10 +82,6 @@ export class MessageService {
     this.committer = new GroupCommitter(d.storage, { onBatch: (n) => d.metrics.commitBatch.observe(n) });
   }
 
-  set groups(groups: GroupAccess) {
-    this.d.groups = groups;
-  }
-
   /** Stores a message durably and fans it out; resolves with the committed message. */
   async send(ctx: SendContext, input: SendInput): Promise<Msg> {
     const target = parseTarget(input.to);
@@ -98,7 +95,7 @@ export class MessageService {
       members = [ctx.userId, target.userId];
     } else {
       conv = groupConvId(target.groupId);
-      members = await this.groupAccess().membersForSend(target.groupId, ctx.userId, input.kind, input.body);
+      members = await this.d.groups.membersForSend(target.groupId, ctx.userId, input.kind, input.body);
     }
     const body = this.d.checkMediaBody(input.kind, input.body);
     if (input.kind === 'text' && this.d.moderateText) {
@@ -151,7 +148,7 @@ export class MessageService {
   async membersOf(conv: string, userId: string): Promise<readonly string[]> {
     const parsed = parseConvId(conv);
     if (!parsed) throw new ImError('bad_request', 'conv must be a conversation id');
-    if (parsed.kind === 'group') return this.groupAccess().membersForRead(parsed.groupId, userId);
+    if (parsed.kind === 'group') return this.d.groups.membersForRead(parsed.groupId, userId);
     if (parsed.a !== userId && parsed.b !== userId) throw new ImError('forbidden', 'not a member of this conversation');
     return [parsed.a, parsed.b];
   }
@@ -170,7 +167,7 @@ export class MessageService {
     if (msg.recalled) return { conv, seq };
     if (msg.kind === 'system') throw new ImError('forbidden', 'system messages cannot be recalled');
     const parsed = parseConvId(conv)!;
-    const moderator = parsed.kind === 'group' && (await this.groupAccess().isModerator(parsed.groupId, userId));
+    const moderator = parsed.kind === 'group' && (await this.d.groups.isModerator(parsed.groupId, userId));
     if (!moderator) {
       if (msg.from !== userId) throw new ImError('forbidden', 'only the sender or a group owner/admin can recall');
       if (Date.now() - msg.ts > this.d.recallWindowMs) {
@@ -192,7 +189,7 @@ export class MessageService {
     if (!parsed) throw new ImError('bad_request', 'conv must be a conversation id');
     const msg = await this.d.storage.getMessage(conv, seq);
     if (!msg || msg.recalled) return false;
-    const members = parsed.kind === 'group' ? await this.groupAccess().allMembers(parsed.groupId) : [parsed.a, parsed.b];
+    const members = parsed.kind === 'group' ? await this.d.groups.allMembers(parsed.groupId) : [parsed.a, parsed.b];
     await this.d.storage.recall(conv, seq, SYSTEM_USER, Date.now());
     this.d.bus.publish({ userIds: members, payload: JSON.stringify({ op: 'recalled', conv, seq, by: SYSTEM_USER }) });
     await this.sendSystem(conv, members, { event: 'content_removed', seq }, SYSTEM_USER);
@@ -220,11 +217,6 @@ export class MessageService {
   /** A message as handed to clients (media URLs re-signed when signed URLs are on). */
   sign(msg: Msg): Msg {
     return this.d.signMessage ? this.d.signMessage(msg) : msg;
-  }
-
-  private groupAccess(): GroupAccess {
-    if (!this.d.groups) throw new ImError('not_found', 'group not found');
-    return this.d.groups;
   }
 
   /** Waits for queued commits (graceful shutdown). */

@@ -21,5 +21,6 @@ export * from './wechat-config-schema.js';
 export * from './wechat-errors.js';
 export * from './wechat-integration.js';
 export * from './wechat-login.js';
+export * from './wechat-message-hooks.js';
 export * from './wechat-routes.js';
 export * from './wechat-text-check.js';

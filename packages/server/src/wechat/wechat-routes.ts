@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, type HttpContext } from '../http/context.js';
 import type { CheckText } from '../moderation/moderation-types.js';
 import type { Storage } from '../storage/storage.js';
+import type { MediaCheck } from './media-check.js';
 import { fetchPhoneNumber, publicPhone } from './phone-number.js';
 import type { PushQuery } from './push-signature.js';
 import type { WechatIntegration } from './wechat-integration.js';
@@ -27,18 +28,20 @@ export interface WechatRouteContext extends HttpContext {
   storage: Pick<Storage, 'wechat'>;
 }
 
-/**
- * Registers the WeChat routes. `checkText` is the moderation feature's check of
- * the profile nickname at login (absent when moderation is off).
- */
-export async function registerWechatRoutes(
-  app: FastifyInstance,
-  ctx: WechatRouteContext,
-  integration: WechatIntegration,
-  checkText?: CheckText,
-): Promise<void> {
+/** The parts of the WeChat feature the routes serve. */
+export interface WechatRouteFeature {
+  wechat: WechatIntegration;
+  /** The media check answering the message-push URL (present when WeChat is configured). */
+  media: MediaCheck | undefined;
+  /** The moderation feature's check of the profile nickname at login (absent when moderation is off). */
+  checkText: CheckText | undefined;
+}
+
+/** Registers the WeChat routes. */
+export async function registerWechatRoutes(app: FastifyInstance, ctx: WechatRouteContext, feature: WechatRouteFeature): Promise<void> {
+  const { wechat: integration, media, checkText } = feature;
   const wx = integration.wechat;
-  if (!wx) {
+  if (!wx || !media) {
     app.post('/api/auth/wechat', async () => {
       throw new ImError('not_found', 'WeChat login is not configured on this server');
     });
@@ -85,7 +88,7 @@ export async function registerWechatRoutes(
         if (typeof q[k] === 'string') query[k] = q[k] as string;
       }
       const rawBody = typeof req.body === 'string' ? req.body : undefined;
-      const r = await wx.media.handlePush({ method: req.method, query, rawBody }, req.params.appId);
+      const r = await media.handlePush({ method: req.method, query, rawBody }, req.params.appId);
       return reply.status(r.status).type('text/plain; charset=utf-8').send(r.body);
     };
     for (const url of ['/api/wechat/push', '/api/wechat/push/:appId']) {
