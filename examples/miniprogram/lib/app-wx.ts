@@ -1,7 +1,7 @@
 /// <reference types="miniprogram-api-typings" />
 /**
  * The part of `wx` the sample app uses, injected into every logic module so tests can pass
- * the SDK's fake runtime (packages/sdk/test/support/fake-wx.ts) with a few extras.
+ * a strict fake runtime (test/support/app-fake-wx.ts).
  */
 import type { WxApi } from '@miniim/sdk/wx';
 
@@ -26,6 +26,20 @@ export type AppWx = WxApi &
     | 'stopPullDownRefresh'
     | 'requestSubscribeMessage'
     | 'createInnerAudioContext'
+    | 'setInnerAudioOption'
+    | 'getStorageInfoSync'
+    | 'downloadFile'
+    | 'openDocument'
+    | 'previewMedia'
+    | 'authorize'
+    | 'getSetting'
+    | 'openSetting'
+    | 'onNeedPrivacyAuthorization'
+    | 'requirePrivacyAuthorize'
+    | 'openPrivacyContract'
+    | 'onNetworkStatusChange'
+    | 'offNetworkStatusChange'
+    | 'getNetworkType'
   >;
 
 /** Shows a short toast; never throws (the fake runtime may not have one). */

@@ -52,6 +52,13 @@ export function voiceSeconds(durationMs: unknown): number {
   return typeof durationMs === 'number' && durationMs > 0 ? Math.max(1, Math.round(durationMs / 1000)) : 1;
 }
 
+/** Video length from milliseconds: "0:42", "12:03" ('' when unknown). */
+export function formatDuration(ms: unknown): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return '';
+  const total = Math.max(1, Math.round(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
 /** Badge text: "99+" over 99, "" for none. */
 export function badgeText(n: number): string {
   if (!n || n <= 0) return '';

@@ -6,7 +6,6 @@
  */
 import {
   type AuthResponse,
-  type ConnectionState,
   createWxClient,
   devLogin,
   ImError,
@@ -18,6 +17,8 @@ import {
   wxHttp,
 } from '@miniim/sdk/wx';
 import type { AppWx } from './app-wx.js';
+import { ConnectionStatus } from './connection-status.js';
+import { PrivacyGate } from './privacy.js';
 
 const AUTH_KEY = 'miniim:auth';
 const DRAFTS_KEY = 'miniim:drafts';
@@ -33,9 +34,28 @@ export interface SessionOptions {
   clientOptions?: { backoff?: { baseMs?: number; maxMs?: number }; persistence?: false };
 }
 
-/** "连接中…" while not connected, "" when connected: the subtle connection hint of every page. */
-export function connectionText(state: ConnectionState): string {
-  return state === 'connected' ? '' : state === 'disconnected' ? '未连接' : '连接中…';
+/** How the saved login was obtained: a WeChat login can be renewed silently with `wx.login`. */
+type Via = 'wechat' | 'dev';
+type SavedAuth = AuthResponse & { via?: Via };
+
+/** Closes and kicks that end a login (protocol-v1, "Which closes end a login"); every other close reconnects. */
+const LOGIN_ENDING_STATES = new Set(['forbidden', 'replaced', 'no_token']);
+const LOGIN_ENDING_KICKS = new Set(['revoked', 'banned', 'replaced', 'logout']);
+
+/** Why a login ended, for the login page's message. */
+export type LoginEndReason = 'expired' | 'banned' | 'replaced' | 'revoked' | 'logout';
+
+/** The user cancelled an upload. */
+export class UploadCancelled extends Error {
+  constructor() {
+    super('upload cancelled');
+  }
+}
+
+/** An upload in progress: its result, and `abort()` (the bubble's "取消"). */
+export interface UploadHandle {
+  done: Promise<MediaUploadResponse>;
+  abort(): void;
 }
 
 /** One logged-in user's IM session. */
@@ -44,7 +64,14 @@ export class ImSession {
   readonly baseUrl: string;
   client: WxClient | undefined;
   user: User | undefined;
-  private auth: AuthResponse | undefined;
+  /** The 用户隐私保护指引 gate (wx.onNeedPrivacyAuthorization). */
+  readonly privacy: PrivacyGate;
+  /** Network + connection state: the banner of every page. */
+  readonly status: ConnectionStatus;
+  private auth: SavedAuth | undefined;
+  private refreshing: Promise<string | null> | undefined;
+  private loginEndedListeners: Array<(reason: LoginEndReason) => void> = [];
+  private hidden = false;
   private readonly users = new Map<string, User>();
   private readonly pendingUsers = new Map<string, Promise<User | undefined>>();
   private drafts: Record<string, string>;
@@ -53,6 +80,40 @@ export class ImSession {
     this.wx = options.wx;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.drafts = readJson<Record<string, string>>(this.wx, DRAFTS_KEY) ?? {};
+    this.privacy = new PrivacyGate(this.wx);
+    this.status = new ConnectionStatus(this.wx);
+    this.wx.onAppHide(() => {
+      this.hidden = true;
+    });
+    this.wx.onAppShow(() => {
+      this.hidden = false;
+    });
+    this.status.onOnline((online) => this.onNetwork(online));
+  }
+
+  /**
+   * The phone's network changed: while offline the client stops retrying (each try would only
+   * fail and lengthen the backoff); when the network returns it reconnects at once.
+   */
+  private onNetwork(online: boolean): void {
+    const client = this.client;
+    if (!client) return;
+    if (!online) client.pause();
+    else if (!this.hidden) client.resume();
+  }
+
+  /** Called when a login truly ended (token refused for good, banned, replaced): the app shows the login page. */
+  onLoginEnded(l: (reason: LoginEndReason) => void): () => void {
+    this.loginEndedListeners.push(l);
+    return () => {
+      this.loginEndedListeners = this.loginEndedListeners.filter((x) => x !== l);
+    };
+  }
+
+  private endLogin(reason: LoginEndReason): void {
+    if (!this.client) return;
+    void this.logout();
+    for (const l of [...this.loginEndedListeners]) l(reason);
   }
 
   /** True when logged in (a client exists). */
@@ -62,23 +123,23 @@ export class ImSession {
 
   /** Resumes the saved login, if any (does not check it with the server: the socket will). */
   restore(): boolean {
-    const saved = readJson<AuthResponse>(this.wx, AUTH_KEY);
+    const saved = readJson<SavedAuth>(this.wx, AUTH_KEY);
     if (!saved?.token || !saved.user?.id) return false;
-    this.start(saved);
+    this.start(saved, saved.via ?? 'dev');
     return true;
   }
 
   /** `wx.login` → `POST /api/auth/wechat` through the SDK helper. */
   async loginWechat(): Promise<User> {
     const res = await wechatLogin(this.baseUrl, this.options.appId ? { appId: this.options.appId } : {}, this.wx);
-    return this.start(res);
+    return this.start(res, 'wechat');
   }
 
   /** `POST /api/auth/dev {userId, nickname}` (only where the server enables it). */
   async loginDev(userId: string, nickname?: string): Promise<User> {
     const input: { userId: string; nickname?: string } = { userId };
     if (nickname) input.nickname = nickname;
-    return this.start(await devLogin(wxHttp(this.wx), this.baseUrl, input));
+    return this.start(await devLogin(wxHttp(this.wx), this.baseUrl, input), 'dev');
   }
 
   /** Whether the server has dev login on: an empty body gets 400 when on, 404 when off. */
@@ -96,12 +157,16 @@ export class ImSession {
     }
   }
 
-  private start(auth: AuthResponse): User {
-    this.client?.dispose();
-    this.auth = auth;
+  private saveAuth(auth: AuthResponse, via: Via): void {
+    this.auth = { ...auth, via };
     this.user = auth.user;
     this.remember(auth.user);
-    this.wx.setStorageSync(AUTH_KEY, JSON.stringify(auth));
+    this.wx.setStorageSync(AUTH_KEY, JSON.stringify(this.auth));
+  }
+
+  private start(auth: AuthResponse, via: Via): User {
+    this.client?.dispose();
+    this.saveAuth(auth, via);
     const opts = this.options.clientOptions ?? {};
     this.client = createWxClient({
       wx: this.wx,
@@ -115,25 +180,60 @@ export class ImSession {
       this.user = user;
       this.remember(user);
     });
+    this.client.on('state', (c) => {
+      this.status.setState(c.newState);
+      if (c.newState === 'disconnected' && LOGIN_ENDING_STATES.has(c.reason))
+        this.endLogin(c.reason === 'no_token' ? 'expired' : c.reason === 'forbidden' ? 'banned' : 'replaced');
+    });
+    this.client.on('kicked', ({ reason }) => {
+      // `server_shutdown` and the like are restarts: the SDK reconnects, the user stays logged in.
+      if (LOGIN_ENDING_KICKS.has(reason)) this.endLogin(reason as LoginEndReason);
+    });
+    this.status.setState(this.client.state);
     void this.client.connect();
     return auth.user;
   }
 
-  private async refreshToken(): Promise<string | null> {
-    const token = this.auth?.token;
-    if (!token) return null;
+  /** One refresh at a time (the socket and an HTTP call may both ask). */
+  private refreshToken(): Promise<string | null> {
+    this.refreshing ??= this.renew().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /**
+   * The server refused the token. `POST /api/auth/refresh`; on 401 the login truly ended: a WeChat
+   * login is renewed silently with `wx.login` (no user action), a dev login ends (null → login
+   * page). A 5xx or a network error is "retry later": the current token is kept.
+   */
+  private async renew(): Promise<string | null> {
+    const auth = this.auth;
+    if (!auth?.token) return null;
+    let status: number;
     try {
       const res = await wxHttp(this.wx).request({
         method: 'POST',
         url: `${this.baseUrl}/api/auth/refresh`,
-        headers: { Authorization: `Bearer ${token}` },
+        headers: { Authorization: `Bearer ${auth.token}` },
       });
-      if (res.status !== 200) return null;
-      this.auth = res.data as AuthResponse;
-      this.wx.setStorageSync(AUTH_KEY, JSON.stringify(this.auth));
-      return this.auth.token;
+      status = res.status;
+      if (status === 200) {
+        this.saveAuth(res.data as AuthResponse, auth.via ?? 'dev');
+        return this.auth?.token ?? null;
+      }
     } catch {
-      return token;
+      return auth.token;
+    }
+    if (status !== 401 && status !== 403) return auth.token;
+    if (auth.via !== 'wechat') return null;
+    try {
+      const fresh = await wechatLogin(this.baseUrl, this.options.appId ? { appId: this.options.appId } : {}, this.wx);
+      this.saveAuth(fresh, 'wechat');
+      return fresh.token;
+    } catch (err) {
+      // A refused code or account ends the login; an unreachable server is retried later.
+      return err instanceof ImError && err.code !== 'unavailable' && err.code !== 'rate_limited' ? null : auth.token;
     }
   }
 
@@ -210,10 +310,7 @@ export class ImSession {
     const user = await client.api.updateMe(patch);
     this.user = user;
     this.remember(user);
-    if (this.auth) {
-      this.auth = { ...this.auth, user };
-      this.wx.setStorageSync(AUTH_KEY, JSON.stringify(this.auth));
-    }
+    if (this.auth) this.saveAuth({ ...this.auth, user }, this.auth.via ?? 'dev');
     return user;
   }
 
@@ -221,13 +318,19 @@ export class ImSession {
 
   /**
    * Uploads a temp file to `POST /api/media` (multipart field `file`) with `wx.uploadFile`,
-   * reporting progress (0–100) where the platform gives it.
+   * reporting progress (0–100) from the `UploadTask`; `abort()` cancels it (the promise then
+   * rejects with `UploadCancelled`).
    */
-  upload(filePath: string, kind: string, onProgress?: (percent: number) => void): Promise<MediaUploadResponse> {
+  startUpload(filePath: string, kind: string, onProgress?: (percent: number) => void): UploadHandle {
     const token = this.auth?.token;
-    if (!token) return Promise.reject(new ImError('unauthorized', '未登录'));
-    return new Promise((resolve, reject) => {
-      const task = this.wx.uploadFile({
+    let task: WechatMiniprogram.UploadTask | undefined;
+    let aborted = false;
+    const done = new Promise<MediaUploadResponse>((resolve, reject) => {
+      if (!token) {
+        reject(new ImError('unauthorized', '未登录'));
+        return;
+      }
+      task = this.wx.uploadFile({
         url: `${this.baseUrl}/api/media`,
         filePath,
         name: 'file',
@@ -244,10 +347,22 @@ export class ImSession {
             resolve(data as MediaUploadResponse);
           else reject(toImError({ status: res.statusCode, data }));
         },
-        fail: (err) => reject(new ImError('unavailable', err.errMsg)),
-      }) as WechatMiniprogram.UploadTask | undefined;
-      if (onProgress && task && typeof task.onProgressUpdate === 'function') task.onProgressUpdate((p) => onProgress(p.progress));
+        fail: (err) => reject(aborted ? new UploadCancelled() : new ImError('unavailable', err.errMsg)),
+      });
+      if (onProgress) task.onProgressUpdate((p) => onProgress(p.progress));
     });
+    return {
+      done,
+      abort: () => {
+        aborted = true;
+        task?.abort();
+      },
+    };
+  }
+
+  /** `startUpload` without the handle. */
+  upload(filePath: string, kind: string, onProgress?: (percent: number) => void): Promise<MediaUploadResponse> {
+    return this.startUpload(filePath, kind, onProgress).done;
   }
 
   // ---- drafts ----

@@ -143,16 +143,30 @@ describe('message-bubble', () => {
     expect(out.events).toEqual([{ name: 'preview', detail: { key: 'm-9', url: `${BASE}/media/2024/a.jpg` } }]);
   });
 
-  it('video: a <video> with its poster', async () => {
+  it('video: its cover with a play mark and the length, no inline player; tap asks for the full-screen player', async () => {
     const out = await inPage(
-      (w, m) => {
-        const c = w.__mount('message-bubble', { msg: m, mine: true, baseUrl: 'https://im.example.com' });
-        const v = c.querySelector('.video');
-        return { tag: v?.dom.tagName.toLowerCase(), src: w.__attr(c, '.video', 'src'), poster: w.__attr(c, '.video', 'poster') };
+      async (w, m) => {
+        const c = w.__mount('message-bubble', { msg: m, mine: true, itemKey: 'm-v', baseUrl: 'https://im.example.com' }, ['video']);
+        w.__events.length = 0;
+        c.querySelector('.bubble')?.dispatchEvent('tap');
+        await w.simulate.sleep(10);
+        return {
+          inlinePlayer: w.__has(c, 'video'),
+          cover: w.__attr(c, '.video-cover', 'src'),
+          play: w.__has(c, '.video-play'),
+          duration: w.__text(c, '.video-dur'),
+          events: w.__events,
+        };
       },
-      msg({ kind: 'video', body: { url: 'https://cdn.example.com/v.mp4', cover: '/media/c.jpg', duration: 12_000 } }),
+      msg({ kind: 'video', body: { url: 'https://cdn.example.com/v.mp4', cover: '/media/c.jpg', duration: 42_000 } }),
     );
-    expect(out).toEqual({ tag: 'wx-video', src: 'https://cdn.example.com/v.mp4', poster: `${BASE}/media/c.jpg` });
+    expect(out).toEqual({
+      inlinePlayer: false,
+      cover: `${BASE}/media/c.jpg`,
+      play: true,
+      duration: '0:42',
+      events: [{ name: 'video', detail: { key: 'm-v', url: 'https://cdn.example.com/v.mp4', cover: `${BASE}/media/c.jpg` } }],
+    });
   });
 
   it('failed: a red mark; tapping it or the bubble asks to resend', async () => {
@@ -170,15 +184,22 @@ describe('message-bubble', () => {
     expect(out).toEqual({ mark: '!', events: ['resend:c-7', 'resend:c-7'] });
   });
 
-  it('sending with upload progress, voice, file and system messages', async () => {
+  it('upload progress in the bubble with a cancel; voice (playing animation), file with type and size, system', async () => {
     const out = await inPage(
-      (w, ms) => {
-        const up = w.__mount('message-bubble', { msg: ms[0], mine: true, progress: 45 });
-        const voice = w.__mount('message-bubble', { msg: ms[1], mine: false });
+      async (w, ms) => {
+        const up = w.__mount('message-bubble', { msg: ms[0], mine: true, progress: 45, itemKey: 'c-up' }, ['cancel', 'preview']);
+        const voice = w.__mount('message-bubble', { msg: ms[1], mine: false, playing: true });
         const file = w.__mount('message-bubble', { msg: ms[2], mine: false });
         const sys = w.__mount('message-bubble', { msg: ms[3], mine: false });
+        w.__events.length = 0;
+        up.querySelector('.bubble')?.dispatchEvent('tap');
+        up.querySelector('.upload-cancel')?.dispatchEvent('tap');
+        await w.simulate.sleep(10);
         return [
-          w.__text(up, '.status-sending'),
+          w.__attr(up, '.upload-fill', 'style'),
+          w.__has(up, '.status-sending'),
+          w.__events.map((e) => `${e.name}:${e.detail.key}`).join(','),
+          w.__has(voice, '.audio-playing'),
           w.__text(voice, '.audio-sec'),
           w.__text(file, '.file-name'),
           w.__text(file, '.file-size'),
@@ -192,7 +213,7 @@ describe('message-bubble', () => {
         msg({ from: 'system', kind: 'system', body: { event: 'group_renamed', name: '周末爬山' } }),
       ],
     );
-    expect(out).toEqual(['45%', '3″', '报告.pdf', '1.5 MB', '群名称已改为「周末爬山」']);
+    expect(out).toEqual(['width: 45%', false, 'cancel:c-up', true, '3″', '报告.pdf', 'PDF · 1.5 MB', '群名称已改为「周末爬山」']);
   });
 });
 
@@ -301,9 +322,12 @@ describe('input-bar', () => {
 
   it('hold to talk: press and release sends, sliding up cancels', async () => {
     const out = await inPage(async (w) => {
-      const c = w.__mount('input-bar', {}, ['voicestart', 'voiceend']);
+      const c = w.__mount('input-bar', {}, ['voicestart', 'voiceend', 'modechange']);
       w.__events.length = 0;
-      c.querySelector('.bar-mode')?.dispatchEvent('tap');
+      // The switch asks the page (which checks the microphone permission first), then the page turns voice on.
+      c.querySelector('.bar-btn')?.dispatchEvent('tap');
+      await w.simulate.sleep(10);
+      c.setData({ voice: true });
       await w.simulate.sleep(10);
       const talk = () => c.querySelector('.bar-talk');
       const label = w.__text(c, '.bar-talk');
@@ -325,7 +349,7 @@ describe('input-bar', () => {
       label: '按住 说话',
       holding: '松开 发送',
       cancelHint: '松开手指，取消发送',
-      events: ['voicestart:{}', 'voiceend:{"cancel":false}', 'voicestart:{}', 'voiceend:{"cancel":true}'],
+      events: ['modechange:{"voice":true}', 'voicestart:{}', 'voiceend:{"cancel":false}', 'voicestart:{}', 'voiceend:{"cancel":true}'],
     });
   });
 });

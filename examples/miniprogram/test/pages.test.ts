@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startServer, until } from '../../../packages/sdk/test/support/server.js';
+import { AGREE_BUTTON_ID } from '../lib/privacy.js';
 import { ImSession } from '../lib/session.js';
 import { ChatLogic, initialChatData } from '../pages/chat/chat-logic.js';
 import { initialListData, ListLogic } from '../pages/index/list-logic.js';
@@ -67,8 +68,15 @@ describe('list and chat pages', () => {
     // Long press on her message: copy and recall; recall reaches Bob.
     expect(chat.menuFor(mine.key)).toEqual(['复制', '撤回']);
     expect(chat.menuFor(chatView.data.items[0].key)).toEqual(['复制']);
+    // Copying is a privacy API: the 隐私保护指引 popup comes first; the agreement button lets it go on.
     alice.fake.nextActionSheetTap = 0;
-    await chat.longPress(mine.key);
+    const copying = chat.longPress(mine.key);
+    await until(() => chatView.data.privacy.shown, 'privacy popup');
+    expect(chatView.data.privacy.referrer).toBe('setClipboardData');
+    alice.fake.tapAgreeButton(AGREE_BUTTON_ID);
+    chat.agreePrivacy();
+    await copying;
+    expect(chatView.data.privacy.shown).toBe(false);
     expect(alice.fake.clipboard).toBe('在的');
     alice.fake.nextActionSheetTap = 1;
     await chat.longPress(mine.key);
@@ -80,8 +88,8 @@ describe('list and chat pages', () => {
     chat.onInput('还没写完的话');
     chat.hide();
     alice.fake.hide();
-    await until(() => chatView.data.stateText === '连接中…', 'connection hint');
-    expect(listView.data.stateText).toBe('连接中…');
+    await until(() => chatView.data.stateText === '正在重新连接…', 'reconnecting banner');
+    expect(listView.data.stateText).toBe('正在重新连接…');
     await bob.session.need().sendText('u:alice', '你去哪了');
     await bob.session.need().sendText('u:alice', '回来说一声');
     alice.fake.show();
@@ -166,6 +174,7 @@ describe('list and chat pages', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'miniim-mp-'));
     const png = path.join(dir, 'a.png');
     await writeFile(png, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
+    alice.fake.privacyAgreed = true; // agreed earlier (the flow itself: privacy.test.ts)
     alice.fake.nextMedia = [{ tempFilePath: png, size: 68, fileType: 'image', width: 1, height: 1 }];
     await chat.pick('album');
     await until(() => chatView.data.items.some((i) => i.msg.kind === 'image' && i.msg.status === 'sent'), 'image sent');

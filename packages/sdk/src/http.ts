@@ -2,9 +2,12 @@ import type { AuthResponse, ErrorCode, Group, GroupMember, MediaUploadResponse, 
 import { ImError, isErrorCode } from '@miniim/protocol';
 import type { TokenKeeper } from './auth/token-keeper.js';
 
-/** One HTTP request as the SDK describes it to a platform adapter. */
+/**
+ * One HTTP request as the SDK describes it to a platform adapter. No PATCH: `wx.request` cannot
+ * send it, so partial updates go as PUT (the server accepts PATCH, PUT and POST for them).
+ */
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   /** JSON body. */
@@ -123,7 +126,7 @@ export class ApiClient {
     return this.call('GET', '/api/me');
   }
   updateMe(patch: { nickname?: string; avatarUrl?: string }): Promise<User> {
-    return this.call('PATCH', '/api/me', patch);
+    return this.call('PUT', '/api/me', patch);
   }
   user(id: string): Promise<User> {
     return this.call('GET', `/api/users/${encodeURIComponent(id)}`);
@@ -139,7 +142,7 @@ export class ApiClient {
     return this.call('GET', `/api/groups/${encodeURIComponent(id)}`);
   }
   updateGroup(id: string, patch: { name?: string; avatarUrl?: string; muted?: boolean }): Promise<Group> {
-    return this.call('PATCH', `/api/groups/${encodeURIComponent(id)}`, patch);
+    return this.call('PUT', `/api/groups/${encodeURIComponent(id)}`, patch);
   }
   groupMembers(id: string, opts: { cursor?: string; limit?: number } = {}): Promise<{ members: GroupMember[]; nextCursor?: string }> {
     const q: string[] = [];

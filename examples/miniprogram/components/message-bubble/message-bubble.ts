@@ -3,9 +3,10 @@
  * (and name in groups); text, image, video, voice and file bodies; recalled and system
  * messages as a centred notice; "sending" (with upload progress) and "failed" (tap to resend);
  * "已读" under my messages the peer has read.
- * Events: `resend`, `menu` (long press), `preview` {url}, `play` {url}, `avatar` — all with `key`.
+ * Events: `resend`, `menu` (long press), `preview` {url}, `play` {url} (voice), `video` {url, cover}
+ * (full-screen player), `open` {url, name} (file), `cancel` (upload), `avatar` — all with `key`.
  */
-import { formatSize, mediaUrl, recalledText, systemText, voiceSeconds } from '../../lib/format.js';
+import { formatDuration, formatSize, mediaUrl, recalledText, systemText, voiceSeconds } from '../../lib/format.js';
 
 interface MsgLike {
   from: string;
@@ -28,6 +29,10 @@ export interface BubbleView {
   audioWidth: number;
   fileName: string;
   fileSize: string;
+  /** "PDF", "DOCX", … ('文件' when unknown). */
+  fileType: string;
+  /** Video length "0:42" ('' when unknown). */
+  duration: string;
 }
 
 /** Derives the bubble's view from a message (exported for reuse; pure). */
@@ -45,6 +50,8 @@ export function bubbleView(m: MsgLike, mine: boolean, me: string, name: string, 
     audioWidth: 0,
     fileName: '',
     fileSize: '',
+    fileType: '',
+    duration: '',
   };
   if (m.recalled) {
     v.notice = recalledText(m.recalled.by, me || (mine ? m.from : ''), m.recalled.by === m.from ? name : undefined);
@@ -71,6 +78,7 @@ export function bubbleView(m: MsgLike, mine: boolean, me: string, name: string, 
     case 'video':
       v.url = mediaUrl(b.url, baseUrl);
       v.cover = mediaUrl(b.cover, baseUrl);
+      v.duration = formatDuration(b.duration);
       break;
     case 'audio':
       v.url = mediaUrl(b.url, baseUrl);
@@ -81,6 +89,7 @@ export function bubbleView(m: MsgLike, mine: boolean, me: string, name: string, 
       v.url = mediaUrl(b.url, baseUrl);
       v.fileName = String(b.name ?? '文件');
       v.fileSize = formatSize(b.size);
+      v.fileType = (/\.([A-Za-z0-9]{1,8})$/.exec(v.fileName)?.[1] ?? '').toUpperCase() || '文件';
       break;
     default:
       v.kind = 'unknown';
@@ -106,6 +115,8 @@ Component({
     read: { type: Boolean, value: false },
     /** Upload progress 0–100, or -1. */
     progress: { type: Number, value: -1 },
+    /** This voice message is playing (animated waves). */
+    playing: { type: Boolean, value: false },
   },
   data: { v: {} as BubbleView },
   observers: {
@@ -126,8 +137,14 @@ Component({
       const v = this.data.v as BubbleView;
       if (v.status === 'failed') this.triggerEvent('resend', { key: this.data.itemKey });
       else if (v.kind === 'image') this.triggerEvent('preview', { key: this.data.itemKey, url: v.url });
+      else if ((this.data.progress as number) >= 0)
+        return; // still uploading: the cancel button is the action
       else if (v.kind === 'audio') this.triggerEvent('play', { key: this.data.itemKey, url: v.url });
+      else if (v.kind === 'video') this.triggerEvent('video', { key: this.data.itemKey, url: v.url, cover: v.cover });
       else if (v.kind === 'file') this.triggerEvent('open', { key: this.data.itemKey, url: v.url, name: v.fileName });
+    },
+    onCancel() {
+      this.triggerEvent('cancel', { key: this.data.itemKey });
     },
     onResend() {
       this.triggerEvent('resend', { key: this.data.itemKey });

@@ -7,10 +7,15 @@
 import { type ClientMessage, type Conversation, ImError, parseConvId } from '@miniim/sdk/wx';
 import { type AppWx, toast } from '../../lib/app-wx.js';
 import { errorText, mediaUrl } from '../../lib/format.js';
-import { connectionText, type ImSession } from '../../lib/session.js';
+import { ensureMicrophone } from '../../lib/permissions.js';
+import type { PrivacyPrompt } from '../../lib/privacy.js';
+import type { ImSession } from '../../lib/session.js';
 import type { ViewSink } from '../../lib/view.js';
+import { VoicePlayer } from '../../lib/voice-player.js';
 import { buildItems, type ChatItem, type LocalUpload, type PickedFile } from './chat-items.js';
-import { localBody, pickFile, pickMedia, sentBody, VoiceRecorder } from './chat-media.js';
+import { openFileMessage, PrivacyRefused, pickFile, pickMedia, playVideo, VoiceRecorder } from './chat-media.js';
+import { diffRows, emptyRendered, type RenderedRows } from './chat-render.js';
+import { UploadQueue } from './chat-uploads.js';
 
 /** The chat page's data. */
 export interface ChatData {
@@ -28,6 +33,10 @@ export interface ChatData {
   scrollInto: string;
   newCount: number;
   muted: boolean;
+  /** The privacy agreement popup (lib/privacy.ts). */
+  privacy: PrivacyPrompt;
+  /** Hold-to-talk instead of the keyboard (only once the microphone is allowed). */
+  voiceMode: boolean;
 }
 
 /** Default recall window (protocol default: 120 s). */
@@ -50,6 +59,8 @@ export function initialChatData(): ChatData {
     scrollInto: '',
     newCount: 0,
     muted: false,
+    privacy: { shown: false, referrer: '' },
+    voiceMode: false,
   };
 }
 
@@ -58,8 +69,9 @@ export class ChatLogic {
   conv = '';
   private target = '';
   private readonly offs: Array<() => void> = [];
-  private uploads: LocalUpload[] = [];
-  private uploadSeq = 0;
+  private readonly uploads: UploadQueue;
+  private readonly player: VoicePlayer;
+  private rendered: RenderedRows = emptyRendered();
   private atBottom = true;
   private visible = true;
   private renderQueued = false;
@@ -71,7 +83,14 @@ export class ChatLogic {
   constructor(
     private readonly view: ViewSink<ChatData>,
     private readonly session: ImSession,
-  ) {}
+  ) {
+    this.uploads = new UploadQueue(session, () => this.queueRender());
+    this.player = new VoicePlayer(
+      session.wx,
+      () => this.renderNow('none'),
+      () => toast(this.wx, '语音播放失败'),
+    );
+  }
 
   private get wx(): AppWx {
     return this.session.wx;
@@ -98,7 +117,6 @@ export class ChatLogic {
       isGroup: parsed.kind === 'group',
       baseUrl: this.session.baseUrl,
       draft: this.session.draft(conv),
-      stateText: connectionText(client.state),
       title: this.titleOf(client.conversation(conv)),
     });
     this.offs.push(
@@ -113,9 +131,12 @@ export class ChatLogic {
         if (t.conv === this.conv && t.user !== this.me) this.showTyping(t.user);
       }),
       client.on('state', (c) => {
-        this.view.setData({ stateText: connectionText(c.newState) });
         if (c.newState === 'connected' && this.view.data.items.length === 0) void this.loadFirst();
       }),
+      this.session.status.watch((stateText) => {
+        if (stateText !== this.view.data.stateText) this.view.setData({ stateText });
+      }),
+      this.session.privacy.listen((privacy) => this.view.setData({ privacy })),
     );
     if (parsed.kind === 'group') void this.loadGroup(parsed.groupId);
     else void this.session.lookupUsers([this.target.slice(2)]).then(() => this.renderNow());
@@ -137,6 +158,7 @@ export class ChatLogic {
   /** Page `onUnload`: stop listening. */
   close(): void {
     for (const off of this.offs.splice(0)) off();
+    this.player.destroy();
     if (this.typingTimer !== undefined) clearTimeout(this.typingTimer);
   }
 
@@ -227,29 +249,35 @@ export class ChatLogic {
     const client = this.session.client;
     if (!client) return;
     const c = client.conversation(this.conv);
-    const all = [...client.messages(this.conv), ...this.uploads];
+    const all = [...client.messages(this.conv), ...this.uploads.rows];
     const items = buildItems(all, {
+      playingKey: this.player.playingKey,
       me: this.me,
       group: this.view.data.isGroup,
       peerReadSeq: c?.peerReadSeq ?? 0,
       nameOf: (id) => this.session.nameOf(id),
       avatarOf: (id) => mediaUrl(this.session.userOf(id)?.avatarUrl, this.session.baseUrl),
     });
-    const before = this.view.data.items;
-    const lastBefore = before[before.length - 1]?.key;
+    const beforeKeys = new Set(this.rendered.keys);
+    const lastBefore = this.rendered.keys[this.rendered.keys.length - 1];
     const last = items[items.length - 1];
-    const appended = !!last && last.key !== lastBefore && !before.some((i) => i.key === last.key);
-    const patch: Record<string, unknown> = { items };
-    if (!this.view.data.isGroup && c) patch.title = this.titleOf(c);
+    const appended = !!last && last.key !== lastBefore && !beforeKeys.has(last.key);
+    const diff = diffRows(this.rendered, items);
+    this.rendered = diff.rendered;
+    const patch = diff.patch;
+    if (!this.view.data.isGroup && c) {
+      const title = this.titleOf(c);
+      if (title !== this.view.data.title) patch.title = title;
+    }
     if (scroll === 'bottom' || (scroll === 'auto' && appended && (this.atBottom || last.mine))) {
       patch.scrollInto = last?.anchor ?? '';
       patch.newCount = 0;
       this.atBottom = true;
     } else if (scroll === 'auto' && appended) {
-      const added = items.filter((i) => !before.some((b) => b.key === i.key) && !i.mine).length;
+      const added = items.filter((i) => !beforeKeys.has(i.key) && !i.mine).length;
       patch.newCount = this.view.data.newCount + Math.max(1, added);
     }
-    this.view.setData(patch);
+    if (Object.keys(patch).length) this.view.setData(patch);
     if (appended && !last.mine && this.atBottom) void this.markRead();
   }
 
@@ -329,45 +357,35 @@ export class ChatLogic {
       const files = source === 'file' ? await pickFile(this.wx) : await pickMedia(this.wx, source);
       await Promise.all(files.map((f) => this.sendFile(f)));
     } catch (err) {
-      if (err instanceof ImError && err.code === 'bad_request') toast(this.wx, err.message);
+      if (err instanceof PrivacyRefused) toast(this.wx, '需要同意隐私保护指引才能选择文件');
+      else if (err instanceof ImError && err.code === 'bad_request') toast(this.wx, err.message);
     }
   }
 
-  /** Uploads a picked file with progress, then sends it. A failed upload stays, tap to resend. */
+  /**
+   * Uploads a picked file with progress (cancellable), then sends it under the clientMsgId the
+   * row already had, so the row becomes the message in place. A failed upload stays, tap to resend.
+   */
   async sendFile(file: PickedFile, reuse?: LocalUpload): Promise<ClientMessage | undefined> {
-    const up: LocalUpload = reuse ?? {
-      id: `up-${++this.uploadSeq}`,
-      conv: this.conv,
-      seq: 0,
-      from: this.me,
-      kind: file.kind,
-      body: localBody(file),
-      ts: Date.now(),
-      status: 'sending',
-      progress: 0,
-      file,
-    };
-    up.status = 'sending';
-    up.progress = 0;
-    if (!reuse) this.uploads.push(up);
+    const up = reuse ?? this.uploads.add(this.conv, this.me, file);
     this.atBottom = true;
+    const running = this.uploads.run(up);
     this.renderNow('bottom');
-    let body: Record<string, unknown>;
-    try {
-      const res = await this.session.upload(file.path, file.kind, (p) => {
-        up.progress = p;
-        this.queueRender();
-      });
-      body = sentBody(file, res);
-    } catch (err) {
-      up.status = 'failed';
+    const outcome = await running;
+    if (outcome.kind === 'cancelled') {
       this.renderNow('none');
-      this.explain(err, '上传失败，点击重发');
       return undefined;
     }
-    this.uploads = this.uploads.filter((u) => u !== up);
+    if (outcome.kind === 'failed') {
+      this.renderNow('none');
+      this.explain(outcome.error, '上传失败，点击重发');
+      return undefined;
+    }
+    this.uploads.remove(up.id);
+    const sending = this.session.need().send(this.target, file.kind, outcome.body, { clientMsgId: up.id });
+    this.renderNow('none');
     try {
-      return await this.session.need().send(this.target, file.kind, body);
+      return await sending;
     } catch (err) {
       this.explain(err);
       return undefined;
@@ -376,7 +394,32 @@ export class ChatLogic {
     }
   }
 
+  /** The bubble's "取消" on an upload. */
+  cancelUpload(key: string): void {
+    if (this.uploads.cancel(key.replace(/^c-/, ''))) this.renderNow('none');
+  }
+
   private recorder: VoiceRecorder | undefined;
+
+  /**
+   * The keyboard / microphone switch. Voice input needs the microphone scope, asked here up
+   * front (not in the middle of a press); when refused the bar stays on the keyboard and the user
+   * was offered the settings page.
+   */
+  async setVoiceMode(voice: boolean): Promise<boolean> {
+    if (!voice) {
+      this.view.setData({ voiceMode: false });
+      return true;
+    }
+    const mic = await ensureMicrophone(this.wx);
+    if (mic !== 'granted') {
+      toast(this.wx, '未获得麦克风权限，无法发送语音');
+      this.view.setData({ voiceMode: false });
+      return false;
+    }
+    this.view.setData({ voiceMode: true });
+    return true;
+  }
 
   /** Hold to talk: touchstart. */
   voiceStart(): void {
@@ -384,6 +427,7 @@ export class ChatLogic {
       this.wx,
       (file) => void this.sendFile(file),
       () => toast(this.wx, '说话时间太短'),
+      () => toast(this.wx, '录音失败，请检查麦克风权限'),
     );
     this.recorder.start();
   }
@@ -400,7 +444,10 @@ export class ChatLogic {
     if (item?.msg.status !== 'failed') return;
     const m = item.msg;
     if ('file' in m) {
-      await this.sendFile(m.file, m);
+      await this.sendFile(
+        m.file,
+        this.uploads.rows.find((u) => u.id === m.id),
+      );
       return;
     }
     await this.session
@@ -443,7 +490,16 @@ export class ChatLogic {
     const m = item.msg;
     if (action === '复制') {
       const text = String((m.body as { text?: unknown }).text ?? '');
-      this.wx.setClipboardData({ data: text });
+      await new Promise<void>((resolve) => {
+        this.wx.setClipboardData({
+          data: text,
+          success: () => resolve(),
+          fail: () => {
+            toast(this.wx, '需要同意隐私保护指引才能复制');
+            resolve();
+          },
+        });
+      });
     } else if (action === '撤回') {
       try {
         await this.session.need().recall(m.conv, m.seq);
@@ -463,16 +519,33 @@ export class ChatLogic {
     this.wx.previewImage({ current: url, urls: urls.length ? urls : [url] });
   }
 
-  /** Tap on a voice message. */
-  playAudio(url: string): void {
-    const ctx = this.wx.createInnerAudioContext();
-    ctx.src = url;
-    ctx.onEnded(() => ctx.destroy());
-    ctx.onError(() => {
-      ctx.destroy();
-      toast(this.wx, '语音播放失败');
-    });
-    ctx.play();
+  /** Tap on a voice message: one shared player, the previous clip stops. */
+  playAudio(key: string, url: string): void {
+    this.player.toggle(key, url);
+  }
+
+  /** Tap on a video: full-screen player with its cover. */
+  playVideo(url: string, cover: string): void {
+    playVideo(this.wx, url, cover);
+  }
+
+  /** Tap on a file: download and open it (documents and PDFs). */
+  async openFile(url: string, name: string): Promise<void> {
+    const r = await openFileMessage(this.wx, url, name);
+    if (r === 'unsupported') toast(this.wx, '暂不支持打开此类文件');
+    else if (r === 'failed') toast(this.wx, '文件打开失败');
+  }
+
+  // ---- privacy popup ----
+
+  /** The agreement button (`bindagreeprivacyauthorization`). */
+  agreePrivacy(): void {
+    this.session.privacy.agree();
+  }
+
+  /** "拒绝". */
+  disagreePrivacy(): void {
+    this.session.privacy.disagree();
   }
 
   private explain(err: unknown, fallback = '发送失败'): void {

@@ -76,8 +76,29 @@ Page({
   onPreview(e: Ev<{ url: string }>) {
     logic?.previewImage(e.detail.url);
   },
-  onPlay(e: Ev<{ url: string }>) {
-    logic?.playAudio(e.detail.url);
+  onPlay(e: Ev<{ key: string; url: string }>) {
+    logic?.playAudio(e.detail.key, e.detail.url);
+  },
+  onVideo(e: Ev<{ url: string; cover: string }>) {
+    logic?.playVideo(e.detail.url, e.detail.cover);
+  },
+  onOpenFile(e: Ev<{ url: string; name: string }>) {
+    void logic?.openFile(e.detail.url, e.detail.name);
+  },
+  onCancelUpload(e: Ev<{ key: string }>) {
+    logic?.cancelUpload(e.detail.key);
+  },
+  onModeChange(e: Ev<{ voice: boolean }>) {
+    void logic?.setVoiceMode(e.detail.voice);
+  },
+  onAgreePrivacy() {
+    logic?.agreePrivacy();
+  },
+  onDisagreePrivacy() {
+    logic?.disagreePrivacy();
+  },
+  onPrivacyContract() {
+    getSession().privacy.openContract();
   },
   onGroupSettings() {
     wx.navigateTo({ url: `/pages/group/group?id=${encodeURIComponent(String(this.data.conv).slice(2))}` });

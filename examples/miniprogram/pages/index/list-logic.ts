@@ -6,7 +6,7 @@
 import { type Conv, type Conversation, directConvId, ImError } from '@miniim/sdk/wx';
 import { toast } from '../../lib/app-wx.js';
 import { mediaUrl, previewText } from '../../lib/format.js';
-import { connectionText, type ImSession } from '../../lib/session.js';
+import type { ImSession } from '../../lib/session.js';
 import { requestNotifications } from '../../lib/subscribe.js';
 import type { ViewSink } from '../../lib/view.js';
 
@@ -69,7 +69,9 @@ export class ListLogic {
     const client = this.session.need();
     this.offs.push(
       client.on('conversations', () => this.queueRender()),
-      client.on('state', (c) => this.view.setData({ stateText: connectionText(c.newState) })),
+      this.session.status.watch((stateText) => {
+        if (stateText !== this.view.data.stateText) this.view.setData({ stateText });
+      }),
       client.on('synced', () => {
         this.view.setData({ loaded: true });
         this.queueRender();
@@ -78,7 +80,6 @@ export class ListLogic {
     this.view.setData({
       baseUrl: this.session.baseUrl,
       canSubscribe: this.templateIds.length > 0,
-      stateText: connectionText(client.state),
     });
     this.render();
   }

@@ -14,7 +14,7 @@ export * from '../index.js';
 export { WxSocketTransport } from '../transport/wx-transport.js';
 export { type WechatLoginExtra, wxLoginCode } from './wechat-login.js';
 export type { WxApi } from './wx-api.js';
-export { wxHttp } from './wx-http.js';
+export { type WxRequestMethod, wxHttp, wxMethod } from './wx-http.js';
 export { wxStoragePersistence } from './wx-storage.js';
 
 /** Options of `createWxClient`. */

@@ -1,5 +1,16 @@
-import type { HttpAdapter, HttpResponse } from '../http.js';
+import type { HttpAdapter, HttpRequest, HttpResponse } from '../http.js';
 import type { WxApi } from './wx-api.js';
+
+/** The methods `wx.request` accepts: OPTIONS, GET, HEAD, POST, PUT, DELETE, TRACE, CONNECT (no PATCH). */
+export type WxRequestMethod = NonNullable<WechatMiniprogram.RequestOption['method']>;
+
+/**
+ * The method of an SDK request as `wx.request` takes it. Typed, not cast: should `HttpRequest`
+ * ever allow a method WeChat lacks (PATCH), this stops compiling.
+ */
+export function wxMethod(method: HttpRequest['method']): WxRequestMethod {
+  return method;
+}
 
 function parse(data: unknown, status: number): HttpResponse {
   if (typeof data !== 'string') return { status, data: data ?? null };
@@ -22,7 +33,7 @@ export function wxHttp(wxApi: WxApi): HttpAdapter {
         if (req.body !== undefined) header['content-type'] = 'application/json';
         wxApi.request({
           url: req.url,
-          method: req.method as 'GET',
+          method: wxMethod(req.method),
           header,
           data: req.body === undefined ? undefined : (req.body as WechatMiniprogram.IAnyObject),
           dataType: '其他', // get the raw text; parsed below with error handling

@@ -2,7 +2,7 @@
 
 import { DEFAULT_LIMITS, ImError, isValidId } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
-import { authenticate, bearer, type HttpContext, queryIdList } from './context.js';
+import { authenticate, bearer, type HttpContext, queryIdList, UPDATE_METHODS } from './context.js';
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void {
   app.post('/api/auth/dev', async (req) => ctx.auth.devLogin(req.body));
@@ -11,7 +11,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
 
   app.get('/api/me', async (req) => ctx.users.me(await authenticate(ctx, req)));
 
-  app.patch('/api/me', async (req) => ctx.users.updateProfile(await authenticate(ctx, req), req.body));
+  app.route({
+    method: UPDATE_METHODS,
+    url: '/api/me',
+    handler: async (req) => ctx.users.updateProfile(await authenticate(ctx, req), req.body),
+  });
 
   app.get<{ Params: { id: string } }>('/api/users/:id', async (req) => {
     await authenticate(ctx, req);

@@ -34,6 +34,12 @@ export async function authenticate(ctx: Pick<HttpContext, 'auth' | 'limiter'>, r
   return userId;
 }
 
+/**
+ * Methods of a partial update (**Extension**, docs/protocol.md): PATCH as the contract says, plus PUT
+ * and POST on the same path with the same body, because `wx.request` has no PATCH.
+ */
+export const UPDATE_METHODS: Array<'PATCH' | 'PUT' | 'POST'> = ['PATCH', 'PUT', 'POST'];
+
 /** Parses an optional non-negative integer query parameter strictly. */
 export function queryInt(q: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
   const v = q[name];

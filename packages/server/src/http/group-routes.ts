@@ -3,7 +3,7 @@
 import { ImError, isValidId, validateCreateGroup, validateGroupPatch, validateMemberPatch, validateTransfer, validateUserIds } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { GroupService } from '../core/group-service.js';
-import { authenticate, type HttpContext, queryInt } from './context.js';
+import { authenticate, type HttpContext, queryInt, UPDATE_METHODS } from './context.js';
 
 type P = { Params: { id: string; userId?: string } };
 
@@ -28,9 +28,13 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HttpContext, grou
     return groups.get(uid, groupId(req.params.id));
   });
 
-  app.patch<P>('/api/groups/:id', async (req) => {
-    const uid = await authenticate(ctx, req);
-    return groups.patch(uid, groupId(req.params.id), validateGroupPatch(req.body));
+  app.route<P>({
+    method: UPDATE_METHODS,
+    url: '/api/groups/:id',
+    handler: async (req) => {
+      const uid = await authenticate(ctx, req);
+      return groups.patch(uid, groupId(req.params.id), validateGroupPatch(req.body));
+    },
   });
 
   app.delete<P>('/api/groups/:id', async (req) => {
@@ -56,9 +60,13 @@ export function registerGroupRoutes(app: FastifyInstance, ctx: HttpContext, grou
     return groups.removeMember(uid, groupId(req.params.id), userParam(req.params.userId));
   });
 
-  app.patch<P>('/api/groups/:id/members/:userId', async (req) => {
-    const uid = await authenticate(ctx, req);
-    return groups.updateMember(uid, groupId(req.params.id), userParam(req.params.userId), validateMemberPatch(req.body));
+  app.route<P>({
+    method: UPDATE_METHODS,
+    url: '/api/groups/:id/members/:userId',
+    handler: async (req) => {
+      const uid = await authenticate(ctx, req);
+      return groups.updateMember(uid, groupId(req.params.id), userParam(req.params.userId), validateMemberPatch(req.body));
+    },
   });
 
   app.post<P>('/api/groups/:id/transfer', async (req) => {
