@@ -135,10 +135,12 @@ Component({
   methods: {
     onTap() {
       const v = this.data.v as BubbleView;
-      if (v.status === 'failed') this.triggerEvent('resend', { key: this.data.itemKey });
-      else if (v.kind === 'image') this.triggerEvent('preview', { key: this.data.itemKey, url: v.url });
-      else if ((this.data.progress as number) >= 0)
-        return; // still uploading: the cancel button is the action
+      if (v.status === 'failed') {
+        this.triggerEvent('resend', { key: this.data.itemKey });
+        return;
+      }
+      if ((this.data.progress as number) >= 0) return; // still uploading: the cancel button is the action
+      if (v.kind === 'image') this.triggerEvent('preview', { key: this.data.itemKey, url: v.url });
       else if (v.kind === 'audio') this.triggerEvent('play', { key: this.data.itemKey, url: v.url });
       else if (v.kind === 'video') this.triggerEvent('video', { key: this.data.itemKey, url: v.url, cover: v.cover });
       else if (v.kind === 'file') this.triggerEvent('open', { key: this.data.itemKey, url: v.url, name: v.fileName });
