@@ -10,6 +10,8 @@ import {
   devLogin,
   ImError,
   type MediaUploadResponse,
+  ProfileStore,
+  type SessionEndReason,
   toImError,
   type User,
   type WxClient,
@@ -18,6 +20,7 @@ import {
 } from '@miniim/sdk/wx';
 import type { AppWx } from './app-wx.js';
 import { ConnectionStatus } from './connection-status.js';
+import { MessageCache } from './message-cache.js';
 import { PrivacyGate } from './privacy.js';
 
 const AUTH_KEY = 'miniim:auth';
@@ -31,19 +34,19 @@ export interface SessionOptions {
   /** Sent with the WeChat login (`{code, appId}`). */
   appId?: string;
   /** Extra client options (tests shorten the reconnect backoff). */
-  clientOptions?: { backoff?: { baseMs?: number; maxMs?: number }; persistence?: false };
+  clientOptions?: { backoff?: { baseMs?: number; maxMs?: number }; heartbeat?: { intervalMs?: number; timeoutMs?: number }; persistence?: false };
 }
 
 /** How the saved login was obtained: a WeChat login can be renewed silently with `wx.login`. */
 type Via = 'wechat' | 'dev';
 type SavedAuth = AuthResponse & { via?: Via };
 
-/** Closes and kicks that end a login (protocol-v1, "Which closes end a login"); every other close reconnects. */
-const LOGIN_ENDING_STATES = new Set(['forbidden', 'replaced', 'no_token']);
-const LOGIN_ENDING_KICKS = new Set(['revoked', 'banned', 'replaced', 'logout']);
+/** Why a login ended, for the login page's message (the SDK's `sessionEnded` reasons). */
+export type LoginEndReason = SessionEndReason;
 
-/** Why a login ended, for the login page's message. */
-export type LoginEndReason = 'expired' | 'banned' | 'replaced' | 'revoked' | 'logout';
+/** Tries of a silent WeChat re-login while the server is unreachable, and the pause between them. */
+const RELOGIN_TRIES = 5;
+const RELOGIN_PAUSE_MS = 3_000;
 
 /** The user cancelled an upload. */
 export class UploadCancelled extends Error {
@@ -66,14 +69,14 @@ export class ImSession {
   user: User | undefined;
   /** The 用户隐私保护指引 gate (wx.onNeedPrivacyAuthorization). */
   readonly privacy: PrivacyGate;
-  /** Network + connection state: the banner of every page. */
-  readonly status: ConnectionStatus;
+  /** The connection banner of every page. */
+  readonly status = new ConnectionStatus();
+  /** Nicknames and avatars (batched `GET /api/users?ids=`, member lists with profiles). */
+  readonly profiles: ProfileStore;
+  /** The per-conversation message cache (wx.setStorage within its limits). */
+  readonly cache: MessageCache;
   private auth: SavedAuth | undefined;
-  private refreshing: Promise<string | null> | undefined;
   private loginEndedListeners: Array<(reason: LoginEndReason) => void> = [];
-  private hidden = false;
-  private readonly users = new Map<string, User>();
-  private readonly pendingUsers = new Map<string, Promise<User | undefined>>();
   private drafts: Record<string, string>;
 
   constructor(private readonly options: SessionOptions) {
@@ -81,28 +84,15 @@ export class ImSession {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.drafts = readJson<Record<string, string>>(this.wx, DRAFTS_KEY) ?? {};
     this.privacy = new PrivacyGate(this.wx);
-    this.status = new ConnectionStatus(this.wx);
-    this.wx.onAppHide(() => {
-      this.hidden = true;
+    // Reported once per distinct problem; the next save tries again.
+    this.cache = new MessageCache(this.wx, { onError: (errMsg) => console.warn(`miniim: message cache not saved: ${errMsg}`) });
+    this.profiles = new ProfileStore({
+      users: (ids) => this.need().api.users(ids),
+      groupMembers: (id, opts) => this.need().api.groupMembers(id, opts),
     });
-    this.wx.onAppShow(() => {
-      this.hidden = false;
-    });
-    this.status.onOnline((online) => this.onNetwork(online));
   }
 
-  /**
-   * The phone's network changed: while offline the client stops retrying (each try would only
-   * fail and lengthen the backoff); when the network returns it reconnects at once.
-   */
-  private onNetwork(online: boolean): void {
-    const client = this.client;
-    if (!client) return;
-    if (!online) client.pause();
-    else if (!this.hidden) client.resume();
-  }
-
-  /** Called when a login truly ended (token refused for good, banned, replaced): the app shows the login page. */
+  /** Called when a login truly ended (refused for good, banned, replaced, logged out elsewhere): the app shows the login page. */
   onLoginEnded(l: (reason: LoginEndReason) => void): () => void {
     this.loginEndedListeners.push(l);
     return () => {
@@ -114,6 +104,34 @@ export class ImSession {
     if (!this.client) return;
     void this.logout();
     for (const l of [...this.loginEndedListeners]) l(reason);
+  }
+
+  /**
+   * The SDK says the login is over. A WeChat login whose token merely expired is renewed silently
+   * (`wx.login` → `POST /api/auth/wechat`, then `setAuth`: queued sends go out, no login page);
+   * anything else — or a refused re-login — ends it. An unreachable server is tried again a few
+   * times before giving up (the user then sees the login page, never a wrong "logged in").
+   */
+  private async onSessionEnded(client: WxClient, reason: SessionEndReason): Promise<void> {
+    const auth = this.auth;
+    if (reason !== 'expired' || auth?.via !== 'wechat') {
+      this.endLogin(reason);
+      return;
+    }
+    for (let i = 0; i < RELOGIN_TRIES && this.client === client; i++) {
+      try {
+        const fresh = await wechatLogin(this.baseUrl, this.options.appId ? { appId: this.options.appId } : {}, this.wx);
+        if (fresh.user.id !== auth.user.id || this.client !== client) break;
+        this.saveAuth(fresh, 'wechat');
+        client.setAuth({ token: fresh.token, expiresAt: fresh.expiresAt });
+        return;
+      } catch (err) {
+        const retry = !(err instanceof ImError) || err.code === 'unavailable' || err.code === 'rate_limited';
+        if (!retry) break;
+        await new Promise((r) => setTimeout(r, RELOGIN_PAUSE_MS));
+      }
+    }
+    this.endLogin('expired');
   }
 
   /** True when logged in (a client exists). */
@@ -168,73 +186,30 @@ export class ImSession {
     this.client?.dispose();
     this.saveAuth(auth, via);
     const opts = this.options.clientOptions ?? {};
-    this.client = createWxClient({
+    const client = createWxClient({
       wx: this.wx,
       baseUrl: this.baseUrl,
       userId: auth.user.id,
-      getToken: ({ refresh }) => (refresh ? this.refreshToken() : (this.auth?.token ?? null)),
+      auth: { token: auth.token, expiresAt: auth.expiresAt },
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
-      ...(opts.persistence === false ? { persistence: false } : {}),
+      ...(opts.heartbeat ? { heartbeat: opts.heartbeat } : {}),
+      persistence: opts.persistence === false ? false : this.cache,
     });
-    this.client.on('synced', ({ user }) => {
+    this.client = client;
+    client.on('synced', ({ user }) => {
       this.user = user;
       this.remember(user);
     });
-    this.client.on('state', (c) => {
-      this.status.setState(c.newState);
-      if (c.newState === 'disconnected' && LOGIN_ENDING_STATES.has(c.reason))
-        this.endLogin(c.reason === 'no_token' ? 'expired' : c.reason === 'forbidden' ? 'banned' : 'replaced');
+    client.on('state', (c) => this.status.setState(c.newState));
+    // A refreshed token replaces the saved one (the old one is revoked by the server).
+    client.on('auth', (a) => {
+      const held = this.auth;
+      if (held && this.client === client) this.saveAuth({ ...held, token: a.token, expiresAt: a.expiresAt ?? held.expiresAt, user: a.user ?? held.user }, held.via ?? 'dev');
     });
-    this.client.on('kicked', ({ reason }) => {
-      // `server_shutdown` and the like are restarts: the SDK reconnects, the user stays logged in.
-      if (LOGIN_ENDING_KICKS.has(reason)) this.endLogin(reason as LoginEndReason);
-    });
-    this.status.setState(this.client.state);
-    void this.client.connect();
+    client.on('sessionEnded', ({ reason }) => void this.onSessionEnded(client, reason));
+    this.status.setState(client.state);
+    void client.connect();
     return auth.user;
-  }
-
-  /** One refresh at a time (the socket and an HTTP call may both ask). */
-  private refreshToken(): Promise<string | null> {
-    this.refreshing ??= this.renew().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
-  }
-
-  /**
-   * The server refused the token. `POST /api/auth/refresh`; on 401 the login truly ended: a WeChat
-   * login is renewed silently with `wx.login` (no user action), a dev login ends (null → login
-   * page). A 5xx or a network error is "retry later": the current token is kept.
-   */
-  private async renew(): Promise<string | null> {
-    const auth = this.auth;
-    if (!auth?.token) return null;
-    let status: number;
-    try {
-      const res = await wxHttp(this.wx).request({
-        method: 'POST',
-        url: `${this.baseUrl}/api/auth/refresh`,
-        headers: { Authorization: `Bearer ${auth.token}` },
-      });
-      status = res.status;
-      if (status === 200) {
-        this.saveAuth(res.data as AuthResponse, auth.via ?? 'dev');
-        return this.auth?.token ?? null;
-      }
-    } catch {
-      return auth.token;
-    }
-    if (status !== 401 && status !== 403) return auth.token;
-    if (auth.via !== 'wechat') return null;
-    try {
-      const fresh = await wechatLogin(this.baseUrl, this.options.appId ? { appId: this.options.appId } : {}, this.wx);
-      this.saveAuth(fresh, 'wechat');
-      return fresh.token;
-    } catch (err) {
-      // A refused code or account ends the login; an unreachable server is retried later.
-      return err instanceof ImError && err.code !== 'unavailable' && err.code !== 'rate_limited' ? null : auth.token;
-    }
   }
 
   /** Logs out: closes the client, forgets the token and the cache. */
@@ -260,42 +235,25 @@ export class ImSession {
 
   /** A known user (nickname and avatar), or undefined. */
   userOf(id: string): User | undefined {
-    return this.users.get(id);
+    return this.profiles.get(id);
   }
 
   /** Display name of a user id (nickname when known). */
   nameOf(id: string): string {
-    return this.users.get(id)?.nickname || id;
+    return this.profiles.name(id);
   }
 
   /** Records users seen elsewhere (conversation peers, login). */
   remember(u: User | undefined): void {
-    if (u?.id) this.users.set(u.id, u);
+    if (u?.id) this.profiles.remember([u]);
   }
 
-  /** Fetches unknown users (`GET /api/users/:id`); resolves when all are known or failed. */
+  /** Fetches unknown users in one batch (`GET /api/users?ids=`); resolves true when it asked. */
   async lookupUsers(ids: string[]): Promise<boolean> {
-    const client = this.client;
-    if (!client) return false;
-    const wanted = [...new Set(ids)].filter((id) => id && !this.users.has(id));
+    if (!this.client) return false;
+    const wanted = [...new Set(ids)].filter((id) => id && !this.profiles.get(id) && !this.profiles.isUnknown(id));
     if (wanted.length === 0) return false;
-    await Promise.all(
-      wanted.map((id) => {
-        let p = this.pendingUsers.get(id);
-        if (!p) {
-          p = client
-            .getUser(id)
-            .then((u) => {
-              this.remember(u);
-              return u;
-            })
-            .catch(() => undefined)
-            .finally(() => this.pendingUsers.delete(id));
-          this.pendingUsers.set(id, p);
-        }
-        return p;
-      }),
-    );
+    await this.profiles.load(wanted).catch(() => {});
     return true;
   }
 

@@ -1,6 +1,7 @@
 /** Group pages' logic against a real server: create from the contact picker, chat, manage, leave; login page. */
 import { describe, expect, it } from 'vitest';
 import { startServer, until } from '../../../packages/sdk/test/support/server.js';
+import { AGREE_BUTTON_ID } from '../lib/privacy.js';
 import { ImSession } from '../lib/session.js';
 import { ChatLogic, initialChatData } from '../pages/chat/chat-logic.js';
 import { GroupLogic, initialGroupData } from '../pages/group/group-logic.js';
@@ -95,8 +96,14 @@ describe('groups', () => {
     expect(await login.devLogin('erin', '艾琳')).toBe(true);
     expect(fake.navigations.at(-1)).toBe('/pages/index/index');
     await session.need().waitConnected();
-    await login.load({ profile: '1' });
-    expect(view.data).toMatchObject({ step: 'profile', nickname: '艾琳' });
+    // Avatar and nickname are privacy components: the agreement comes first.
+    const profile = login.load({ profile: '1' });
+    await until(() => view.data.privacy.shown, 'privacy popup before the profile step');
+    expect(view.data.step).toBe('login');
+    fake.tapAgreeButton(AGREE_BUTTON_ID);
+    login.agreePrivacy();
+    await profile;
+    expect(view.data).toMatchObject({ step: 'profile', nickname: '艾琳', privacy: { shown: false } });
     login.setNickname('艾琳娜');
     expect(await login.saveProfile()).toBe(true);
     const me = await s.http('GET', '/api/users/erin', { token: await s.login('zed') });

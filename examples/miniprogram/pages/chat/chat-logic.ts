@@ -107,6 +107,7 @@ export class ChatLogic {
     const parsed = parseConvId(conv);
     if (!parsed) throw new ImError('bad_request', `conv: not a conversation id: ${conv}`);
     this.conv = conv;
+    this.session.cache.touch(conv);
     if (parsed.kind === 'group') this.target = conv;
     else {
       const peer = parsed.a === this.me ? parsed.b : parsed.a;

@@ -6,6 +6,7 @@
  */
 import { toast } from '../../lib/app-wx.js';
 import { errorText, mediaUrl } from '../../lib/format.js';
+import type { PrivacyPrompt } from '../../lib/privacy.js';
 import type { ImSession } from '../../lib/session.js';
 import type { ViewSink } from '../../lib/view.js';
 
@@ -19,10 +20,31 @@ export interface LoginData {
   avatar: string;
   /** The bound phone number, masked (`138****8000`), or ''. */
   phone: string;
+  /** Why the user is here again ("登录已过期，请重新登录"), or ''. */
+  notice: string;
+  /** The 用户隐私保护指引 popup (avatar and nickname are privacy components). */
+  privacy: PrivacyPrompt;
+}
+
+/** The login page's sentence for a login that ended (`?ended=<reason>`). */
+export function endedText(reason: string | undefined): string {
+  switch (reason) {
+    case 'expired':
+      return '登录已过期，请重新登录';
+    case 'banned':
+      return '账号已被封禁';
+    case 'replaced':
+      return '你的账号已在另一台设备登录';
+    case 'revoked':
+    case 'logout':
+      return '你已退出登录，请重新登录';
+    default:
+      return '';
+  }
 }
 
 export function initialLoginData(): LoginData {
-  return { step: 'login', devAvailable: false, busy: false, userId: '', nickname: '', avatar: '', phone: '' };
+  return { step: 'login', devAvailable: false, busy: false, userId: '', nickname: '', avatar: '', phone: '', notice: '', privacy: { shown: false, referrer: '' } };
 }
 
 export const HOME = '/pages/index/index';
@@ -36,16 +58,46 @@ export class LoginLogic {
     private readonly devLoginWanted = true,
   ) {}
 
-  /** Page `onLoad`: `?profile=1` opens the profile step for a logged-in user. */
-  async load(query: { profile?: string } = {}): Promise<void> {
-    if (query.profile && this.session.user) this.showProfile();
+  private offPrivacy: (() => void) | undefined;
+
+  /** Page `onLoad`: `?profile=1` opens the profile step for a logged-in user; `?ended=<reason>` says why the login ended. */
+  async load(query: { profile?: string; ended?: string } = {}): Promise<void> {
+    this.offPrivacy ??= this.session.privacy.listen((privacy) => this.view.setData({ privacy }));
+    const notice = endedText(query.ended);
+    if (notice) this.view.setData({ notice });
+    if (query.profile && this.session.user) await this.showProfile();
     const devAvailable = this.devLoginWanted && (await this.session.devLoginAvailable());
     this.view.setData({ devAvailable });
   }
 
-  private showProfile(): void {
+  /** Page `onUnload`. */
+  unload(): void {
+    this.offPrivacy?.();
+    this.offPrivacy = undefined;
+  }
+
+  /**
+   * The profile step uses privacy components (`chooseAvatar`, `<input type="nickname">`): the
+   * agreement is asked first (`wx.requirePrivacyAuthorize`); refused, the step is skipped.
+   */
+  private async showProfile(): Promise<boolean> {
+    if (!(await this.session.privacy.require())) {
+      toast(this.session.wx, '未同意隐私保护指引，暂不能设置头像和昵称');
+      return false;
+    }
     const u = this.session.user;
     this.view.setData({ step: 'profile', nickname: u?.nickname ?? '', avatar: mediaUrl(u?.avatarUrl, this.session.baseUrl) });
+    return true;
+  }
+
+  /** The agreement button of the privacy popup. */
+  agreePrivacy(): void {
+    this.session.privacy.agree();
+  }
+
+  /** "拒绝" in the privacy popup. */
+  disagreePrivacy(): void {
+    this.session.privacy.disagree();
   }
 
   private async run(fn: () => Promise<void>, failText: string): Promise<boolean> {
@@ -66,8 +118,8 @@ export class LoginLogic {
   wechatLogin(): Promise<boolean> {
     return this.run(async () => {
       const user = await this.session.loginWechat();
-      if (!user.avatarUrl || !user.nickname || user.nickname === user.id) this.showProfile();
-      else this.session.wx.reLaunch({ url: HOME });
+      const fresh = !user.avatarUrl || !user.nickname || user.nickname === user.id || user.nickname === '微信用户';
+      if (!fresh || !(await this.showProfile())) this.session.wx.reLaunch({ url: HOME });
     }, '登录失败，请稍后重试');
   }
 

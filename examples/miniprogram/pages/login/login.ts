@@ -8,9 +8,22 @@ let logic: LoginLogic | undefined;
 
 Page({
   data: { ...initialLoginData(), devNickname: '' },
-  onLoad(query: { profile?: string }) {
+  onLoad(query: { profile?: string; ended?: string }) {
     logic = new LoginLogic(this, getSession(), config.devLogin);
     void logic.load(query);
+  },
+  onUnload() {
+    logic?.unload();
+    logic = undefined;
+  },
+  onAgreePrivacy() {
+    logic?.agreePrivacy();
+  },
+  onDisagreePrivacy() {
+    logic?.disagreePrivacy();
+  },
+  onPrivacyContract() {
+    getSession().privacy.openContract();
   },
   onWechatLogin() {
     void logic?.wechatLogin();

@@ -6,8 +6,8 @@
  * - network calls (`request`, `uploadFile`, `downloadFile`, `connectSocket`) fail with
  *   `<api>:fail interrupted` once the app has been hidden longer than the grace period (WeChat:
  *   about 5 s), and the ones in flight at that moment fail the same way;
- * - the network can be switched off and on (`setNetwork`), which fires `onNetworkStatusChange`,
- *   fails calls and drops open sockets;
+ * - the network can be switched off and on (`setNetwork`, from the SDK's fake), which fires
+ *   `onNetworkStatusChange`, drops open sockets silently and here also fails calls in flight;
  * - `uploadFile` / `downloadFile` return a task with `onProgressUpdate` and `abort()`
  *   (`uploadFile:fail abort`);
  * - `setStorage(Sync)` refuses a key over 1 MB and a total over 10 MB (the limits in the official
@@ -76,13 +76,12 @@ export class FakeTransferTask {
 const byteSize = (key: string, data: unknown) => Buffer.byteLength(key) + Buffer.byteLength(typeof data === 'string' ? data : (JSON.stringify(data) ?? ''));
 
 export class StrictWx extends FakeWx {
-  /** `wx.getNetworkType` / `onNetworkStatusChange` state. */
-  network: { isConnected: boolean; networkType: string } = { isConnected: true, networkType: 'wifi' };
+  /** `wx.getNetworkType`'s answer (`setNetwork` keeps it in step). */
+  networkType = 'wifi';
   /** Every refused call, `<api>:fail …`, for assertions. */
   readonly refused: string[] = [];
   /** Every file `downloadFile` wrote. */
   readonly downloads: Array<{ url: string; tempFilePath: string }> = [];
-  private netListeners: Array<(r: { isConnected: boolean; networkType: string }) => void> = [];
   private weakListeners: Array<(r: { weakNet: boolean; networkType: string }) => void> = [];
   private hiddenAt: number | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -97,12 +96,6 @@ export class StrictWx extends FakeWx {
 
   // ---- network state ----
 
-  onNetworkStatusChange(l: (r: { isConnected: boolean; networkType: string }) => void): void {
-    this.netListeners.push(l);
-  }
-  offNetworkStatusChange(l?: (r: { isConnected: boolean; networkType: string }) => void): void {
-    this.netListeners = l ? this.netListeners.filter((x) => x !== l) : [];
-  }
   onNetworkWeakChange(l: (r: { weakNet: boolean; networkType: string }) => void): void {
     this.weakListeners.push(l);
   }
@@ -110,23 +103,20 @@ export class StrictWx extends FakeWx {
     this.weakListeners = l ? this.weakListeners.filter((x) => x !== l) : [];
   }
   getNetworkType(o: Cbs<{ networkType: string; errMsg: string }>): void {
-    const networkType = this.network.networkType;
+    const networkType = this.networkType;
     queueMicrotask(() => o.success?.({ networkType, errMsg: 'getNetworkType:ok' }));
   }
 
-  /** Test control: the phone loses or regains its network. Offline drops sockets and calls in flight. */
-  setNetwork(isConnected: boolean, networkType = isConnected ? 'wifi' : 'none'): void {
-    this.network = { isConnected, networkType };
-    if (!isConnected) {
-      for (const f of [...this.flights]) f.fail('fail net::ERR_INTERNET_DISCONNECTED');
-      for (const t of this.sockets) if (!t.dead) t.die();
-    }
-    for (const l of [...this.netListeners]) l({ ...this.network });
+  /** Test control (the SDK fake's, plus): calls in flight fail too when the network goes. */
+  override setNetwork(online: boolean, networkType = online ? 'wifi' : 'none'): void {
+    this.networkType = networkType;
+    if (!online) for (const f of [...this.flights]) f.fail('fail net::ERR_INTERNET_DISCONNECTED');
+    super.setNetwork(online, networkType);
   }
 
   /** Test control: `onNetworkWeakChange`. */
   setWeak(weakNet: boolean): void {
-    for (const l of [...this.weakListeners]) l({ weakNet, networkType: this.network.networkType });
+    for (const l of [...this.weakListeners]) l({ weakNet, networkType: this.networkType });
   }
 
   // ---- background ----
@@ -147,7 +137,7 @@ export class StrictWx extends FakeWx {
 
   /** Why a network call cannot start now (`<api>:fail …`), or undefined. */
   private blocked(api: string): string | undefined {
-    if (!this.network.isConnected) return `${api}:fail net::ERR_INTERNET_DISCONNECTED`;
+    if (!this.networkUp) return `${api}:fail net::ERR_INTERNET_DISCONNECTED`;
     if (this.hiddenAt !== undefined && Date.now() - this.hiddenAt >= this.options.interruptAfterMs) return `${api}:fail interrupted`;
     return undefined;
   }
