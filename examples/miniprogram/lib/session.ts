@@ -70,7 +70,7 @@ export class ImSession {
   /** The 用户隐私保护指引 gate (wx.onNeedPrivacyAuthorization). */
   readonly privacy: PrivacyGate;
   /** The connection banner of every page. */
-  readonly status = new ConnectionStatus();
+  readonly status: ConnectionStatus;
   /** Nicknames and avatars (batched `GET /api/users?ids=`, member lists with profiles). */
   readonly profiles: ProfileStore;
   /** The per-conversation message cache (wx.setStorage within its limits). */
@@ -84,6 +84,7 @@ export class ImSession {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.drafts = readJson<Record<string, string>>(this.wx, DRAFTS_KEY) ?? {};
     this.privacy = new PrivacyGate(this.wx);
+    this.status = new ConnectionStatus(this.wx);
     // Reported once per distinct problem; the next save tries again.
     this.cache = new MessageCache(this.wx, { onError: (errMsg) => console.warn(`miniim: message cache not saved: ${errMsg}`) });
     this.profiles = new ProfileStore({
@@ -204,7 +205,8 @@ export class ImSession {
     // A refreshed token replaces the saved one (the old one is revoked by the server).
     client.on('auth', (a) => {
       const held = this.auth;
-      if (held && this.client === client) this.saveAuth({ ...held, token: a.token, expiresAt: a.expiresAt ?? held.expiresAt, user: a.user ?? held.user }, held.via ?? 'dev');
+      if (held && this.client === client)
+        this.saveAuth({ ...held, token: a.token, expiresAt: a.expiresAt ?? held.expiresAt, user: a.user ?? held.user }, held.via ?? 'dev');
     });
     client.on('sessionEnded', ({ reason }) => void this.onSessionEnded(client, reason));
     this.status.setState(client.state);

@@ -108,11 +108,20 @@ export class DeviceWx extends StrictWx {
   /** What the next recording returns on stop. */
   nextRecording = { tempFilePath: '/tmp/voice.mp3', duration: 3000, fileSize: 4000 };
   readonly recorderLog: string[] = [];
+  /** Called with every code `login` hands out (tests register it at the fake WeChat server). */
+  onLoginCode: ((code: string) => void) | undefined;
+  private loginSeq = 0;
   private privacyListener: ((resolve: PrivacyResolve, info: { referrer: string }) => void) | undefined;
   private tappedButtons = new Set<string>();
 
   constructor(options: StrictWxOptions = {}) {
     super(options);
+  }
+
+  override login(o: Cbs<{ code: string; errMsg: string }>): void {
+    const code = `wxcode-${++this.loginSeq}-${Math.random().toString(36).slice(2, 10)}`;
+    this.onLoginCode?.(code);
+    queueMicrotask(() => o.success?.({ code, errMsg: 'login:ok' }));
   }
 
   // ---- privacy ----
