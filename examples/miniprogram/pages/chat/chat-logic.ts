@@ -7,15 +7,16 @@
 import { type ClientMessage, type Conversation, ImError, parseConvId } from '@miniim/sdk/wx';
 import { type AppWx, toast } from '../../lib/app-wx.js';
 import { errorText, mediaUrl } from '../../lib/format.js';
-import { ensureMicrophone } from '../../lib/permissions.js';
 import type { PrivacyPrompt } from '../../lib/privacy.js';
 import type { ImSession } from '../../lib/session.js';
 import type { ViewSink } from '../../lib/view.js';
 import { VoicePlayer } from '../../lib/voice-player.js';
 import { buildItems, type ChatItem, type LocalUpload, type PickedFile } from './chat-items.js';
-import { openFileMessage, PrivacyRefused, pickFile, pickMedia, playVideo, VoiceRecorder } from './chat-media.js';
+import { openFileMessage, PrivacyRefused, pickFile, pickMedia, playVideo } from './chat-media.js';
+import { copyText, menuEntries, showMenu } from './chat-menu.js';
 import { diffRows, emptyRendered, type RenderedRows } from './chat-render.js';
 import { UploadQueue } from './chat-uploads.js';
+import { VoiceInput } from './chat-voice.js';
 
 /** The chat page's data. */
 export interface ChatData {
@@ -39,8 +40,6 @@ export interface ChatData {
   voiceMode: boolean;
 }
 
-/** Default recall window (protocol default: 120 s). */
-const RECALL_WINDOW_MS = 120_000;
 /** How long "正在输入…" stays without another typing frame. */
 const TYPING_SHOWN_MS = 5_000;
 
@@ -400,43 +399,28 @@ export class ChatLogic {
     if (this.uploads.cancel(key.replace(/^c-/, ''))) this.renderNow('none');
   }
 
-  private recorder: VoiceRecorder | undefined;
+  private voice: VoiceInput | undefined;
 
-  /**
-   * The keyboard / microphone switch. Voice input needs the microphone scope, asked here up
-   * front (not in the middle of a press); when refused the bar stays on the keyboard and the user
-   * was offered the settings page.
-   */
+  private get voiceInput(): VoiceInput {
+    this.voice ??= new VoiceInput(this.wx, (file) => void this.sendFile(file));
+    return this.voice;
+  }
+
+  /** The keyboard / microphone switch (the microphone is asked here, up front). */
   async setVoiceMode(voice: boolean): Promise<boolean> {
-    if (!voice) {
-      this.view.setData({ voiceMode: false });
-      return true;
-    }
-    const mic = await ensureMicrophone(this.wx);
-    if (mic !== 'granted') {
-      toast(this.wx, '未获得麦克风权限，无法发送语音');
-      this.view.setData({ voiceMode: false });
-      return false;
-    }
-    this.view.setData({ voiceMode: true });
-    return true;
+    const on = voice && (await this.voiceInput.allow());
+    this.view.setData({ voiceMode: on });
+    return on === voice;
   }
 
   /** Hold to talk: touchstart. */
   voiceStart(): void {
-    this.recorder ??= new VoiceRecorder(
-      this.wx,
-      (file) => void this.sendFile(file),
-      () => toast(this.wx, '说话时间太短'),
-      () => toast(this.wx, '录音失败，请检查麦克风权限'),
-    );
-    this.recorder.start();
+    this.voiceInput.start();
   }
 
   /** Hold to talk: touchend (send) or slid away (`cancel`). */
   voiceEnd(cancel = false): void {
-    if (cancel) this.recorder?.cancel();
-    else this.recorder?.stop();
+    this.voiceInput.end(cancel);
   }
 
   /** Tap on a failed bubble: send it again (same clientMsgId, or the upload again). */
@@ -459,29 +443,16 @@ export class ChatLogic {
 
   /** Long-press menu entries for a row. */
   menuFor(key: string): string[] {
-    const item = this.view.data.items.find((i) => i.key === key);
-    if (!item || 'file' in item.msg || item.msg.recalled || item.msg.kind === 'system') return [];
-    const out: string[] = [];
-    if (item.msg.kind === 'text') out.push('复制');
-    const m = item.msg;
-    const own = m.from === this.me && m.status === 'sent' && Date.now() - m.ts < RECALL_WINDOW_MS;
-    if (m.seq > 0 && (own || (this.view.data.isGroup && this.admin))) out.push('撤回');
-    return out;
+    return menuEntries(
+      this.view.data.items.find((i) => i.key === key),
+      this.me,
+      this.view.data.isGroup && this.admin,
+    );
   }
 
   /** Long press: shows the menu (`wx.showActionSheet`) and runs the choice. */
   longPress(key: string): Promise<void> {
-    const entries = this.menuFor(key);
-    if (!entries.length) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.wx.showActionSheet({
-        itemList: entries,
-        success: (res) => {
-          void this.menuAction(key, entries[res.tapIndex]).then(resolve);
-        },
-        fail: () => resolve(),
-      });
-    });
+    return showMenu(this.wx, this.menuFor(key), (action) => this.menuAction(key, action));
   }
 
   /** Runs a menu entry: "复制" or "撤回". */
@@ -489,19 +460,8 @@ export class ChatLogic {
     const item = this.view.data.items.find((i) => i.key === key);
     if (!item || 'file' in item.msg) return;
     const m = item.msg;
-    if (action === '复制') {
-      const text = String((m.body as { text?: unknown }).text ?? '');
-      await new Promise<void>((resolve) => {
-        this.wx.setClipboardData({
-          data: text,
-          success: () => resolve(),
-          fail: () => {
-            toast(this.wx, '需要同意隐私保护指引才能复制');
-            resolve();
-          },
-        });
-      });
-    } else if (action === '撤回') {
+    if (action === '复制') await copyText(this.wx, String((m.body as { text?: unknown }).text ?? ''));
+    else if (action === '撤回') {
       try {
         await this.session.need().recall(m.conv, m.seq);
       } catch (err) {

@@ -53,62 +53,6 @@ export function pickFile(wxApi: AppWx): Promise<PickedFile[]> {
   });
 }
 
-/** Shortest voice message kept (shorter presses are taken as a slip). */
-export const MIN_VOICE_MS = 1_000;
-
-/**
- * Hold to talk with `wx.getRecorderManager()`: `start()` on touchstart, `stop()` on touchend,
- * `cancel()` when the finger slides away. `onDone` gets the recording when it is kept.
- */
-export class VoiceRecorder {
-  private recorder: WechatMiniprogram.RecorderManager | undefined;
-  private cancelled = false;
-  recording = false;
-
-  constructor(
-    private readonly wxApi: AppWx,
-    private readonly onDone: (file: PickedFile) => void,
-    private readonly onTooShort: () => void = () => {},
-    private readonly onError: (errMsg: string) => void = () => {},
-  ) {}
-
-  private get rec(): WechatMiniprogram.RecorderManager {
-    if (!this.recorder) {
-      const r = this.wxApi.getRecorderManager();
-      r.onStop((res) => {
-        this.recording = false;
-        if (this.cancelled) return;
-        if (!res.duration || res.duration < MIN_VOICE_MS) {
-          this.onTooShort();
-          return;
-        }
-        this.onDone({ kind: 'audio', path: res.tempFilePath, duration: Math.round(res.duration), size: res.fileSize });
-      });
-      r.onError((e) => {
-        this.recording = false;
-        this.onError(e.errMsg);
-      });
-      this.recorder = r;
-    }
-    return this.recorder;
-  }
-
-  start(): void {
-    this.cancelled = false;
-    this.recording = true;
-    this.rec.start({ format: 'mp3', duration: 60_000, sampleRate: 16000, numberOfChannels: 1, encodeBitRate: 48000 });
-  }
-
-  stop(): void {
-    if (this.recording) this.rec.stop();
-  }
-
-  cancel(): void {
-    this.cancelled = true;
-    if (this.recording) this.rec.stop();
-  }
-}
-
 /** Body shown while a picked file uploads (its temp path as the URL). */
 export function localBody(f: PickedFile): Record<string, unknown> {
   const b: Record<string, unknown> = { url: f.path };
