@@ -44,12 +44,12 @@ describe('the strict fake wx', () => {
 
   it('network calls fail with "interrupted" once the app is hidden past the grace period; calls in flight too', async () => {
     const s = await startServer();
-    const fake = new AppFakeWx({ interruptAfterMs: 40 });
+    const fake = new AppFakeWx({ interruptAfterMs: 400 });
     const http = wxHttp(fake.app);
     fake.hide();
     // Within the grace period a call still works.
     expect((await http.request({ method: 'GET', url: `${s.baseUrl}/healthz`, headers: {} })).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 450));
     await expect(http.request({ method: 'GET', url: `${s.baseUrl}/healthz`, headers: {} })).rejects.toThrow('request:fail interrupted');
     expect(await errOf((cb) => fake.app.connectSocket({ url: wsOf(s.baseUrl), ...cb }))).toBe('connectSocket:fail interrupted');
     fake.show();

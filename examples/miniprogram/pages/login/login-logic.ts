@@ -44,7 +44,17 @@ export function endedText(reason: string | undefined): string {
 }
 
 export function initialLoginData(): LoginData {
-  return { step: 'login', devAvailable: false, busy: false, userId: '', nickname: '', avatar: '', phone: '', notice: '', privacy: { shown: false, referrer: '' } };
+  return {
+    step: 'login',
+    devAvailable: false,
+    busy: false,
+    userId: '',
+    nickname: '',
+    avatar: '',
+    phone: '',
+    notice: '',
+    privacy: { shown: false, referrer: '' },
+  };
 }
 
 export const HOME = '/pages/index/index';

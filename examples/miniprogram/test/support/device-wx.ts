@@ -110,7 +110,6 @@ export class DeviceWx extends StrictWx {
   readonly recorderLog: string[] = [];
   /** Called with every code `login` hands out (tests register it at the fake WeChat server). */
   onLoginCode: ((code: string) => void) | undefined;
-  private loginSeq = 0;
   private privacyListener: ((resolve: PrivacyResolve, info: { referrer: string }) => void) | undefined;
   private tappedButtons = new Set<string>();
 
@@ -119,9 +118,13 @@ export class DeviceWx extends StrictWx {
   }
 
   override login(o: Cbs<{ code: string; errMsg: string }>): void {
-    const code = `wxcode-${++this.loginSeq}-${Math.random().toString(36).slice(2, 10)}`;
-    this.onLoginCode?.(code);
-    queueMicrotask(() => o.success?.({ code, errMsg: 'login:ok' }));
+    super.login({
+      success: (r) => {
+        this.onLoginCode?.(r.code);
+        o.success?.(r);
+      },
+      fail: o.fail,
+    });
   }
 
   // ---- privacy ----
