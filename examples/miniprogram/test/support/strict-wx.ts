@@ -82,7 +82,6 @@ export class StrictWx extends FakeWx {
   readonly refused: string[] = [];
   /** Every file `downloadFile` wrote. */
   readonly downloads: Array<{ url: string; tempFilePath: string }> = [];
-  private weakListeners: Array<(r: { weakNet: boolean; networkType: string }) => void> = [];
   private hiddenAt: number | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly flights = new Set<Flight>();
@@ -96,12 +95,6 @@ export class StrictWx extends FakeWx {
 
   // ---- network state ----
 
-  onNetworkWeakChange(l: (r: { weakNet: boolean; networkType: string }) => void): void {
-    this.weakListeners.push(l);
-  }
-  offNetworkWeakChange(l?: (r: { weakNet: boolean; networkType: string }) => void): void {
-    this.weakListeners = l ? this.weakListeners.filter((x) => x !== l) : [];
-  }
   getNetworkType(o: Cbs<{ networkType: string; errMsg: string }>): void {
     const networkType = this.networkType;
     queueMicrotask(() => o.success?.({ networkType, errMsg: 'getNetworkType:ok' }));
@@ -112,11 +105,6 @@ export class StrictWx extends FakeWx {
     this.networkType = networkType;
     if (!online) for (const f of [...this.flights]) f.fail('fail net::ERR_INTERNET_DISCONNECTED');
     super.setNetwork(online, networkType);
-  }
-
-  /** Test control: `onNetworkWeakChange`. */
-  setWeak(weakNet: boolean): void {
-    for (const l of [...this.weakListeners]) l({ weakNet, networkType: this.networkType });
   }
 
   // ---- background ----
