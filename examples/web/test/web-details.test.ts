@@ -103,33 +103,40 @@ describe('web page details', () => {
     await page.waitForFunction(() => document.querySelector('[data-conv="d:alice:bob"] [data-testid="unread"]')?.textContent === '3');
     await page.waitForFunction((n) => document.querySelector('[data-conv="d:alice:bob"] .conv-name')?.textContent === n, longName);
     // Measured in one go: the list re-renders when profiles or receipts arrive.
-    const [row, badge, time] = await page.$eval('[data-conv="d:alice:bob"]', (li) =>
-      [li, li.querySelector('.badge'), li.querySelector('.conv-time')].map((el) => {
-        const r = (el as Element).getBoundingClientRect();
+    const m = await page.$eval('[data-conv="d:alice:bob"]', (li) => {
+      const rect = (sel: string | null) => {
+        const r = (sel ? (li.querySelector(sel) as Element) : li).getBoundingClientRect();
         return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-      }),
-    );
+      };
+      const cut = (sel: string) => {
+        const el = li.querySelector(sel) as HTMLElement;
+        return { overflow: el.scrollWidth > el.clientWidth, textOverflow: getComputedStyle(el).textOverflow };
+      };
+      return { row: rect(null), badge: rect('.badge'), time: rect('.conv-time'), name: cut('.conv-name'), last: cut('.conv-last') };
+    });
+    const { row } = m;
     expect(row.right - row.left).toBeGreaterThan(PHONE.width - 2); // the sidebar is the whole width (less its border)
-    for (const b of [badge, time]) {
+    for (const b of [m.badge, m.time]) {
       expect(b.left).toBeGreaterThanOrEqual(row.left);
       expect(b.right).toBeLessThanOrEqual(row.right);
       expect(b.top).toBeGreaterThanOrEqual(row.top);
       expect(b.bottom).toBeLessThanOrEqual(row.bottom);
     }
-    expect(row.right).toBeLessThanOrEqual(PHONE.width);
-    await shoot(page, 'list-390');
     // The texts are cut with an ellipsis, not the badge.
-    expect((await box(page, '[data-conv="d:alice:bob"] .conv-last')).overflow).toBe(true);
-    expect((await box(page, '[data-conv="d:alice:bob"] .conv-name')).overflow).toBe(true);
-    expect(await page.$eval('[data-conv="d:alice:bob"] .conv-last', (el) => getComputedStyle(el).textOverflow)).toBe('ellipsis');
+    expect(m.last).toEqual({ overflow: true, textOverflow: 'ellipsis' });
+    expect(m.name).toEqual({ overflow: true, textOverflow: 'ellipsis' });
+    await shoot(page, 'list-390');
     // Full-width buttons fill the sidebar's padding box.
     const btn = await box(page, '#new-group');
     expect(btn.right - btn.left).toBeGreaterThan(PHONE.width - 40);
-    await shoot(page, 'list-390');
     await page.click('[data-conv="d:alice:bob"]');
     await page.waitForSelector('#messages .msg');
-    const bubble = await box(page, '#messages .msg .bubble');
-    expect(bubble.right).toBeLessThanOrEqual(PHONE.width);
+    const rights = await page.$$eval('#messages .msg .bubble', (els) => els.map((e) => e.getBoundingClientRect().right));
+    expect(rights).toHaveLength(3);
+    for (const r of rights) {
+      expect(r).toBeGreaterThan(PHONE.width / 2);
+      expect(r).toBeLessThanOrEqual(PHONE.width);
+    }
     await shoot(page, 'chat-390');
   }, 60_000);
 
