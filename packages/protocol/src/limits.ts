@@ -3,6 +3,8 @@ export const DEFAULT_LIMITS = {
   maxFrameBytes: 64 * 1024,
   maxTextChars: 5000,
   maxCustomBytes: 8 * 1024,
+  /** Deepest nesting of a `custom` body (checked before it is serialised). */
+  maxCustomDepth: 32,
   historyMaxLimit: 100,
   historyDefaultLimit: 30,
   recallWindowMs: 120_000,

@@ -39,6 +39,18 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** True when `v` nests objects/arrays deeper than `max` levels (iterative: safe on any input). */
+export function nestedDeeperThan(v: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(x)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Length in Unicode code points (what a person counts as characters). */
 export function charCount(s: string): number {
   let n = 0;
@@ -163,6 +175,7 @@ export function validateBody(kind: ClientMessageKind, body: unknown, limits: Bod
       return out;
     }
     case 'custom': {
+      if (nestedDeeperThan(body, L.maxCustomDepth)) throw bad(`body must nest at most ${L.maxCustomDepth} levels deep for kind custom`);
       if (utf8Length(JSON.stringify(body)) > limits.maxCustomBytes) {
         throw bad(`body must be at most ${limits.maxCustomBytes} bytes serialized for kind custom`);
       }

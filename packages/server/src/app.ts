@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bus } from './cluster/bus.js';
 import { createBus } from './cluster/registry.js';
 import { isLoopbackHost } from './config/config.js';
+import { preparePrivateDir } from './config/data-dir.js';
 import { devSecret } from './config/dev-secret.js';
 import { AuthService } from './core/auth-service.js';
 import { CommitFeed } from './core/commit-feed.js';
@@ -26,6 +27,7 @@ import { authenticate, type HttpContext } from './http/context.js';
 import { installErrorHandling } from './http/errors.js';
 import { registerGroupRoutes } from './http/group-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { metricsAllowed, registerSecurity } from './http/security.js';
 import { registerWebRoutes } from './http/web-routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMedia, registerMedia } from './media/index.js';
@@ -68,6 +70,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const config = loadServerConfig(opts.env ?? process.env, opts.overrides ?? {});
   const logger = createLogger(config.logLevel, opts.logDestination, WECHAT_REDACT_PATHS);
   const metrics = createMetrics();
+  if (preparePrivateDir(config.dataDir)) logger.info({ dataDir: config.dataDir }, 'data directory was readable by others; narrowed to 0700');
   const storage = await createStorage(config, logger);
   const bus = await createBus(config);
   const media = await createMedia(config, logger);
@@ -115,6 +118,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   // Forwarded headers count only from the configured proxies (MINIIM_TRUST_PROXY), never from anyone.
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
   installErrorHandling(app, logger);
+  await registerSecurity(app, config);
   const ctx: HttpContext = {
     auth,
     users,
@@ -135,6 +139,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     backends: { storage: storage.kind, bus: bus.kind },
     metrics,
     logger,
+    metricsAllowed: (req) => metricsAllowed(config, req),
   });
   registerMedia(app, media, { authenticate: (req) => authenticate(ctx, req), logger });
   await registerWechatRoutes(app, { ...ctx, storage }, { wechat, media: wechatHooks.media, checkText: moderation?.checkText });

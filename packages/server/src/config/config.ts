@@ -75,6 +75,12 @@ export const ConfigSchema = z.object({
    */
   trustProxy: list.default([]),
   webDir: z.string().optional(),
+  /** Browser origins (besides the server's own) allowed to open WebSockets; `*` allows any. */
+  allowedOrigins: list.default([]),
+  /** Origins granted CORS on the HTTP API (off when empty); `*` allows any. */
+  corsOrigins: list.default([]),
+  /** Serve /metrics to anyone (default outside production); else loopback or the admin token only. */
+  metricsPublic: bool.optional(),
   maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
 });
 
@@ -134,6 +140,9 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_PUBLIC_URL: 'publicBaseUrl',
   MINIIM_TRUST_PROXY: 'trustProxy',
   MINIIM_WEB_DIR: 'webDir',
+  MINIIM_ALLOWED_ORIGINS: 'allowedOrigins',
+  MINIIM_CORS_ORIGINS: 'corsOrigins',
+  MINIIM_METRICS_PUBLIC: 'metricsPublic',
 };
 
 /** Thrown for invalid configuration; the message is one line naming the key. */

@@ -43,8 +43,10 @@ export class TokenService {
     const dot = token.indexOf('.');
     if (dot <= 0 || token.length > 2048) throw new ImError('unauthorized', 'malformed token');
     const data = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const want = Buffer.from(this.sign(data), 'base64url');
+    // Compare the canonical text of the signature, not decoded bytes: base64 decoders accept
+    // other spellings of the same bytes (padding, non-zero trailing bits, the +/ alphabet).
+    const given = Buffer.from(token.slice(dot + 1), 'utf8');
+    const want = Buffer.from(this.sign(data), 'utf8');
     if (given.length !== want.length || !timingSafeEqual(given, want)) {
       throw new ImError('unauthorized', 'invalid token');
     }

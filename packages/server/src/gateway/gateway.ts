@@ -19,6 +19,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { Session } from './session.js';
 import { SessionRegistry } from './session-registry.js';
+import { wsOriginAllowed } from './ws-origin.js';
 
 export interface GatewayDeps {
   config: Config;
@@ -85,6 +86,7 @@ export class Gateway {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== this.d.config.wsPath) return rejectUpgrade(socket, 404, 'not_found', 'no such endpoint');
     if (!this.accepting) return rejectUpgrade(socket, 503, 'unavailable', 'server is shutting down');
+    if (!wsOriginAllowed(this.d.config.allowedOrigins, req)) return rejectUpgrade(socket, 403, 'forbidden', 'origin not allowed');
     const token = parseBearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
     let user: User;
     try {
@@ -294,7 +296,7 @@ function sleep(ms: number): Promise<void> {
 
 function rejectUpgrade(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
-  const reason = { 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status];
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status];
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

@@ -1,5 +1,5 @@
 /** Liveness, readiness (storage + bus reachable) and Prometheus metrics. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
@@ -10,6 +10,8 @@ export interface HealthDeps {
   backends: { storage: string; bus: string };
   metrics: Metrics;
   logger: Logger;
+  /** Whether /metrics may answer this request (private in production, see security.ts). */
+  metricsAllowed: (req: FastifyRequest) => boolean;
 }
 
 export function registerHealthRoutes(app: FastifyInstance, d: HealthDeps): void {
@@ -25,7 +27,8 @@ export function registerHealthRoutes(app: FastifyInstance, d: HealthDeps): void 
     }
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    if (!d.metricsAllowed(req)) return reply.status(404).send({ error: { code: 'not_found', message: 'no route GET /metrics' } });
     reply.header('Content-Type', d.metrics.registry.contentType);
     return d.metrics.registry.metrics();
   });

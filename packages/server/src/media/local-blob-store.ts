@@ -31,7 +31,7 @@ export class LocalBlobStore implements BlobStore {
   async put(key: string, body: Readable, meta: { contentType: string }): Promise<{ size: number }> {
     const finalPath = this.pathOf(key);
     const dir = join(this.root, key.slice(0, 2));
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
     let size = 0;
     const count = async function* (source: AsyncIterable<Buffer>) {
@@ -41,9 +41,9 @@ export class LocalBlobStore implements BlobStore {
       }
     };
     try {
-      await pipeline(body, count, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(body, count, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
       const sidecar: SidecarMeta = { contentType: meta.contentType };
-      await writeFile(`${finalPath}.json`, JSON.stringify(sidecar));
+      await writeFile(`${finalPath}.json`, JSON.stringify(sidecar), { mode: 0o600 });
       await rename(tmp, finalPath);
     } catch (err) {
       await rm(tmp, { force: true });

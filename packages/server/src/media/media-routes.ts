@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import multipart from '@fastify/multipart';
 import { ImError } from '@miniim/protocol';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
@@ -37,6 +38,17 @@ export interface MediaModule {
 
 const users = new WeakMap<FastifyRequest, string>();
 
+/** Reads and discards what is left of a request body; over `limit` bytes or 30 s idle, the connection is cut. */
+function drainRequest(raw: IncomingMessage, limit: number): void {
+  let read = 0;
+  raw.setTimeout?.(30_000, () => raw.socket.destroy());
+  raw.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > limit) raw.socket.destroy();
+  });
+  raw.resume();
+}
+
 /**
  * Registers `POST /api/media` (authenticated multipart upload) and `GET /media/:key`
  * (streamed serving with Range and cache headers) in an encapsulated scope that also
@@ -64,10 +76,17 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaRouteDeps):
       });
     }
 
-    // An answer sent before the body was read to its end (early 401/413/415/429) closes the
-    // connection, so Node does not read and discard the rest of a large upload.
+    // An answer sent before the body was read to its end (early 401/413/415/429) must still
+    // reach the client: closing at once would reset a connection the client is still writing
+    // to (Node's fetch reports EPIPE instead of the answer). The rest of the body is read and
+    // discarded, up to a bound; a bigger body or a stalled one gets the connection closed.
+    const drainLimit = 2 * maxMediaLimit(config.limits) + 1024 * 1024;
     scope.addHook('onSend', async (req, reply, payload) => {
-      if (req.method === 'POST' && !req.raw.complete) reply.header('connection', 'close');
+      if (req.method === 'POST' && !req.raw.complete) {
+        const declared = Number(req.headers['content-length'] ?? Number.NaN);
+        if (declared > drainLimit) reply.header('connection', 'close');
+        else drainRequest(req.raw, drainLimit);
+      }
       return payload;
     });
 

@@ -208,6 +208,14 @@ describe('POST /api/media', () => {
     expect(res.body.error.code).toBe('too_large');
     expect(res.body.error.message).toContain('25 MB');
     expect(res.fileBytesSent).toBeLessThan(1 * MB);
+    // Up to a bound the rest of the body is read and discarded, so that a client still writing
+    // it reads the answer instead of EPIPE (issue 14); bigger declared bodies are cut off.
+  });
+
+  it('closes the connection after an early answer when the declared body is past the drain bound', async () => {
+    const t = await start();
+    const res = await rawMultipartUpload({ port: t.port, head: samples.mp4Head(1000, 400 * MB), fileSize: 400 * MB, stopAfterBytes: 256 * 1024 });
+    expect(res.status).toBe(413);
     expect(res.headers.connection).toBe('close');
   });
 

@@ -4,7 +4,7 @@
  * statements directly because they run synchronously inside one transaction per
  * batch and Kysely's per-query compile would cost more than the query.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
@@ -30,7 +30,11 @@ import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
 
 /** Opens (creating if needed) the database file and runs pending migrations. */
 export async function openSqliteStorage(file: string, opts: { checkpoint?: CheckpointerOptions } = {}): Promise<SqliteStorage> {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
