@@ -41,6 +41,8 @@ export interface ChaosReport {
   networkBackMs: number[];
   /** Black hole healed → `connected` again (ms), while the server was up. */
   healMs: number[];
+  /** Connection reset (RST) → `connected` again (ms), while the server was up. */
+  cutMs: number[];
   /** Recoveries not counted above because a server restart overlapped them. */
   recoveriesDuringRestart: number;
   /** New server listening → every client that could reach it connected (ms), per restart. */
@@ -118,6 +120,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     offlineDetectMs: [],
     networkBackMs: [],
     healMs: [],
+    cutMs: [],
     recoveriesDuringRestart: 0,
     restartReconnectMs: [],
     sessionEnded: [],
@@ -216,7 +219,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         const kind = pick(['cut', 'blackhole', 'blackhole', 'offline'] as const);
         const wasConnected = m.client.state === 'connected';
         if (kind === 'cut') {
+          const cutAt = Date.now();
+          const restartsBefore = restarts;
           m.proxy.cut();
+          if (!wasConnected) continue;
+          await until(() => m.client.state !== 'connected', 2_000);
+          const ok = await until(() => m.client.state === 'connected', 30_000);
+          if (ok && restarts === restartsBefore && restarts % 2 === 0) report.cutMs.push(Date.now() - cutAt);
+          else if (ok) report.recoveriesDuringRestart++;
           continue;
         }
         const ms = kind === 'blackhole' ? between(11_000, 15_000) : between(5_000, 9_000);
