@@ -32,7 +32,7 @@ const CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
 ]);
 const MESSAGES =
-  /database connection is not open|Connection is closed|Connection terminated|timeout exceeded when trying to connect|Can't add new command when connection is in closed state|Pool is closed|connect ETIMEDOUT|Client has encountered a connection error/i;
+  /database connection is not open|Connection is closed|Connection terminated|timeout exceeded when trying to connect|Can't add new command when connection is in closed state|Pool is closed|connect ETIMEDOUT|Client has encountered a connection error|Cannot use a pool after calling end|driver has already been destroyed/i;
 
 /** Whether `err` means "the database is unreachable or refused the work for now" (not a bug). */
 export function isStorageUnavailable(err: unknown): boolean {

@@ -105,7 +105,7 @@ describe('HTTP API', () => {
   it('serves health, readiness, metrics and the web page', async () => {
     const s = await startServer();
     expect((await s.http('GET', '/healthz')).body).toEqual({ ok: true });
-    expect((await s.http('GET', '/readyz')).body).toEqual({ ok: true, storage: 'sqlite', bus: 'local' });
+    expect((await s.http('GET', '/readyz')).body).toEqual({ ok: true, storage: process.env.MINIIM_TEST_STORAGE ?? 'sqlite', bus: 'local' });
     const m = await fetch(`${s.url}/metrics`);
     expect(await m.text()).toMatch(/miniim_messages_total/);
     const page = await fetch(`${s.url}/`);

@@ -1,7 +1,7 @@
 /** Runs the real `miniim` CLI in a child process (for hard kills, signals and start-up errors). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { onCleanup } from './server.js';
+import { onCleanup, testStorage } from './server.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../../..');
 const MAIN = path.join(REPO_ROOT, 'packages/server/src/main.ts');
@@ -15,11 +15,16 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Spawns the CLI with PORT=0 and resolves once it logs `listening`. */
-export function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Spawns the CLI with PORT=0 and resolves once it logs `listening`. Under
+ * MINIIM_TEST_STORAGE the data dir's test database is its DATABASE_URL.
+ */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+  const storage = env.MINIIM_DATA_DIR && !env.DATABASE_URL ? await testStorage(env.MINIIM_DATA_DIR) : {};
+  const databaseUrl = storage.databaseUrl ? { DATABASE_URL: storage.databaseUrl } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', MINIIM_LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', MINIIM_LOG_LEVEL: 'info', ...databaseUrl, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import { createServer, type MiniImServer } from '../../src/app.js';
+import { freshDatabase, type NetworkBackend } from './databases.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -42,11 +43,36 @@ export interface TestServer {
   ): Promise<{ status: number; body: any }>;
 }
 
+/**
+ * MINIIM_TEST_STORAGE=postgres|mysql runs every server of the integration tests on a fresh
+ * database of that service (one per data dir, so a restart on the same dir finds its data).
+ */
+const TEST_STORAGE = process.env.MINIIM_TEST_STORAGE as NetworkBackend | undefined;
+if (TEST_STORAGE !== undefined && TEST_STORAGE !== 'postgres' && TEST_STORAGE !== 'mysql') {
+  throw new Error(`MINIIM_TEST_STORAGE must be postgres or mysql, not ${TEST_STORAGE}`);
+}
+const databaseByDir = new Map<string, string>();
+
+/** `{ databaseUrl }` of the test database for `dir` when MINIIM_TEST_STORAGE is set, else `{}` (SQLite in the dir). */
+export async function testStorage(dir: string): Promise<{ databaseUrl?: string }> {
+  if (!TEST_STORAGE) return {};
+  let url = databaseByDir.get(dir);
+  if (!url) {
+    url = await freshDatabase(TEST_STORAGE);
+    databaseByDir.set(dir, url);
+    onCleanup(() => {
+      databaseByDir.delete(dir);
+    });
+  }
+  return { databaseUrl: url };
+}
+
 export async function startServer(overrides: Record<string, unknown> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? tempDir();
+  const storage = 'databaseUrl' in overrides ? {} : await testStorage(dir);
   const server = await createServer({
     env: {},
-    overrides: { port: 0, host: '127.0.0.1', dataDir: dir, devLogin: true, logLevel: 'silent', ...overrides },
+    overrides: { port: 0, host: '127.0.0.1', dataDir: dir, devLogin: true, logLevel: 'silent', ...storage, ...overrides },
   });
   const { port } = await server.listen();
   onCleanup(() => server.close());

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createServer, type MiniImServer } from '../../src/app.js';
 import { FakeWechat } from './fake-wechat.js';
-import { httpJson, onCleanup, TestClient, tempDir } from './server.js';
+import { httpJson, onCleanup, TestClient, tempDir, testStorage } from './server.js';
 
 export const APP_ID = 'wxtest00000000000001';
 export const APP_ID_2 = 'wxtest00000000000002';
@@ -68,12 +68,14 @@ export async function startWechatServer(opts: WechatServerOptions = {}): Promise
       cb();
     },
   });
+  const dataDir = tempDir('miniim-wx-');
   const server = await createServer({
     env: {},
     overrides: {
       port: 0,
       host: '127.0.0.1',
-      dataDir: tempDir('miniim-wx-'),
+      dataDir,
+      ...(await testStorage(dataDir)),
       devLogin: true,
       logLevel: 'trace',
       wechat: { apps, apiBase: fake.baseUrl, timeoutMs: 1000, ...opts.wechat },

@@ -50,7 +50,13 @@ const Q = {
 
 export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurrency: number }): Promise<PostgresStorage> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => postgresMigrations } });
+  // The migration tables live in the schema the URL's search_path picks (Kysely looks in every schema otherwise).
+  const { rows } = await pool.query<{ schema: string }>('SELECT current_schema() AS schema');
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => postgresMigrations },
+    migrationTableSchema: rows[0]?.schema ?? 'public',
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
