@@ -2,7 +2,7 @@
  * `group`: groups of M online members and S senders. Closed loop on full delivery: each sender
  * keeps a few messages in flight until they reached every other member (the orchestrator tallies
  * worker delivery reports and hands out credits). Reports deliveries/s, server CPU per delivery and
- * latency to the last member. MiniIM is skipped while `POST /api/groups` answers 404.
+ * latency to the last member. A group that cannot be created fails the target (never a skip).
  */
 import type { DelivItem } from '../gen/group-load.js';
 import { mergeEncoded, newHistogram, nowAbs, recordMs, summarize } from '../lib/histogram.js';
@@ -23,8 +23,6 @@ interface FinishResult {
   deliverHist: string;
 }
 
-class GroupSkip extends Error {}
-
 /** Creates the group as its first member, in chunks of 1,000 members per request. */
 async function createGroup(ctx: ScenarioContext, members: string[]): Promise<string> {
   const owner = members[0];
@@ -36,9 +34,7 @@ async function createGroup(ctx: ScenarioContext, members: string[]): Promise<str
       asUser: owner,
     });
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/-> 404/.test(msg)) throw new GroupSkip('POST /api/groups answers 404 (groups not implemented yet)');
-    throw new GroupSkip(`group creation failed: ${msg.slice(0, 300)}`);
+    throw new Error(`group creation failed: ${(err as Error).message.slice(0, 300)}`);
   }
   for (let i = 1000; i < members.length; i += 1000) {
     await ctx.workers
@@ -48,7 +44,7 @@ async function createGroup(ctx: ScenarioContext, members: string[]): Promise<str
         asUser: owner,
       })
       .catch((err: Error) => {
-        throw new GroupSkip(`adding members failed at ${i}: ${err.message.slice(0, 300)}`);
+        throw new Error(`adding members failed at ${i}: ${err.message.slice(0, 300)}`);
       });
   }
   return group.id;
@@ -226,19 +222,9 @@ export const groupScenario: Scenario = {
         lost += r.lost;
         duplicated += r.duplicated;
       } catch (err) {
-        if (!(err instanceof GroupSkip)) throw err;
+        // Leave the workers clean for the next target; the runner records this one as failed.
         await ctx.workers.all('drop-all');
-        if (rows.length === 0 && /404/.test(err.message))
-          return {
-            target: ctx.target.name,
-            label: ctx.target.label,
-            skipped: err.message,
-            rows: [],
-            lost: 0,
-            duplicated: 0,
-            notes: [],
-          };
-        notes.push(`${size} members skipped: ${err.message}`);
+        throw err;
       }
     }
     return { target: ctx.target.name, label: ctx.target.label, rows, lost, duplicated, notes };

@@ -125,15 +125,18 @@ describe('wx transport over a fake SocketTask runtime', () => {
     const alice = await wxClient(s, fake, 'alice');
     await connectSynced(alice);
     const dir = await mkdtemp(path.join(tmpdir(), 'miniim-wx-'));
-    const file = path.join(dir, 'a.txt');
-    await writeFile(file, 'hello file');
-    const up = await alice.upload(file, 'file').catch((e) => e);
-    // The media route may not exist on every server build; when it does, the URL is the server's.
-    if (up instanceof Error) expect(up).toMatchObject({ name: 'ImError' });
-    else expect(up.url).toMatch(/\/media\//);
+    const file = path.join(dir, 'a.pdf');
+    await writeFile(file, '%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
+    // wx.uploadFile posts the file to the server's upload route, which answers with a URL it serves.
+    const up = await alice.upload(file, 'file');
+    expect(up.url).toMatch(/\/media\//);
+    const served = await fetch(new URL(up.url, s.baseUrl));
+    expect(served.status).toBe(200);
+    expect(await served.text()).toMatch(/^%PDF-1\.4/);
     const { wechatLogin } = await import('../src/wx/index.js');
+    // wx.login gives a code; this server has no mini-program configured, so the login route answers
+    // the contract's not_found (never a crash or a token).
     const res = await wechatLogin(s.baseUrl, {}, fake.api).catch((e) => e);
-    // Without WeChat credentials configured the server refuses with a contract error, not a crash.
-    expect(res.token ?? res.code).toBeTruthy();
+    expect(res).toMatchObject({ name: 'ImError', code: 'not_found' });
   });
 });
