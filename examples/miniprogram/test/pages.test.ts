@@ -198,15 +198,30 @@ describe('list and chat pages', () => {
     list.load();
     fake.nextSubscribe = { 'tmpl-1': 'accept' };
     const outcome = await list.enableNotifications();
-    // The route exists only where the WeChat integration is configured; a dev-login account gets 403 there.
+    // This server has no mini-program configured: the subscribe routes do not exist.
     const route = await s.http('POST', '/api/wechat/subscribe', { token: await s.login('carol'), body: { results: {} } });
-    expect(outcome).toBe(route.status === 404 ? 'not_configured' : 'needs_wechat');
-    expect(fake.toasts.at(-1)).toBe(route.status === 404 ? '服务器未配置消息提醒' : '请使用微信登录后开启');
+    expect(route.status).toBe(404);
+    expect(outcome).toBe('not_configured');
+    expect(fake.toasts.at(-1)).toBe('服务器未配置消息提醒');
     expect(list.startChat('bad id!')).toBe(false);
     expect(list.startChat('dave')).toBe(true);
     expect(fake.navigations.at(-1)).toBe('/pages/chat/chat?conv=d%3Acarol%3Adave');
     again.client?.dispose();
     await again.logout();
     expect(fake.storage.has('miniim:auth')).toBe(false);
+  });
+
+  it('the subscribe prompt asks a dev-login account to log in with WeChat where WeChat is configured', async () => {
+    // A configured mini-program; its API is never called on this path (no WeChat identity to notify).
+    const s = await startServer({ wechat: { apps: [{ appId: 'wxpagestest000001', secret: 'pages-secret' }], apiBase: 'http://127.0.0.1:9' } });
+    const { session, fake } = await loggedIn(s, 'erin', '艾琳');
+    const list = new ListLogic(captureView(initialListData()), session, ['tmpl-1']);
+    list.load();
+    fake.nextSubscribe = { 'tmpl-1': 'accept' };
+    const outcome = await list.enableNotifications();
+    const route = await s.http('POST', '/api/wechat/subscribe', { token: await s.login('erin'), body: { results: {} } });
+    expect(route.status).toBe(403);
+    expect(outcome).toBe('needs_wechat');
+    expect(fake.toasts.at(-1)).toBe('请使用微信登录后开启');
   });
 });
