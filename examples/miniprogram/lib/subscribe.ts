@@ -1,6 +1,21 @@
 /** Offline notifications: the subscribe-message prompt and its report to the server. */
 import type { ImSession } from './session.js';
 
+/**
+ * The template ids to ask for, from the server (`GET /api/wechat/subscribe` → `{templateIds}`), so
+ * they are configured once, on the server. 404 (WeChat not configured) or 403 (no WeChat login)
+ * → none; `fallback` (config.ts) only when the server cannot be asked.
+ */
+export async function subscribeTemplateIds(session: ImSession, fallback: string[] = []): Promise<string[]> {
+  try {
+    const res = await session.need().api.call<{ templateIds?: unknown }>('GET', '/api/wechat/subscribe');
+    return Array.isArray(res.templateIds) ? res.templateIds.filter((x): x is string => typeof x === 'string') : [];
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    return code === 'not_found' || code === 'forbidden' ? [] : fallback;
+  }
+}
+
 /** What came of a prompt. */
 export type SubscribeOutcome = 'accepted' | 'rejected' | 'not_configured' | 'needs_wechat' | 'failed';
 

@@ -13,6 +13,7 @@ import type { ViewSink } from '../../lib/view.js';
 import { VoicePlayer } from '../../lib/voice-player.js';
 import { buildItems, type ChatItem, type LocalUpload, type PickedFile } from './chat-items.js';
 import { openFileMessage, PrivacyRefused, pickFile, pickMedia, playVideo } from './chat-media.js';
+import { type MentionCandidate, MentionPicker } from './chat-mentions.js';
 import { copyText, menuEntries, showMenu } from './chat-menu.js';
 import { diffRows, emptyRendered, type RenderedRows } from './chat-render.js';
 import { UploadQueue } from './chat-uploads.js';
@@ -38,6 +39,8 @@ export interface ChatData {
   privacy: PrivacyPrompt;
   /** Hold-to-talk instead of the keyboard (only once the microphone is allowed). */
   voiceMode: boolean;
+  /** The @ picker (groups). */
+  mention: { shown: boolean; candidates: MentionCandidate[] };
 }
 
 /** How long "正在输入…" stays without another typing frame. */
@@ -60,6 +63,7 @@ export function initialChatData(): ChatData {
     muted: false,
     privacy: { shown: false, referrer: '' },
     voiceMode: false,
+    mention: { shown: false, candidates: [] },
   };
 }
 
@@ -78,6 +82,7 @@ export class ChatLogic {
   private typingFrom = '';
   private admin = false;
   private loading: Promise<void> | undefined;
+  private mentions: MentionPicker | undefined;
 
   constructor(
     private readonly view: ViewSink<ChatData>,
@@ -138,8 +143,10 @@ export class ChatLogic {
       }),
       this.session.privacy.listen((privacy) => this.view.setData({ privacy })),
     );
-    if (parsed.kind === 'group') void this.loadGroup(parsed.groupId);
-    else void this.session.lookupUsers([this.target.slice(2)]).then(() => this.renderNow());
+    if (parsed.kind === 'group') {
+      this.mentions = new MentionPicker(this.session, parsed.groupId);
+      void this.loadGroup(parsed.groupId);
+    } else void this.session.lookupUsers([this.target.slice(2)]).then(() => this.renderNow());
     this.renderNow('bottom');
     await this.loadFirst();
   }
@@ -344,11 +351,31 @@ export class ChatLogic {
     this.session.setDraft(this.conv, '');
     this.atBottom = true;
     try {
-      return await this.session.need().sendText(this.target, t);
+      return await this.session.need().sendText(this.target, t, this.mentions?.entities(t) ?? {});
     } catch (err) {
       this.explain(err);
       return undefined;
     }
+  }
+
+  /** "@" typed in a group: the member picker. */
+  async openMentions(): Promise<void> {
+    if (!this.mentions) return;
+    try {
+      this.view.setData({ mention: { shown: true, candidates: await this.mentions.candidates(this.admin) } });
+    } catch {
+      toast(this.wx, '成员加载失败');
+    }
+  }
+
+  /** A member picked (or `''`: closed): "@昵称 " goes into the text (the draft). */
+  pickMention(userId: string): void {
+    const c = this.view.data.mention.candidates.find((x) => x.userId === userId);
+    this.view.setData({ mention: { shown: false, candidates: [] } });
+    if (!c || !this.mentions) return;
+    const text = this.mentions.pick(this.session.draft(this.conv), c);
+    this.session.setDraft(this.conv, text);
+    this.view.setData({ draft: text });
   }
 
   /** "+" panel: album (images and videos), camera, or a file from a chat. */

@@ -88,6 +88,12 @@ Page({
   onCancelUpload(e: Ev<{ key: string }>) {
     logic?.cancelUpload(e.detail.key);
   },
+  onMention() {
+    void logic?.openMentions();
+  },
+  onPickMention(e: WechatMiniprogram.BaseEvent) {
+    logic?.pickMention(String(e.currentTarget.dataset.id ?? ''));
+  },
   onModeChange(e: Ev<{ voice: boolean }>) {
     void logic?.setVoiceMode(e.detail.voice);
   },

@@ -11,6 +11,9 @@ Page({
     logic = new GroupLogic(this, getSession());
     logic.load(query).catch(() => wx.showToast({ title: '加载失败', icon: 'none' }));
   },
+  onAllMembers() {
+    wx.navigateTo({ url: `/pages/members/members?id=${encodeURIComponent(String(this.data.id))}` });
+  },
   onAddInput(e: WechatMiniprogram.Input) {
     this.setData({ addIds: e.detail.value });
   },

@@ -30,6 +30,9 @@ Page({
   onOpen(e: WechatMiniprogram.CustomEvent<{ conv: string }>) {
     logic?.open(e.detail.conv);
   },
+  onRowMenu(e: WechatMiniprogram.CustomEvent<{ conv: string }>) {
+    void logic?.longPress(e.detail.conv);
+  },
   onNewChatInput(e: WechatMiniprogram.Input) {
     this.setData({ newChatId: e.detail.value });
   },
@@ -40,7 +43,7 @@ Page({
     wx.navigateTo({ url: '/pages/group-create/group-create' });
   },
   onProfile() {
-    wx.navigateTo({ url: '/pages/login/login?profile=1' });
+    wx.navigateTo({ url: '/pages/me/me' });
   },
   onSubscribe() {
     void logic?.enableNotifications();

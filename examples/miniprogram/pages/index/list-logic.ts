@@ -6,8 +6,9 @@
 import { type Conv, type Conversation, directConvId, ImError } from '@miniim/sdk/wx';
 import { toast } from '../../lib/app-wx.js';
 import { mediaUrl, previewText } from '../../lib/format.js';
+import { ListPrefs } from '../../lib/list-prefs.js';
 import type { ImSession } from '../../lib/session.js';
-import { requestNotifications } from '../../lib/subscribe.js';
+import { requestNotifications, subscribeTemplateIds } from '../../lib/subscribe.js';
 import type { ViewSink } from '../../lib/view.js';
 
 /** One row of the list, as `<conversation-item item="{{...}}">` gets it. */
@@ -23,6 +24,8 @@ export interface ConvItem {
   unread: number;
   mentioned: boolean;
   muted: boolean;
+  /** Pinned to the top (long press → 置顶聊天). */
+  pinned: boolean;
 }
 
 export interface ListData {
@@ -57,12 +60,23 @@ export class ListLogic {
   /** Group names fetched for conversations the server listed without group info yet. */
   private readonly groups = new Map<string, { name: string; avatarUrl: string; muted?: boolean }>();
   private readonly fetching = new Set<string>();
+  private prefsOf: ListPrefs | undefined;
+
+  /** Pins and deletions of this user (created once the user is known). */
+  private get prefs(): ListPrefs {
+    this.prefsOf ??= new ListPrefs(this.session.wx, `miniim:list:${this.session.user?.id ?? ''}`);
+    return this.prefsOf;
+  }
 
   constructor(
     private readonly view: ViewSink<ListData>,
     private readonly session: ImSession,
-    private readonly templateIds: string[] = [],
+    /** Used only when the server cannot be asked for its template ids. */
+    private readonly fallbackTemplateIds: string[] = [],
   ) {}
+
+  /** Subscribe-message template ids, from the server's subscribe endpoint. */
+  private templateIds: string[] = [];
 
   /** Page `onLoad`: follow the client's list and connection state. */
   load(): void {
@@ -77,9 +91,10 @@ export class ListLogic {
         this.queueRender();
       }),
     );
-    this.view.setData({
-      baseUrl: this.session.baseUrl,
-      canSubscribe: this.templateIds.length > 0,
+    this.view.setData({ baseUrl: this.session.baseUrl });
+    void subscribeTemplateIds(this.session, this.fallbackTemplateIds).then((ids) => {
+      this.templateIds = ids;
+      this.view.setData({ canSubscribe: ids.length > 0 });
     });
     this.render();
   }
@@ -116,7 +131,15 @@ export class ListLogic {
       .filter((id) => id && id !== me?.id && !this.session.userOf(id));
     if (unknown.length) void this.session.lookupUsers(unknown).then((got) => got && this.queueRender());
     for (const c of list) if (c.kind === 'group' && !c.group) this.fetchGroup(c.conv.slice(2));
-    const items = list.map((c) => this.row(c));
+    const items = list
+      .filter((c) => !this.prefs.hidden(c.conv, c.lastSeq))
+      .map((c) => this.row(c))
+      .sort((a, b) => {
+        const pa = this.prefs.pinRank(a.conv);
+        const pb = this.prefs.pinRank(b.conv);
+        if (pa >= 0 || pb >= 0) return (pa < 0 ? Infinity : pa) - (pb < 0 ? Infinity : pb);
+        return 0; // the SDK's order: newest activity first
+      });
     this.view.setData({
       items,
       totalUnread: items.reduce((n, i) => n + (i.muted ? 0 : i.unread), 0),
@@ -171,6 +194,7 @@ export class ListLogic {
       unread: c.unread,
       mentioned: this.mentionedMe(c),
       muted: !!info?.muted,
+      pinned: this.prefs.isPinned(c.conv),
     };
   }
 
@@ -206,6 +230,38 @@ export class ListLogic {
   /** Tap on a row. */
   open(conv: string): void {
     this.session.wx.navigateTo({ url: this.chatUrl(conv) });
+  }
+
+  /** Long press on a row: 置顶聊天 / 取消置顶, 删除该聊天 (confirmed). */
+  longPress(conv: string): Promise<void> {
+    const pinned = this.prefs.isPinned(conv);
+    const entries = [pinned ? '取消置顶' : '置顶聊天', '删除该聊天'];
+    return new Promise((resolve) => {
+      this.session.wx.showActionSheet({
+        itemList: entries,
+        success: (res) => void this.menuAction(conv, entries[res.tapIndex]).then(resolve),
+        fail: () => resolve(),
+      });
+    });
+  }
+
+  /** Runs a list menu entry. Deleting hides the row and its draft until a new message comes. */
+  async menuAction(conv: string, action: string | undefined): Promise<void> {
+    if (action === '置顶聊天' || action === '取消置顶') this.prefs.setPinned(conv, action === '置顶聊天');
+    else if (action === '删除该聊天') {
+      const ok = await new Promise<boolean>((resolve) =>
+        this.session.wx.showModal({
+          content: '删除后，将清空该聊天的消息记录',
+          confirmText: '删除',
+          success: (r) => resolve(!!r.confirm),
+          fail: () => resolve(false),
+        }),
+      );
+      if (!ok) return;
+      this.prefs.hide(conv, this.session.need().conversation(conv)?.lastSeq ?? 0);
+      this.session.setDraft(conv, '');
+    }
+    this.render();
   }
 
   /** "发起聊天": opens the direct chat with a user id. */
