@@ -1,14 +1,24 @@
 /** Chooses the storage backend by the scheme of DATABASE_URL, in one place. */
 import { type Config, ConfigError } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { mysqlDriver } from './mysql/index.js';
-import { postgresDriver } from './postgres/index.js';
 import { sqliteDriver } from './sqlite/index.js';
 import type { Storage } from './storage.js';
 import type { StorageDriver } from './storage-driver.js';
 
+/**
+ * A driver whose folder (and client library: pg, mysql2) is imported only when its scheme is
+ * used, so a SQLite node does not hold them (about 8 MB of RSS each, docs/benchmarks.md).
+ */
+function lazyDriver(schemes: readonly string[], load: () => Promise<StorageDriver>): StorageDriver {
+  return { schemes, open: async (url, config, logger) => (await load()).open(url, config, logger) };
+}
+
 /** Every backend, by URL scheme; the first one is the default (no DATABASE_URL). */
-const DRIVERS: readonly StorageDriver[] = [sqliteDriver, postgresDriver, mysqlDriver];
+const DRIVERS: readonly StorageDriver[] = [
+  sqliteDriver,
+  lazyDriver(['postgres:', 'postgresql:'], async () => (await import('./postgres/index.js')).postgresDriver),
+  lazyDriver(['mysql:', 'mariadb:'], async () => (await import('./mysql/index.js')).mysqlDriver),
+];
 
 /** The driver serving `url`'s scheme (the default driver when `url` is undefined). */
 export function storageDriverFor(url: string | undefined): StorageDriver {
