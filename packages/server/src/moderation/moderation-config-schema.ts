@@ -10,17 +10,38 @@ import type { ConfigSection } from '../config/config-section.js';
 import type { ModerationConfig } from './moderation-config.js';
 import { foldModerationEnv } from './moderation-env.js';
 
+/** What to do when a check cannot be done (WeChat or the webhook unreachable): default `open`. */
 const policy = z.enum(['open', 'closed']).optional();
+/** What to do with a `review` (uncertain) verdict: default `accept` (stored, with a log line). */
 const review = z.enum(['accept', 'reject']).optional();
 
+/** The `moderation` section; `ModerationConfig` (moderation-config.ts) is its parsed type. */
 export const ModerationConfigSchema = z.object({
-  keywords: z.object({ enabled: z.boolean(), file: z.string().optional(), words: z.array(z.string()).optional() }).default({ enabled: false }),
-  wechat: z.object({ enabled: z.boolean(), onReview: review, failPolicy: policy, media: z.boolean().optional() }).default({ enabled: false }),
+  keywords: z
+    .object({
+      enabled: z.boolean(),
+      /** Word list file: one word per line, `#` starts a comment. */
+      file: z.string().optional(),
+      /** Extra words (added to the file's). */
+      words: z.array(z.string()).optional(),
+    })
+    .default({ enabled: false }),
+  wechat: z
+    .object({
+      enabled: z.boolean(),
+      onReview: review,
+      failPolicy: policy,
+      /** Send uploaded images/audio to mediaCheckAsync. Default: same as `enabled`. */
+      media: z.boolean().optional(),
+    })
+    .default({ enabled: false }),
   webhook: z
     .object({
       enabled: z.boolean(),
       url: z.string().url().optional(),
+      /** HMAC-SHA256 key for the `x-miniim-signature` header. */
       secret: z.string().optional(),
+      /** Default 3000 ms. */
       timeoutMs: z.number().int().min(100).max(60_000).optional(),
       onReview: review,
       failPolicy: policy,

@@ -13,54 +13,79 @@ import { checkKeywordMapping } from './subscribe-keywords.js';
 import type { WechatConfig } from './wechat-config.js';
 import { foldWechatEnv } from './wechat-env.js';
 
+/**
+ * Where a subscribe-message field's value comes from: `sender` (sender nickname),
+ * `preview` (message preview text), `conversation` (group name or sender), `time`
+ * (message time), or `{ const: "..." }`.
+ */
 const fieldSource = z.union([z.enum(['sender', 'preview', 'conversation', 'time']), z.object({ const: z.string() })]);
 
+/** One mini-program (appid) this server accepts logins from. */
+const appSchema = z
+  .object({
+    appId: z.string().regex(/^wx[0-9a-zA-Z]{6,32}$/, 'appId must look like wx…'),
+    secret: z.string().min(1),
+    /** Message-push token configured in the mini-program admin (开发管理 → 消息推送). */
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9]{3,32}$/, 'push token: 3–32 letters or digits')
+      .optional(),
+    /** Derive user ids from unionid (shared across the appids of one open-platform account). */
+    useUnionId: z.boolean().optional(),
+    /** Message-push EncodingAESKey (43 letters/digits), needed for the compatible and safe modes. */
+    encodingAESKey: z.string().regex(ENCODING_AES_KEY, 'EncodingAESKey: 43 letters or digits').optional(),
+    /** 消息加密方式 chosen in the admin: `plain` (default), `compatible` or `safe`; the last two need `encodingAESKey`. */
+    pushMode: z.enum(['plain', 'compatible', 'safe']).optional(),
+  })
+  .refine((a) => (a.pushMode ?? 'plain') === 'plain' || a.encodingAESKey !== undefined, {
+    path: ['encodingAESKey'],
+    message: 'required when pushMode is compatible or safe: the server could not read the encrypted pushes (media-check verdicts)',
+  });
+
+/** One subscribe-message template and how its fields are filled. */
+const templateSchema = z.object({
+  templateId: z.string().min(1),
+  /** appid the template belongs to; default: every configured app. */
+  appId: z.string().optional(),
+  /** WeChat field key (e.g. `thing1`, `time2`, `name3`) → value source. */
+  fields: z.record(z.string().regex(/^[a-z_]+\d+$/, 'field key like thing1'), fieldSource).superRefine((fields, ctx) => {
+    for (const [key, source] of Object.entries(fields)) {
+      const problem = checkKeywordMapping(key, source);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: problem });
+    }
+  }),
+  /** Page opened from the notification; `{conv}` is replaced by the url-encoded conversation id. */
+  page: z.string().optional(),
+});
+
+/** Offline notifications via subscribe messages. */
+const subscribeSchema = z.object({
+  enabled: z.boolean(),
+  templates: z.array(templateSchema),
+  /** At most one notification per (user, conversation) within this window. Default 10 minutes. */
+  windowMs: z.number().int().min(0).optional(),
+  /** `miniprogram_state` of subscribeMessage.send. Default `formal`. */
+  miniprogramState: z.enum(['developer', 'trial', 'formal']).optional(),
+  /** `lang` of subscribeMessage.send. Default `zh_CN`. */
+  lang: z.enum(['zh_CN', 'en_US', 'zh_HK', 'zh_TW']).optional(),
+  /** IANA time zone used to format `time` fields. Default `Asia/Shanghai`. */
+  timeZone: z.string().optional(),
+});
+
+/**
+ * The `wechat` section: `MINIIM_WECHAT_APPID`, `MINIIM_WECHAT_SECRET`,
+ * `MINIIM_WECHAT_API_BASE`… (single app) or the config file (several apps).
+ * `WechatConfig` (wechat-config.ts) is its parsed type.
+ */
 export const WechatConfigSchema = z.object({
-  apps: z
-    .array(
-      z
-        .object({
-          appId: z.string().regex(/^wx[0-9a-zA-Z]{6,32}$/, 'appId must look like wx…'),
-          secret: z.string().min(1),
-          token: z
-            .string()
-            .regex(/^[A-Za-z0-9]{3,32}$/, 'push token: 3–32 letters or digits')
-            .optional(),
-          useUnionId: z.boolean().optional(),
-          encodingAESKey: z.string().regex(ENCODING_AES_KEY, 'EncodingAESKey: 43 letters or digits').optional(),
-          pushMode: z.enum(['plain', 'compatible', 'safe']).optional(),
-        })
-        .refine((a) => (a.pushMode ?? 'plain') === 'plain' || a.encodingAESKey !== undefined, {
-          path: ['encodingAESKey'],
-          message: 'required when pushMode is compatible or safe: the server could not read the encrypted pushes (media-check verdicts)',
-        }),
-    )
-    .default([]),
+  apps: z.array(appSchema).default([]),
+  /** Base URL of the WeChat API. Default `https://api.weixin.qq.com`. */
   apiBase: z.string().url().optional(),
+  /** `stable` uses POST /cgi-bin/stable_token (default); `classic` uses GET /cgi-bin/token. */
   tokenMode: z.enum(['stable', 'classic']).optional(),
+  /** Per-request timeout in ms. Default 5000. */
   timeoutMs: z.number().int().min(100).max(60_000).optional(),
-  subscribe: z
-    .object({
-      enabled: z.boolean(),
-      templates: z.array(
-        z.object({
-          templateId: z.string().min(1),
-          appId: z.string().optional(),
-          fields: z.record(z.string().regex(/^[a-z_]+\d+$/, 'field key like thing1'), fieldSource).superRefine((fields, ctx) => {
-            for (const [key, source] of Object.entries(fields)) {
-              const problem = checkKeywordMapping(key, source);
-              if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: problem });
-            }
-          }),
-          page: z.string().optional(),
-        }),
-      ),
-      windowMs: z.number().int().min(0).optional(),
-      miniprogramState: z.enum(['developer', 'trial', 'formal']).optional(),
-      lang: z.enum(['zh_CN', 'en_US', 'zh_HK', 'zh_TW']).optional(),
-      timeZone: z.string().optional(),
-    })
-    .optional(),
+  subscribe: subscribeSchema.optional(),
 });
 
 function isSecretKey(v: string): boolean {
