@@ -206,6 +206,14 @@ export interface KickedFrame {
   op: 'kicked';
   reason: string;
 }
+/**
+ * Extension (docs/protocol.md): pushes may have been missed (the cluster bus was interrupted);
+ * the client fetches its conversations and fills gaps as after a reconnect.
+ */
+export interface ResyncFrame {
+  op: 'resync';
+  reason: string;
+}
 export interface ErrorFrame {
   op: 'error';
   rid?: string;
@@ -258,6 +266,7 @@ export type ServerFrame =
   | TypingEventFrame
   | PresenceReplyFrame
   | PresenceEventFrame
+  | ResyncFrame
   | KickedFrame
   | ErrorFrame
   | SendAckFrame

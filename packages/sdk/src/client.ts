@@ -477,6 +477,10 @@ export class ImClient extends Emitter<ClientEvents> {
       case 'kicked':
         this.emit('kicked', { reason: frame.reason });
         break;
+      case 'resync':
+        // The server's cluster bus was interrupted: pushes may be missing; fetch them as after a reconnect.
+        this.requestResync();
+        break;
       default:
         break;
     }

@@ -72,7 +72,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const metrics = createMetrics();
   if (preparePrivateDir(config.dataDir)) logger.info({ dataDir: config.dataDir }, 'data directory was readable by others; narrowed to 0700');
   const storage = await createStorage(config, logger);
-  const bus = await createBus(config);
+  const bus = await createBus(config, logger);
   const media = await createMedia(config, logger);
   const wechat = new WechatIntegration({ config, storage, bus, logger });
   const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry });
@@ -87,7 +87,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const checkNickname = moderation ? (nickname: string, userId: string) => moderation.checkText(nickname, userId, 'nickname') : undefined;
   const users = new UserService({ users: storage, checkNickname });
   const auth = new AuthService({ tokens, users, devLogin: config.devLogin });
-  const directory = new GroupDirectory(storage.groups);
+  const directory = new GroupDirectory(storage.groups, bus);
   const committed = new CommitFeed(logger);
   const messages = new MessageService({
     storage,

@@ -17,6 +17,13 @@ export interface Delivery {
 export type DeliveryHandler = (d: Delivery) => void;
 export type PresenceHandler = (userId: string, online: boolean) => void;
 
+/**
+ * A cache invalidation or other state change that every other node must hear about
+ * (the node that made the change has already applied it).
+ */
+export type BusEvent = { type: 'group_changed'; groupId: string };
+export type BusEventHandler = (e: BusEvent) => void;
+
 export interface Bus {
   readonly kind: string;
   /** Routes a frame to every session of the given users, on whichever node they are. */
@@ -29,6 +36,16 @@ export interface Bus {
   isOnline(userIds: readonly string[]): Promise<Map<string, boolean>>;
   /** Called when a user goes online or offline anywhere. */
   onPresence(handler: PresenceHandler): void;
+  /** Tells the other nodes about a state change (not delivered back to this node). */
+  broadcast(e: BusEvent): void;
+  /** Registers a receiver of other nodes' events. */
+  onEvent(handler: BusEventHandler): void;
+  /**
+   * Called after cross-node delivery was interrupted (Redis unreachable) and works again,
+   * on every node: deliveries may have been missed meanwhile, so local clients must sync,
+   * and caches kept in step by events must be dropped.
+   */
+  onRecovered(handler: () => void): void;
   /** Readiness check. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 /** In-process bus for a single node: deliveries are direct calls. */
-import type { Bus, Delivery, DeliveryHandler, PresenceHandler } from './bus.js';
+import type { Bus, BusEvent, BusEventHandler, Delivery, DeliveryHandler, PresenceHandler } from './bus.js';
 
 export class LocalBus implements Bus {
   readonly kind = 'local';
@@ -32,6 +32,14 @@ export class LocalBus implements Bus {
   onPresence(handler: PresenceHandler): void {
     this.presenceHandlers.push(handler);
   }
+
+  /** A single node has no other nodes to tell. */
+  broadcast(_e: BusEvent): void {}
+
+  onEvent(_handler: BusEventHandler): void {}
+
+  /** In-process delivery is never interrupted. */
+  onRecovered(_handler: () => void): void {}
 
   async ping(): Promise<void> {}
 

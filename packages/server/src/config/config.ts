@@ -35,6 +35,10 @@ export const ConfigSchema = z.object({
   dbStatementTimeoutMs: int(100, 3_600_000).default(15_000),
   dbConnectTimeoutMs: int(100, 600_000).default(5_000),
   redisUrl: z.string().url().optional(),
+  /** Prefix of the cluster's Redis keys and channel (several clusters can share one Redis). */
+  redisPrefix: z.string().min(1).max(100).default('miniim:'),
+  /** Cluster presence: a node that stops heartbeating has its users read offline after this long. */
+  presenceTtlMs: int(1000, 600_000).default(15_000),
   tokenSecret: z.string().min(16, 'must be at least 16 characters').optional(),
   tokenTtlSec: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),
   devLogin: bool.optional(),
@@ -106,6 +110,8 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_DB_STATEMENT_TIMEOUT_MS: 'dbStatementTimeoutMs',
   MINIIM_DB_CONNECT_TIMEOUT_MS: 'dbConnectTimeoutMs',
   REDIS_URL: 'redisUrl',
+  MINIIM_REDIS_PREFIX: 'redisPrefix',
+  MINIIM_PRESENCE_TTL_MS: 'presenceTtlMs',
   MINIIM_TOKEN_SECRET: 'tokenSecret',
   MINIIM_TOKEN_TTL_SEC: 'tokenTtlSec',
   MINIIM_DEV_LOGIN: 'devLogin',

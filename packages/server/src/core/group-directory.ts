@@ -7,6 +7,7 @@
  * system messages through MessageService).
  */
 import { type ClientMessageKind, type Group, ImError, type MessageBody } from '@miniim/protocol';
+import type { Bus } from '../cluster/bus.js';
 import type { GroupMemberRow, GroupRepo, GroupRow } from '../storage/storage.js';
 import type { GroupLookup } from './conversation-service.js';
 import type { GroupAccess } from './message-service.js';
@@ -52,7 +53,29 @@ export class GroupDirectory implements GroupAccess, GroupLookup {
   private readonly cache = new Map<string, GroupState>();
   private readonly loading = new Map<string, Promise<GroupState | undefined>>();
 
-  constructor(private readonly groups: GroupRepo) {}
+  constructor(
+    private readonly groups: GroupRepo,
+    /** Other nodes' changes drop this node's copy of a group (and every copy after a bus outage). */
+    private readonly bus: Bus,
+  ) {
+    bus.onEvent((e) => {
+      if (e.type === 'group_changed') this.forget(e.groupId);
+    });
+    bus.onRecovered(() => {
+      for (const id of [...this.cache.keys(), ...this.loading.keys()]) this.forget(id);
+    });
+  }
+
+  /** Tells the other nodes that a group's stored state changed (they reload it on next use). */
+  changed(id: string): void {
+    this.bus.broadcast({ type: 'group_changed', groupId: id });
+  }
+
+  /** Drops the cached copy; a load in flight may have read the old rows, so it is not kept either. */
+  private forget(id: string): void {
+    this.cache.delete(id);
+    this.loading.delete(id);
+  }
 
   /** The group's state, loaded on first use; undefined when there is no such group. */
   async state(id: string): Promise<GroupState | undefined> {
@@ -65,9 +88,11 @@ export class GroupDirectory implements GroupAccess, GroupLookup {
         if (!row) return undefined;
         const members = new Map((await this.groups.listMembers(id)).map((m) => [m.userId, m]));
         const st: GroupState = { row, members, list: null };
-        this.cache.set(id, st);
+        if (this.loading.get(id) === p) this.cache.set(id, st);
         return st;
-      })().finally(() => this.loading.delete(id));
+      })().finally(() => {
+        if (this.loading.get(id) === p) this.loading.delete(id);
+      });
       this.loading.set(id, p);
     }
     return p;

@@ -36,6 +36,7 @@ export class GroupService {
   }
 
   private system(st: GroupState, actor: string, body: { event: string; [k: string]: unknown }, extra: readonly string[] = []) {
+    this.directory.changed(st.row.id);
     const to = extra.length ? [...memberIds(st), ...extra] : memberIds(st);
     return this.messages.sendSystem(groupConvId(st.row.id), to, body, actor);
   }
@@ -80,6 +81,7 @@ export class GroupService {
     if (patch.muted !== undefined && patch.muted !== st.row.mutedAll) changes.mutedAll = patch.muted;
     await this.storage.groups.updateGroup(id, changes);
     Object.assign(st.row, changes);
+    if (changes.avatarUrl !== undefined) this.directory.changed(id);
     if (changes.name !== undefined) await this.system(st, actor, { event: 'group_renamed', name: changes.name, by: actor });
     if (changes.mutedAll !== undefined) await this.system(st, actor, { event: 'group_muted', muted: changes.mutedAll, by: actor });
     return groupView(st);

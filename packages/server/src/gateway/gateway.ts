@@ -68,6 +68,11 @@ export class Gateway {
       const payload = JSON.stringify({ op: 'presence', user: userId, online });
       for (const s of watchers) s.sendRaw(payload);
     });
+    // Cross-node pushes may have been missed while the bus was down: every client fetches its gaps.
+    d.bus.onRecovered(() => {
+      const payload = JSON.stringify({ op: 'resync', reason: 'bus_recovered' });
+      for (const s of this.sessions.all()) if (!s.closing && !s.closed) s.sendRaw(payload);
+    });
   }
 
   attach(server: Server): void {

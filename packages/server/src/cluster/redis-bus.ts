@@ -1,0 +1,249 @@
+/**
+ * The bus of several nodes sharing one Redis. Every node publishes to, and subscribes to,
+ * one channel (`<prefix>bus`); a node delivers its own publishes to its own sockets at once
+ * (so a Redis outage never stops local delivery) and ignores them when they come back.
+ * Deliveries of one event-loop turn go out as one PUBLISH: each frame was serialised once
+ * by the core and is copied into the batch as it is (never re-escaped).
+ *
+ * Batch format (text): the publishing node's id, then per record a header line (JSON) and a
+ * payload line. JSON.stringify never emits a raw newline, so a frame is always one line.
+ *   header {u: userIds, x?: exceptSessionId}  payload: the frame
+ *   header {p: userId, o: 0|1}                payload: empty (presence change)
+ *   header {e: BusEvent}                      payload: empty (cache invalidation)
+ *   header {r: 1}                             payload: empty (a node recovered: clients sync)
+ *
+ * Why one channel rather than per-node channels with a user→node table: with a handful of
+ * nodes a publish costs one PUBLISH and no lookup; per-node routing would add a Redis read
+ * per delivery (or a cached table that goes stale when a client moves). See docs/cluster.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { Bus, BusEvent, BusEventHandler, Delivery, DeliveryHandler, PresenceHandler } from './bus.js';
+import { RedisPresence } from './redis-presence.js';
+
+export interface RedisBusOptions {
+  url: string;
+  /** Prefix of every key and channel (several clusters, or test runs, can share one Redis). */
+  prefix: string;
+  /** How long a node's presence outlives its last heartbeat (a crashed node's users read offline after it). */
+  presenceTtlMs: number;
+  logger: Logger;
+  /** How long start-up waits for Redis before failing. */
+  connectTimeoutMs?: number;
+}
+
+type Header = { u: string[]; x?: string } | { p: string; o: 0 | 1 } | { e: BusEvent } | { r: 1 };
+
+export class RedisBus implements Bus {
+  readonly kind = 'redis';
+  /** This process's id in the cluster (random per start, so a restarted node never inherits a dead one's state). */
+  readonly nodeId = randomBytes(6).toString('hex');
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly channel: string;
+  private readonly presence: RedisPresence;
+  private deliveryHandlers: DeliveryHandler[] = [];
+  private presenceHandlers: PresenceHandler[] = [];
+  private eventHandlers: BusEventHandler[] = [];
+  private recoveredHandlers: Array<() => void> = [];
+  private batch: string[] = [];
+  private flushScheduled = false;
+  /** Set when a connection dropped or a publish failed: deliveries may have been lost. */
+  private degraded = false;
+  private recovering = false;
+  private started = false;
+  private closing = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: RedisBusOptions) {
+    const common = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: o.connectTimeoutMs ?? 3000,
+      retryStrategy: (times: number) => Math.min(100 * times, 1000),
+    };
+    this.pub = new Redis(o.url, { ...common, connectionName: `miniim-pub-${this.nodeId}` });
+    this.sub = new Redis(o.url, { ...common, autoResubscribe: false, connectionName: `miniim-sub-${this.nodeId}` });
+    this.channel = `${o.prefix}bus`;
+    this.presence = new RedisPresence({
+      redis: this.pub,
+      prefix: o.prefix,
+      nodeId: this.nodeId,
+      ttlMs: o.presenceTtlMs,
+      logger: o.logger,
+      announce: (userId, online) => this.announcePresence(userId, online),
+      failed: (err) => this.markDegraded(err),
+    });
+    for (const [name, conn] of [
+      ['publisher', this.pub],
+      ['subscriber', this.sub],
+    ] as const) {
+      conn.on('error', (err) => this.o.logger.debug({ err: err.message, conn: name }, 'redis connection error'));
+      conn.on('close', () => this.markDegraded(new Error(`${name} connection closed`)));
+      conn.on('ready', () => void this.recover());
+    }
+    this.sub.on('message', (_channel: string, message: string) => this.receive(message));
+  }
+
+  /** Connects both connections and subscribes; fails with a clear message when Redis cannot be reached. */
+  async start(): Promise<void> {
+    try {
+      await Promise.all([this.pub.connect(), this.sub.connect()]);
+      await this.sub.subscribe(this.channel);
+      await this.presence.heartbeat();
+    } catch (err) {
+      this.pub.disconnect();
+      this.sub.disconnect();
+      throw new Error(`REDIS_URL: cannot reach Redis (${(err as Error).message})`);
+    }
+    this.started = true;
+    this.degraded = false;
+    const every = Math.max(200, Math.floor(this.o.presenceTtlMs / 3));
+    this.heartbeat = setInterval(() => void this.tick(), every);
+    this.heartbeat.unref();
+  }
+
+  publish(d: Delivery): void {
+    for (const h of this.deliveryHandlers) h(d);
+    const header: Header = d.exceptSessionId ? { u: d.userIds as string[], x: d.exceptSessionId } : { u: d.userIds as string[] };
+    this.enqueue(header, d.payload);
+  }
+
+  onDelivery(handler: DeliveryHandler): void {
+    this.deliveryHandlers.push(handler);
+  }
+
+  setLocalOnline(userId: string, online: boolean): void {
+    this.presence.setLocal(userId, online);
+  }
+
+  isOnline(userIds: readonly string[]): Promise<Map<string, boolean>> {
+    return this.presence.isOnline(userIds);
+  }
+
+  onPresence(handler: PresenceHandler): void {
+    this.presenceHandlers.push(handler);
+  }
+
+  broadcast(e: BusEvent): void {
+    this.enqueue({ e }, '');
+  }
+
+  onEvent(handler: BusEventHandler): void {
+    this.eventHandlers.push(handler);
+  }
+
+  onRecovered(handler: () => void): void {
+    this.recoveredHandlers.push(handler);
+  }
+
+  async ping(): Promise<void> {
+    await this.pub.ping();
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.flush();
+    await this.presence.leave().catch(() => {});
+    await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+    this.deliveryHandlers = [];
+    this.presenceHandlers = [];
+    this.eventHandlers = [];
+    this.recoveredHandlers = [];
+  }
+
+  /** A user's first session anywhere opened, or last one anywhere closed: every node's watchers hear it. */
+  private announcePresence(userId: string, online: boolean): void {
+    for (const h of this.presenceHandlers) h(userId, online);
+    this.enqueue({ p: userId, o: online ? 1 : 0 }, '');
+  }
+
+  private enqueue(header: Header, payload: string): void {
+    this.batch.push(`${JSON.stringify(header)}\n${payload}`);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Sends this turn's records as one PUBLISH; while Redis is away they are dropped (clients sync afterwards). */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch.length === 0) return;
+    const records = this.batch;
+    this.batch = [];
+    if (this.pub.status !== 'ready') {
+      this.markDegraded(new Error(`publisher is ${this.pub.status}`));
+      return;
+    }
+    this.pub.publish(this.channel, `${this.nodeId}\n${records.join('\n')}`).catch((err: Error) => this.markDegraded(err));
+  }
+
+  private receive(message: string): void {
+    const nl = message.indexOf('\n');
+    if (nl < 0 || message.slice(0, nl) === this.nodeId) return;
+    const lines = message.slice(nl + 1).split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      let h: Header;
+      try {
+        h = JSON.parse(lines[i]!) as Header;
+      } catch {
+        this.o.logger.error({ line: lines[i]!.slice(0, 200) }, 'bus: unreadable record from another node; ignored');
+        continue;
+      }
+      if ('u' in h) {
+        const d: Delivery = h.x ? { userIds: h.u, payload: lines[i + 1]!, exceptSessionId: h.x } : { userIds: h.u, payload: lines[i + 1]! };
+        for (const fn of this.deliveryHandlers) fn(d);
+      } else if ('p' in h) {
+        for (const fn of this.presenceHandlers) fn(h.p, h.o === 1);
+      } else if ('e' in h) {
+        for (const fn of this.eventHandlers) fn(h.e);
+      } else if ('r' in h) {
+        this.notifyRecovered();
+      }
+    }
+  }
+
+  private markDegraded(err: Error): void {
+    if (!this.started || this.closing || this.degraded) return;
+    this.degraded = true;
+    this.o.logger.warn(
+      { err: err.message },
+      'Redis unreachable: this node delivers to its own sockets only; its clients will be told to sync when Redis is back',
+    );
+  }
+
+  private async tick(): Promise<void> {
+    if (this.degraded) return this.recover();
+    await this.presence.heartbeat().catch((err: Error) => this.markDegraded(err));
+  }
+
+  /**
+   * Once both connections are back: subscribe again, write this node's presence again
+   * (Redis may have lost it), then tell every node — this one included — that deliveries
+   * may have been missed, so each tells its clients to sync and drops its caches.
+   */
+  private async recover(): Promise<void> {
+    if (!this.started || this.closing || !this.degraded || this.recovering) return;
+    if (this.pub.status !== 'ready' || this.sub.status !== 'ready') return;
+    this.recovering = true;
+    try {
+      await this.sub.subscribe(this.channel);
+      await this.presence.reassert();
+      this.degraded = false;
+      this.o.logger.info('Redis is back: clients on every node are told to sync');
+      this.enqueue({ r: 1 }, '');
+      this.notifyRecovered();
+    } catch (err) {
+      this.o.logger.debug({ err: (err as Error).message }, 'redis recovery attempt failed');
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private notifyRecovered(): void {
+    for (const h of this.recoveredHandlers) h();
+  }
+}
