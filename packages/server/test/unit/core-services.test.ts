@@ -41,7 +41,7 @@ function core(opts: { moderateText?: (text: string) => Promise<void>; devLogin?:
   const committed: Msg[] = [];
   const feed = new CommitFeed(logger);
   feed.subscribe((msg) => committed.push(msg));
-  const directory = new GroupDirectory(storage.groups);
+  const directory = new GroupDirectory(storage.groups, bus);
   const messages = new MessageService({
     storage,
     bus,
