@@ -1,5 +1,8 @@
 /**
- * SQLite backend (better-sqlite3, WAL, synchronous=FULL). Schema and migrations
+ * SQLite backend (better-sqlite3, WAL). Message batches, read state, recalls,
+ * profiles and logins commit with synchronous=NORMAL and are made durable by an
+ * fdatasync of the WAL off the event loop (file-syncer.ts) before anyone is told;
+ * the rare group and WeChat writes use synchronous=FULL. Schema and migrations
  * go through Kysely; the hot paths (append, history, read state) use prepared
  * statements directly because they run synchronously inside one transaction per
  * batch and Kysely's per-query compile would cost more than the query.
