@@ -18,6 +18,7 @@ import { GroupDirectory } from './core/group-directory.js';
 import { GroupService } from './core/group-service.js';
 import { MessageService } from './core/message-service.js';
 import { RateLimiter } from './core/rate-limiter.js';
+import { SessionRevocations } from './core/session-revocations.js';
 import { TokenService } from './core/token-service.js';
 import { UserService } from './core/user-service.js';
 import { Gateway } from './gateway/gateway.js';
@@ -47,6 +48,8 @@ export interface MiniImServer {
   readonly bus: Bus;
   readonly gateway: Gateway;
   readonly messages: MessageService;
+  /** Announce ended login sessions here (a ban: `{userId, reason: 'banned'}`); their sockets close at once. */
+  readonly revocations: SessionRevocations;
   readonly logger: Logger;
   /** The WeChat clients (when configured) and a wait for its background work (notifications, media checks). */
   readonly wechat: { readonly wechat: WechatIntegration['wechat']; flush(): Promise<void> };
@@ -86,7 +89,13 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const tokens = new TokenService(secret, config.tokenTtlSec * 1000, storage);
   const checkNickname = moderation ? (nickname: string, userId: string) => moderation.checkText(nickname, userId, 'nickname') : undefined;
   const users = new UserService({ users: storage, checkNickname });
-  const auth = new AuthService({ tokens, users, devLogin: config.devLogin });
+  const revocations = new SessionRevocations();
+  // Revocations reach the gateways of the other nodes over the bus (and come back from them).
+  revocations.onForward((e) => bus.broadcast({ type: 'session_revoked', ...e }));
+  bus.onEvent((e) => {
+    if (e.type === 'session_revoked') revocations.receive({ userId: e.userId, sessionId: e.sessionId, reason: e.reason });
+  });
+  const auth = new AuthService({ tokens, users, devLogin: config.devLogin, revocations });
   const directory = new GroupDirectory(storage.groups, bus);
   const committed = new CommitFeed(logger);
   const messages = new MessageService({
@@ -145,7 +154,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   await registerWechatRoutes(app, { ...ctx, storage }, { wechat, media: wechatHooks.media, checkText: moderation?.checkText });
   await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
 
-  const gateway = new Gateway({ config, auth, messages, conversations, bus, logger, metrics });
+  const gateway = new Gateway({ config, auth, revocations, messages, conversations, bus, logger, metrics });
   gateway.attach(app.server);
 
   let closed: Promise<void> | null = null;
@@ -156,6 +165,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     bus,
     gateway,
     messages,
+    revocations,
     logger,
     wechat: { wechat: wechat.wechat, flush: () => wechatHooks.flush() },
     async listen() {

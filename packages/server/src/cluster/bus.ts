@@ -6,6 +6,8 @@
  * Redis implementation serves several nodes.
  */
 
+import type { RevocationReason } from '../core/session-revocations.js';
+
 /** A frame for some users' sessions, serialised once. */
 export interface Delivery {
   userIds: readonly string[];
@@ -21,7 +23,10 @@ export type PresenceHandler = (userId: string, online: boolean) => void;
  * A cache invalidation or other state change that every other node must hear about
  * (the node that made the change has already applied it).
  */
-export type BusEvent = { type: 'group_changed'; groupId: string };
+export type BusEvent =
+  | { type: 'group_changed'; groupId: string }
+  /** A login session (or, without sessionId, every session of the user) ended: close its sockets (core/session-revocations.ts). */
+  | { type: 'session_revoked'; userId: string; sessionId?: string; reason: RevocationReason };
 export type BusEventHandler = (e: BusEvent) => void;
 
 export interface Bus {

@@ -5,6 +5,7 @@
  * live in UserService. Transport-free.
  */
 import { ImError, type User, validateDevAuth } from '@miniim/protocol';
+import type { SessionRevocations } from './session-revocations.js';
 import type { TokenClaims, TokenService } from './token-service.js';
 import type { UserService } from './user-service.js';
 
@@ -23,6 +24,8 @@ export interface AuthServiceDeps {
   users: UserService;
   /** Whether `POST /api/auth/dev` (log in as any user id) is on. */
   devLogin: boolean;
+  /** Where ended sessions are announced, so live sockets opened with them close at once. */
+  revocations: SessionRevocations;
 }
 
 /**
@@ -64,9 +67,16 @@ export class AuthService {
     return { token, expiresAt, user };
   }
 
-  /** A fresh token for a valid one; the old session is revoked. */
+  /** A fresh token for a valid one; the old session is revoked and its sockets closed (4401). */
   async refresh(token: string | undefined): Promise<LoginResult> {
     const r = await this.d.tokens.refresh(token);
+    this.d.revocations.emit({ userId: r.userId, sessionId: r.revokedSessionId, reason: 'refresh' });
     return { token: r.token, expiresAt: r.expiresAt, user: await this.d.users.me(r.userId) };
+  }
+
+  /** Ends the token's session (`POST /api/auth/logout`); its sockets get `kicked {reason: "logout"}` and 4401. */
+  async logout(token: string | undefined): Promise<void> {
+    const claims = await this.d.tokens.revoke(token);
+    this.d.revocations.emit({ userId: claims.userId, sessionId: claims.sessionId, reason: 'logout' });
   }
 }

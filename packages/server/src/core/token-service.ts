@@ -77,6 +77,13 @@ export class TokenService {
     const claims = await this.verify(token, now);
     const next = await this.issue(claims.userId, now);
     await this.sessions.revokeSession(claims.sessionId, now);
-    return { ...next, userId: claims.userId };
+    return { ...next, userId: claims.userId, revokedSessionId: claims.sessionId };
+  }
+
+  /** Revokes the token's session (logout); returns its claims. */
+  async revoke(token: string | undefined, now = Date.now()): Promise<TokenClaims> {
+    const claims = await this.verify(token, now);
+    await this.sessions.revokeSession(claims.sessionId, now);
+    return claims;
   }
 }

@@ -15,15 +15,18 @@ import { normalizeError } from '../core/errors.js';
 import { newSessionId } from '../core/ids.js';
 import type { MessageService } from '../core/message-service.js';
 import { RateLimiter } from '../core/rate-limiter.js';
+import type { RevocationEvent, SessionRevocations } from '../core/session-revocations.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { Session } from './session.js';
+import { type LoginRef, Session } from './session.js';
 import { SessionRegistry } from './session-registry.js';
 import { wsOriginAllowed } from './ws-origin.js';
 
 export interface GatewayDeps {
   config: Config;
   auth: AuthService;
+  /** Ended login sessions: their sockets are closed at once. */
+  revocations: SessionRevocations;
   messages: MessageService;
   conversations: ConversationService;
   bus: Bus;
@@ -62,6 +65,7 @@ export class Gateway {
       presenceMaxUsers: DEFAULT_LIMITS.presenceMaxUsers,
     };
     d.bus.onDelivery((delivery) => this.deliver(delivery));
+    d.revocations.on((e) => this.onRevoked(e));
     d.bus.onPresence((userId, online) => {
       const watchers = this.sessions.watchersOf(userId);
       if (!watchers) return;
@@ -94,22 +98,30 @@ export class Gateway {
     if (!wsOriginAllowed(this.d.config.allowedOrigins, req)) return rejectUpgrade(socket, 403, 'forbidden', 'origin not allowed');
     const token = parseBearer(req.headers.authorization) ?? url.searchParams.get('token') ?? undefined;
     let user: User;
+    let login: LoginRef;
     try {
-      ({ user } = await this.d.auth.verifyWithUser(token));
+      ({ user, session: login } = await this.d.auth.verifyWithUser(token));
     } catch (e) {
       if (!(e instanceof ImError) || e.code !== 'unauthorized') throw e;
       return rejectUpgrade(socket, 401, 'unauthorized', e.message);
     }
     // The shutdown may have begun while the token was being checked.
     if (!this.accepting) return rejectUpgrade(socket, 503, 'unavailable', 'server is shutting down');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user, login));
   }
 
-  private onConnection(ws: WebSocket, user: Session['user']): void {
-    const s = new Session(newSessionId(), user, ws, {
-      maxBytes: this.d.config.maxSocketBufferBytes,
-      onOverflow: (slow) => this.close(slow, CLOSE_SLOW_CONSUMER, 'slow_consumer'),
-    });
+  private onConnection(ws: WebSocket, user: Session['user'], login: LoginRef): void {
+    const s = new Session(
+      newSessionId(),
+      user,
+      ws,
+      {
+        maxBytes: this.d.config.maxSocketBufferBytes,
+        onOverflow: (slow) => this.close(slow, CLOSE_SLOW_CONSUMER, 'slow_consumer'),
+      },
+      { sessionId: login.sessionId, expiresAt: login.expiresAt },
+    );
+    this.armExpiry(s);
     if (this.sessions.add(s)) this.d.bus.setLocalOnline(user.id, true);
     this.d.metrics.sockets.inc();
     s.send({
@@ -131,20 +143,43 @@ export class Gateway {
     });
   }
 
+  /** A socket lives no longer than its token: closed with 4401 at `expiresAt` (the client refreshes and reconnects). */
+  private armExpiry(s: Session): void {
+    const left = s.login.expiresAt - Date.now();
+    if (left <= 0) return this.close(s, CloseCodes.unauthorized, 'token expired', false);
+    // setTimeout holds at most ~24.8 days; longer tokens re-arm.
+    s.expiryTimer = setTimeout(() => this.armExpiry(s), Math.min(left, 2 ** 31 - 1));
+    s.expiryTimer.unref();
+  }
+
+  /** Closes the sockets of a revoked login session (or of every session of the user), on this node. */
+  private onRevoked(e: RevocationEvent): void {
+    const set = this.sessions.sessionsOf(e.userId);
+    if (!set) return;
+    for (const s of [...set]) {
+      if (e.sessionId !== undefined && s.login.sessionId !== e.sessionId) continue;
+      if (e.reason === 'banned') this.close(s, CloseCodes.forbidden, 'banned');
+      // A refresh keeps the login: no `kicked`, the client reconnects with its new token.
+      else if (e.reason === 'refresh') this.close(s, CloseCodes.unauthorized, 'token refreshed', false);
+      else this.close(s, CloseCodes.unauthorized, e.reason);
+    }
+  }
+
   private onClose(s: Session): void {
     if (s.closed) return;
     s.closed = true;
+    clearTimeout(s.expiryTimer);
     this.d.metrics.sockets.dec();
     this.limiter.forget(s.id);
     if (this.sessions.remove(s)) this.d.bus.setLocalOnline(s.userId, false);
   }
 
   /** Closes a session once (and counts it once), telling the client why where the code is ours to explain. */
-  private close(s: Session, code: number, reason: string): void {
+  private close(s: Session, code: number, reason: string, kick = code >= 4000 || code === CLOSE_SLOW_CONSUMER): void {
     if (s.closing || s.closed) return;
     this.d.metrics.closes.inc({ code: String(code) });
     // A restart is not a kick: the client must reconnect and keep its login (protocol-v1, "Which closes end a login").
-    const explain = code >= 4000 || code === CLOSE_SLOW_CONSUMER;
+    const explain = kick;
     s.close(code, reason, explain ? [{ op: 'kicked', reason }] : []);
     // A peer that never answers the close handshake is cut off, but only once the close
     // frame has reached the kernel; until then ws's own close timeout (30 s) applies, so a

@@ -31,6 +31,12 @@ export interface OutboundLimits {
  */
 const SOCKET_HIGH_WATER = 256 * 1024;
 
+/** The login session (token) a socket was opened with. */
+export interface LoginRef {
+  sessionId: string;
+  expiresAt: number;
+}
+
 export class Session {
   lastSeen = Date.now();
   /** Consecutive frames refused by the rate limiter (a flood closes the socket). */
@@ -43,12 +49,15 @@ export class Session {
   private readonly queue: string[] = [];
   private queued = 0;
   private readonly sock: Socket | undefined;
+  /** Closes the socket when its token expires (cleared on close). */
+  expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
     readonly user: User,
     readonly ws: WebSocket,
     private readonly out: OutboundLimits,
+    readonly login: LoginRef,
   ) {
     this.sock = (ws as unknown as { _socket?: Socket })._socket;
     this.sock?.on('drain', () => this.flush());

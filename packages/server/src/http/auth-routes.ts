@@ -9,6 +9,12 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: HttpContext): void
 
   app.post('/api/auth/refresh', async (req) => ctx.auth.refresh(bearer(req)));
 
+  // Extension: ends this token's session; sockets opened with it are closed (kicked logout, 4401).
+  app.post('/api/auth/logout', async (req) => {
+    await ctx.auth.logout(bearer(req));
+    return { ok: true };
+  });
+
   app.get('/api/me', async (req) => ctx.users.me(await authenticate(ctx, req)));
 
   app.route({
