@@ -5,6 +5,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { startCluster } from '../support/cluster.js';
+import { serviceAvailable } from '../support/databases.js';
+import { redisAvailable } from '../support/redis.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 const SECRET = 's'.repeat(32);
@@ -70,5 +73,24 @@ describe('revocation and expiry of live sockets', () => {
     expect(await a.waitClose(4000)).toBe(4401);
     expect(Date.now() - opened).toBeGreaterThanOrEqual(1000);
     expect((await s.http('GET', '/api/me', { token })).status).toBe(401);
+  });
+});
+
+const clusterAvailable = (await serviceAvailable('postgres')) && (await redisAvailable());
+if (!clusterAvailable) console.warn('SKIPPING the cross-node revocation test: PostgreSQL or Redis unreachable');
+
+describe.skipIf(!clusterAvailable)('revocation across nodes', () => {
+  it('a logout on one node closes the session’s socket on the other node; a refresh there too', async () => {
+    const [a, b] = await startCluster(2);
+    const t1 = await a!.login('alice');
+    const t2 = await a!.login('alice');
+    const onB = await b!.connect(t1);
+    const otherOnB = await b!.connect(t2);
+    expect((await a!.http('POST', '/api/auth/logout', { token: t1 })).status).toBe(200);
+    expect(await onB.waitClose(3000)).toBe(4401);
+    expect(onB.frames.at(-1)).toEqual({ op: 'kicked', reason: 'logout' });
+    expect(await otherOnB.request({ op: 'ping' })).toMatchObject({ op: 'pong' });
+    expect((await a!.http('POST', '/api/auth/refresh', { token: t2 })).status).toBe(200);
+    expect(await otherOnB.waitClose(3000)).toBe(4401);
   });
 });

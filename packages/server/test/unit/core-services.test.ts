@@ -14,6 +14,7 @@ import { ConversationService } from '../../src/core/conversation-service.js';
 import { GroupDirectory } from '../../src/core/group-directory.js';
 import { GroupService } from '../../src/core/group-service.js';
 import { MessageService } from '../../src/core/message-service.js';
+import { SessionRevocations } from '../../src/core/session-revocations.js';
 import { TokenService } from '../../src/core/token-service.js';
 import { UserService } from '../../src/core/user-service.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -57,7 +58,7 @@ function core(opts: { moderateText?: (text: string) => Promise<void>; devLogin?:
   const groups = new GroupService(directory, storage, messages, 5);
   const tokens = new TokenService('unit-test-secret-0123456789', 3600_000, storage);
   const users = new UserService({ users: storage });
-  const auth = new AuthService({ tokens, users, devLogin: opts.devLogin ?? true });
+  const auth = new AuthService({ tokens, users, devLogin: opts.devLogin ?? true, revocations: new SessionRevocations() });
   return { storage, published, committed, messages, conversations, groups, tokens, users, auth };
 }
 
