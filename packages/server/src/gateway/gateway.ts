@@ -146,7 +146,10 @@ export class Gateway {
   /** A socket lives no longer than its token: closed with 4401 at `expiresAt` (the client refreshes and reconnects). */
   private armExpiry(s: Session): void {
     const left = s.login.expiresAt - Date.now();
-    if (left <= 0) return this.close(s, CloseCodes.unauthorized, 'token expired', false);
+    if (left <= 0) {
+      this.close(s, CloseCodes.unauthorized, 'token expired', false);
+      return;
+    }
     // setTimeout holds at most ~24.8 days; longer tokens re-arm.
     s.expiryTimer = setTimeout(() => this.armExpiry(s), Math.min(left, 2 ** 31 - 1));
     s.expiryTimer.unref();
