@@ -43,8 +43,11 @@ async function compileComponent(tsFile: string): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-/** The file map of every component under components/: `/components/x/x.{json,wxml,wxss,js}`. */
-export async function componentFileMap(): Promise<Record<string, string>> {
+/**
+ * The file map of every component under components/: `/components/x/x.{json,wxml,wxss,js}`;
+ * `wxml` transforms each template (page-render.ts adds stand-ins for native components).
+ */
+export async function componentFileMap(wxml: (t: string) => string = (t) => t): Promise<Record<string, string>> {
   const map: Record<string, string> = {};
   const dir = path.join(appRoot, 'components');
   for (const name of await readdir(dir)) {
@@ -52,6 +55,7 @@ export async function componentFileMap(): Promise<Record<string, string>> {
     const base = path.join(dir, name, name);
     const key = `/components/${name}/${name}`;
     for (const ext of ['json', 'wxml', 'wxss']) map[`${key}.${ext}`] = await readFile(`${base}.${ext}`, 'utf8');
+    map[`${key}.wxml`] = wxml(map[`${key}.wxml`]);
     map[`${key}.js`] = await compileComponent(`${base}.ts`);
   }
   return map;
@@ -97,19 +101,34 @@ export interface SimulatePage {
   close(): Promise<void>;
 }
 
+export interface SimulateOptions {
+  /** Extra file-map entries (pages made components, see page-render.ts). */
+  files?: Record<string, string>;
+  /** Template transform for the components. */
+  wxml?: (t: string) => string;
+  /** A stylesheet added to the page. */
+  css?: string;
+  viewport?: { width: number; height: number };
+}
+
 /** Opens a blank page with miniprogram-simulate (`window.simulate`) and every component loaded. */
-export async function openSimulate(): Promise<SimulatePage> {
+export async function openSimulate(opts: SimulateOptions = {}): Promise<SimulatePage> {
   const require = createRequire(import.meta.url);
   const bundle = await readFile(require.resolve('miniprogram-simulate/build.js'), 'utf8');
-  const files = await componentFileMap();
+  const files = { ...(await componentFileMap(opts.wxml)), ...opts.files };
   const dir = await mkdtemp(path.join(tmpdir(), 'miniim-mp-chromium-'));
   let ctx: BrowserContext | undefined;
   try {
-    ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    ctx = await chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      ...(opts.viewport ? { viewport: opts.viewport } : {}),
+    });
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
+    await page.setContent(`<!doctype html><html><head><meta charset="utf-8"><style>${opts.css ?? ''}</style></head><body></body></html>`);
     await page.evaluate((map) => {
       (window as unknown as { __FILE_MAP__: Record<string, string> }).__FILE_MAP__ = map;
     }, files);

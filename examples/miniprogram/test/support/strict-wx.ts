@@ -221,7 +221,7 @@ export class StrictWx extends FakeWx {
       if (i < 4) {
         const sent = (total * (i + 1)) / 5;
         task.emit({ progress: Math.round((sent / total) * 100), totalBytesSent: sent, totalBytesExpectedToSend: total });
-        setTimeout(() => step(i + 1), this.uploadStepMs);
+        setTimeout(() => step(i + 1), this.uploadStepMs).unref?.();
         return;
       }
       super.uploadFile({
@@ -234,7 +234,8 @@ export class StrictWx extends FakeWx {
         fail: t.fail,
       });
     };
-    setTimeout(() => step(0), this.uploadStepMs);
+    // The first tick comes soon; the next ones every `uploadStepMs` (a slow network holds it there).
+    setTimeout(() => step(0), Math.min(this.uploadStepMs, 5)).unref?.();
     return task;
   }
 
