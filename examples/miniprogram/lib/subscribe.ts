@@ -3,16 +3,17 @@ import type { ImSession } from './session.js';
 
 /**
  * The template ids to ask for, from the server (`GET /api/wechat/subscribe` → `{templateIds}`), so
- * they are configured once, on the server. 404 (WeChat not configured) or 403 (no WeChat login)
- * → none; `fallback` (config.ts) only when the server cannot be asked.
+ * they are configured once, on the server. 404 (WeChat not configured) → none. The server lists
+ * ids for WeChat users only, so an empty list (or a failure) falls back to `fallback` (config.ts):
+ * the report then tells "log in with WeChat first" (403) from "accepted".
  */
 export async function subscribeTemplateIds(session: ImSession, fallback: string[] = []): Promise<string[]> {
   try {
     const res = await session.need().api.call<{ templateIds?: unknown }>('GET', '/api/wechat/subscribe');
-    return Array.isArray(res.templateIds) ? res.templateIds.filter((x): x is string => typeof x === 'string') : [];
+    const ids = Array.isArray(res.templateIds) ? res.templateIds.filter((x): x is string => typeof x === 'string') : [];
+    return ids.length ? ids : fallback;
   } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    return code === 'not_found' || code === 'forbidden' ? [] : fallback;
+    return (err as { code?: unknown } | null)?.code === 'not_found' ? [] : fallback;
   }
 }
 

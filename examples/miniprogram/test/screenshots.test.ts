@@ -43,7 +43,7 @@ async function shoot(page: string, data: Record<string, unknown>, name: string):
       const host = document.createElement('div');
       document.body.appendChild(host);
       comp.attach(host);
-      return document.body.textContent ?? "";
+      return document.body.textContent ?? '';
     },
     { page, d: data },
   );
@@ -141,7 +141,7 @@ describe('screenshots', () => {
       const text = await shoot(page, data, name);
       for (const re of expected) expect(text, `${name} shows ${re}`).toMatch(re);
     }
-    expect((await sim.page.evaluate(() => document.body.textContent ?? "")).length).toBeGreaterThan(0);
+    expect((await sim.page.evaluate(() => document.body.textContent ?? '')).length).toBeGreaterThan(0);
     chat.close();
     groupChat.close();
     list.unload();

@@ -83,6 +83,7 @@ export class ChatLogic {
   private admin = false;
   private loading: Promise<void> | undefined;
   private mentions: MentionPicker | undefined;
+  private groupLoaded: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly view: ViewSink<ChatData>,
@@ -145,7 +146,7 @@ export class ChatLogic {
     );
     if (parsed.kind === 'group') {
       this.mentions = new MentionPicker(this.session, parsed.groupId);
-      void this.loadGroup(parsed.groupId);
+      this.groupLoaded = this.loadGroup(parsed.groupId);
     } else void this.session.lookupUsers([this.target.slice(2)]).then(() => this.renderNow());
     this.renderNow('bottom');
     await this.loadFirst();
@@ -361,6 +362,7 @@ export class ChatLogic {
   /** "@" typed in a group: the member picker. */
   async openMentions(): Promise<void> {
     if (!this.mentions) return;
+    await this.groupLoaded; // whether "所有人" is offered depends on my role
     try {
       this.view.setData({ mention: { shown: true, candidates: await this.mentions.candidates(this.admin) } });
     } catch {

@@ -77,6 +77,8 @@ export class ListLogic {
 
   /** Subscribe-message template ids, from the server's subscribe endpoint. */
   private templateIds: string[] = [];
+  private idsLoaded: Promise<void> = Promise.resolve();
+  private idsReady = false;
 
   /** Page `onLoad`: follow the client's list and connection state. */
   load(): void {
@@ -92,8 +94,9 @@ export class ListLogic {
       }),
     );
     this.view.setData({ baseUrl: this.session.baseUrl });
-    void subscribeTemplateIds(this.session, this.fallbackTemplateIds).then((ids) => {
+    this.idsLoaded = subscribeTemplateIds(this.session, this.fallbackTemplateIds).then((ids) => {
       this.templateIds = ids;
+      this.idsReady = true;
       this.view.setData({ canSubscribe: ids.length > 0 });
     });
     this.render();
@@ -279,6 +282,8 @@ export class ListLogic {
   /** "开启消息提醒" (must run from a tap): `wx.requestSubscribeMessage`, then report to the server. */
   async enableNotifications(): Promise<string> {
     try {
+      // WeChat wants the prompt straight from the tap: wait only if the ids are not in yet.
+      if (!this.idsReady) await this.idsLoaded;
       const outcome = await requestNotifications(this.session, this.templateIds);
       const text =
         outcome === 'accepted'
