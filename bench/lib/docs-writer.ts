@@ -127,6 +127,66 @@ export function writeDocs(resultsDir: string, docPath: string): string {
     sections.push('# Full-size run\n\nThe sizes of issue 7 (`--full`), from `bench/results/full/`; may cover fewer servers.\n');
     add(full, ' — full sizes');
   }
+  const rolling = join(resultsDir, 'latest-rolling-restart.json');
+  if (existsSync(rolling)) sections.push(rollingRestartSection(JSON.parse(readFileSync(rolling, 'utf8')) as RollingRestartReport));
   writeFileSync(docPath, `${sections.join('\n')}\n`);
   return docPath;
+}
+
+/** What bench/rolling-restart.ts writes (latest-rolling-restart.json). */
+export interface RollingRestartReport {
+  at: string;
+  node: string;
+  params: { nodes: number; clients: number; sendEveryMs: number; seed: number; balance: string };
+  restarts: Array<{ node: number; stopMs: number; downMs: number }>;
+  inSyncAfterLastUpMs: number | null;
+  sends: number;
+  acked: number;
+  failedSends: number;
+  lost: number;
+  duplicated: number;
+  storeMismatches: number;
+  logouts: number;
+  refreshes: number;
+  logins: number;
+  clientsReconnected: number;
+  reconnectCodes: Record<string, number>;
+}
+
+/** The rolling-restart section (reconnect reporting for deploys): restarts, sync time, losses, logouts. */
+export function rollingRestartSection(r: RollingRestartReport): string {
+  const mark = (ok: boolean) => (ok ? '✅' : '❌');
+  const sync = r.inSyncAfterLastUpMs === null ? 'not within 60 s' : `${(r.inSyncAfterLastUpMs / 1000).toFixed(1)} s`;
+  return [
+    '## Rolling restart (`rolling-restart`)',
+    '',
+    `run on ${r.at.slice(0, 16).replace('T', ' ')} UTC · Node ${r.node} · command: \`npm run bench:rolling-restart -- --nodes ${r.params.nodes} --clients ${r.params.clients} --send-every-ms ${r.params.sendEveryMs}\``,
+    '',
+    `${r.params.nodes} MiniIM nodes (production build, one PostgreSQL schema) behind nginx running deploy/nginx/miniim.conf (TLS, wss), ` +
+      `${r.params.clients} SDK clients each sending about every ${r.params.sendEveryMs} ms; every node stopped with SIGTERM and started again, one by one. ` +
+      `Balancing: ${r.params.balance}.`,
+    '',
+    '| node | stop (SIGTERM → exit) ms | down (exit → /readyz) ms |',
+    '|---:|---:|---:|',
+    ...r.restarts.map((x) => `| ${x.node} | ${x.stopMs} | ${x.downMs} |`),
+    '',
+    '| sends | acked | failed | lost | duplicated | logouts | token refreshes | logins | clients moved (close codes) | every store in sync after the last node is up | stores differing from the server |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|',
+    `| ${r.sends} | ${r.acked} | ${r.failedSends} | ${r.lost} | ${r.duplicated} | ${r.logouts} | ${r.refreshes} | ${r.logins} | ${r.clientsReconnected} (${Object.entries(
+      r.reconnectCodes,
+    )
+      .map(([c, n]) => `${c}×${n}`)
+      .join(', ')}) | ${sync} | ${r.storeMismatches} |`,
+    '',
+    `- ${mark(r.lost === 0)} 0 lost · ${mark(r.duplicated === 0)} 0 duplicated · ${mark(r.logouts === 0 && r.logins === r.params.clients)} 0 logouts (one login per client)`,
+    `- ${mark(r.inSyncAfterLastUpMs !== null && r.inSyncAfterLastUpMs <= 5000)} every client back in sync ≤ 5 s after the last node is up (target for 10,000 clients; this run: ${r.params.clients})`,
+    ...(r.storeMismatches > 0
+      ? [
+          '- The server holds every acked message exactly once; the differences are in client stores: after the reconnect some stores',
+          '  lack the older messages of a conversation (or the whole conversation) and never fetch them. Suspected: a `convs` answer',
+          '  computed before a push that reached the client first makes the SDK take its cache for "ahead of the server" and drop it.',
+        ]
+      : []),
+    '',
+  ].join('\n');
 }
