@@ -211,17 +211,19 @@ describe('list and chat pages', () => {
     expect(fake.storage.has('miniim:auth')).toBe(false);
   });
 
-  it('the subscribe prompt asks a dev-login account to log in with WeChat where WeChat is configured', async () => {
-    // A configured mini-program; its API is never called on this path (no WeChat identity to notify).
+  it('where WeChat is configured, an account without a WeChat login is offered no subscribe prompt (and the server refuses it)', async () => {
+    // A configured mini-program; its API is never called on this path (the account has no WeChat identity).
     const s = await startServer({ wechat: { apps: [{ appId: 'wxpagestest000001', secret: 'pages-secret' }], apiBase: 'http://127.0.0.1:9' } });
-    const { session, fake } = await loggedIn(s, 'erin', '艾琳');
-    const list = new ListLogic(captureView(initialListData()), session, ['tmpl-1']);
+    const { session } = await loggedIn(s, 'erin', '艾琳');
+    const view = captureView(initialListData());
+    const list = new ListLogic(view, session, ['tmpl-1']);
     list.load();
-    fake.nextSubscribe = { 'tmpl-1': 'accept' };
-    const outcome = await list.enableNotifications();
+    const offered = await s.http('GET', '/api/wechat/subscribe', { token: await s.login('erin') });
+    expect(offered.status).toBe(200);
+    expect(offered.body.templateIds).toEqual([]);
+    await until(() => view.patches.some((p) => 'canSubscribe' in p), 'subscribe templates fetched');
+    expect(view.data.canSubscribe).toBe(false);
     const route = await s.http('POST', '/api/wechat/subscribe', { token: await s.login('erin'), body: { results: {} } });
     expect(route.status).toBe(403);
-    expect(outcome).toBe('needs_wechat');
-    expect(fake.toasts.at(-1)).toBe('请使用微信登录后开启');
   });
 });
