@@ -11,6 +11,20 @@ async function loginFull(s: TestServer, userId: string): Promise<{ token: string
   return { token: r.body.token, expiresAt: r.body.expiresAt };
 }
 
+/** A wx client whose next reconnect would wait ~20 s: anything faster came from a platform signal. */
+async function slowWxClient(s: TestServer, fake: FakeWx, userId: string, heartbeat?: { intervalMs: number; timeoutMs: number }) {
+  const client = createWxClient({
+    wx: fake.api,
+    baseUrl: s.baseUrl,
+    userId,
+    auth: await loginFull(s, userId),
+    backoff: { baseMs: 20_000, maxMs: 60_000, foregroundMaxMs: 60_000, random: () => 0.99 },
+    ...(heartbeat ? { heartbeat } : {}),
+  });
+  onCleanup(() => client.dispose());
+  return client;
+}
+
 /** Records what a client says about its login. */
 function watch(c: ImClient) {
   const seen = { ended: [] as string[], auth: 0, states: [] as string[] };
@@ -96,15 +110,7 @@ describe('the login survives restarts and failed refreshes', () => {
   it('wx: reconnects at once when onNetworkStatusChange says the network is back, not after the backoff', async () => {
     const s = await startServer();
     const fake = new FakeWx();
-    const erin = createWxClient({
-      wx: fake.api,
-      baseUrl: s.baseUrl,
-      userId: 'erin',
-      auth: await loginFull(s, 'erin'),
-      backoff: { baseMs: 20_000, maxMs: 60_000, foregroundMaxMs: 60_000, random: () => 0.99 },
-      heartbeat: { intervalMs: 1_000, timeoutMs: 300 },
-    });
-    onCleanup(() => erin.dispose());
+    const erin = await slowWxClient(s, fake, 'erin', { intervalMs: 1_000, timeoutMs: 300 });
     const seen = watch(erin);
     await connectSynced(erin);
     fake.setNetwork(false); // sockets die silently
@@ -122,14 +128,7 @@ describe('the login survives restarts and failed refreshes', () => {
   it('wx: a weak network that got better (onNetworkWeakChange) also reconnects at once', async () => {
     const s = await startServer();
     const fake = new FakeWx();
-    const finn = createWxClient({
-      wx: fake.api,
-      baseUrl: s.baseUrl,
-      userId: 'finn',
-      auth: await loginFull(s, 'finn'),
-      backoff: { baseMs: 20_000, maxMs: 60_000, foregroundMaxMs: 60_000, random: () => 0.99 },
-    });
-    onCleanup(() => finn.dispose());
+    const finn = await slowWxClient(s, fake, 'finn');
     await connectSynced(finn);
     await s.stop();
     await until(() => finn.state === 'reconnecting', 'restart seen');
