@@ -4,6 +4,9 @@ import { createServer } from './app.js';
 import { ConfigError } from './config/config.js';
 import { StorageUnavailableError } from './storage/storage-errors.js';
 
+/** A graceful shutdown takes ≈ 10 s at most (5 s drain, 3 s socket close, 2 s HTTP); past this, something hangs. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
 async function main(): Promise<void> {
   let server: Awaited<ReturnType<typeof createServer>>;
   try {
@@ -20,6 +23,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      server.logger.error({ signal }, `shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting without finishing it`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     server
       .close()
       .then(() => process.exit(0))
