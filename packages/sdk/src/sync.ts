@@ -16,18 +16,22 @@ const MAX_CONV_PAGES = 50;
 
 /**
  * Keeps the store in step with the server: after every (re)connect `convs` then
- * `history after` for each loaded conversation whose `lastSeq` is ahead; gap-fill
- * when a pushed seq jumps. One fill runs per conversation at a time.
+ * `history after` for each loaded conversation whose `lastSeq` is ahead, and the latest
+ * page of conversations that appeared or moved while away; gap-fill when a pushed seq
+ * jumps. One fill runs per conversation at a time.
  */
 export class Sync {
   private filling = new Map<string, Promise<void>>();
   private again = new Set<string>();
+  /** A catch-up already ran in this session: conversations that appear or move from now on are fetched. */
+  private caughtUp = false;
 
   constructor(private readonly deps: SyncDeps) {}
 
   /** Full catch-up after a (re)connect. */
   async afterConnect(): Promise<void> {
     const { store } = this.deps;
+    const knownLast = new Map(store.list().map((c) => [c.conv, c.lastSeq]));
     const seen = new Set<string>();
     let cursor: string | undefined;
     let complete = false;
@@ -55,7 +59,17 @@ export class Sync {
       const synced = store.syncedSeq(conv);
       return synced !== undefined && (store.get(conv)?.lastSeq ?? 0) > synced;
     });
-    await Promise.all(behind.map((conv) => this.fill(conv)));
+    // Conversations that appeared or moved while this client was away and that it holds nothing of
+    // (never opened): their latest page, so the store has what was sent meanwhile. Not on the first
+    // catch-up of a session, which would fetch every conversation of a new device.
+    const fresh = this.caughtUp
+      ? [...seen].filter((conv) => {
+          const last = store.get(conv)?.lastSeq ?? 0;
+          return store.syncedSeq(conv) === undefined && store.oldestSeq(conv) === undefined && last > (knownLast.get(conv) ?? 0);
+        })
+      : [];
+    await Promise.all([...behind.map((conv) => this.fill(conv)), ...fresh.map((conv) => this.loadHistory(conv, PAGE))]);
+    this.caughtUp = true;
   }
 
   /** A pushed message: store it, and fetch the gap if its seq jumped. */

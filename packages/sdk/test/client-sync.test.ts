@@ -130,4 +130,21 @@ describe('SDK against the real server: sync', () => {
     await until(() => dave.state === 'disconnected', 'gives up');
     expect(reasons).toEqual(['connecting:connect', 'disconnected:no_token']);
   });
+
+  it('after a reconnect, holds what was sent meanwhile in conversations it never opened; a new device stays lazy', async () => {
+    const s = await startServer();
+    const alice = await makeClient(s, 'alice');
+    const bob = await makeClient(s, 'bob');
+    await Promise.all([connectSynced(alice), connectSynced(bob)]);
+    bob.disconnect();
+    await alice.sendText('u:bob', 'while you were away');
+    await alice.sendText('u:bob', 'and this too');
+    await connectSynced(bob);
+    expect(texts(bob.messages('d:alice:bob'))).toEqual(['while you were away', 'and this too']);
+    // A first connect (a new device) lists the conversation but loads no history until asked.
+    const again = await makeClient(s, 'bob');
+    await connectSynced(again);
+    expect(again.conversation('d:alice:bob')?.lastSeq).toBe(2);
+    expect(again.messages('d:alice:bob')).toEqual([]);
+  });
 });
