@@ -120,10 +120,20 @@ export class ConversationStore {
     this.ensure(conv).hasMoreBefore = value;
   }
 
-  /** Applies a server `conv` object (the truth). Drops cached messages the server does not know. */
-  applyConv(c: Conv): void {
+  /** Each conversation's contiguous head now (taken when a listing is requested, for applyConv). */
+  heads(): Map<string, number | undefined> {
+    return new Map([...this.entries].map(([conv, e]) => [conv, e.syncedSeq]));
+  }
+
+  /**
+   * Applies a server `conv` object (the truth). Drops cached messages the server does not know.
+   * `heads`: the heads when the listing was requested — messages pushed while the reply was on
+   * its way may be newer than the listing, and are not a sign of a reset server.
+   */
+  applyConv(c: Conv, heads?: Map<string, number | undefined>): void {
     const e = this.ensure(c.conv);
-    if (e.syncedSeq !== undefined && e.syncedSeq > c.lastSeq) {
+    const held = heads ? heads.get(c.conv) : e.syncedSeq;
+    if (held !== undefined && e.syncedSeq !== undefined && held > c.lastSeq) {
       // The cache is ahead of the server (for example a reset database): forget it.
       for (const m of e.bySeq.values()) this.ids.delete(m.id);
       e.bySeq.clear();

@@ -38,9 +38,10 @@ export class Sync {
     for (let page = 0; page < MAX_CONV_PAGES; page++) {
       const frame: Record<string, unknown> = { op: 'convs', limit: PAGE };
       if (cursor) frame.cursor = cursor;
+      const heads = store.heads();
       const reply = await this.deps.request<ConvsReplyFrame>(frame);
       for (const c of reply.conversations) {
-        store.applyConv(c);
+        store.applyConv(c, heads);
         seen.add(c.conv);
       }
       cursor = reply.nextCursor;

@@ -47,6 +47,19 @@ describe('ConversationStore', () => {
     expect(s.get('d:alice:bob')).toMatchObject({ lastSeq: 1, unread: 1 });
   });
 
+  it('a message pushed while a listing was on its way is newer than the listing, not a reset server', () => {
+    const s = new ConversationStore();
+    s.me = 'alice';
+    s.addMessages('d:alice:bob', [msg(1), msg(2)], true);
+    const heads = s.heads(); // the listing is requested here (head 2) …
+    s.addMessages('d:alice:bob', [msg(3)]); // … a push of seq 3 is handled before its reply
+    s.applyConv({ conv: 'd:alice:bob', kind: 'direct', lastSeq: 2, readSeq: 0, unread: 2, updatedAt: 5, lastMessage: msg(2) }, heads);
+    expect(s.messages('d:alice:bob').map((m) => m.seq)).toEqual([1, 2, 3]);
+    // Held before the request and still ahead of the listing: the server was reset.
+    s.applyConv({ conv: 'd:alice:bob', kind: 'direct', lastSeq: 1, readSeq: 0, unread: 1, updatedAt: 5, lastMessage: msg(1) }, s.heads());
+    expect(s.messages('d:alice:bob')).toEqual([]);
+  });
+
   it('applies recalls and read pushes; round-trips a snapshot', () => {
     const s = new ConversationStore();
     s.me = 'alice';

@@ -3,29 +3,12 @@
  * offline within the TTL; a dropped connection leaves local delivery working and, once
  * back, tells every node that deliveries may have been missed.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { RedisBus } from '../../src/cluster/redis-bus.js';
-import { REDIS_URL, redisAvailable, redisNodes } from '../support/redis.js';
+import { dropConnections, redisAvailable, redisNodes } from '../support/redis.js';
 import { until } from './bus-contract.js';
 
 const available = await redisAvailable();
-
-/** Kills this node's own Redis connections (found by their names), as a Redis restart would. */
-async function dropConnections(bus: RedisBus): Promise<void> {
-  const admin = new Redis(REDIS_URL);
-  try {
-    const list = (await admin.client('LIST')) as string;
-    const ids = list
-      .split('\n')
-      .filter((l) => l.includes(`name=miniim-pub-${bus.nodeId}`) || l.includes(`name=miniim-sub-${bus.nodeId}`))
-      .map((l) => /id=(\d+)/.exec(l)![1]!);
-    expect(ids).toHaveLength(2);
-    for (const id of ids) await admin.client('KILL', 'ID', id);
-  } finally {
-    admin.disconnect();
-  }
-}
 
 describe.skipIf(!available)('redis bus failures', () => {
   it('a node that stops heartbeating: its users read offline within the TTL and watchers hear it', async () => {

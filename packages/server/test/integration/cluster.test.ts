@@ -5,9 +5,10 @@
  * nodes appending to one conversation keep its seqs gap-free.
  */
 import { describe, expect, it } from 'vitest';
+import type { RedisBus } from '../../src/cluster/redis-bus.js';
 import { startCluster } from '../support/cluster.js';
 import { serviceAvailable } from '../support/databases.js';
-import { redisAvailable } from '../support/redis.js';
+import { dropConnections, redisAvailable } from '../support/redis.js';
 import { until } from '../support/server.js';
 
 const available = (await serviceAvailable('postgres')) && (await redisAvailable());
@@ -82,5 +83,23 @@ describe.skipIf(!available)('cluster of two nodes', () => {
     // Each side gets the other's 40 messages once.
     await until(() => p.msgs().length === 40 && q.msgs().length === 40);
     expect(new Set(p.msgs().map((m: any) => m.seq)).size).toBe(40);
+  });
+
+  it('after a bus outage every client is told to resync, and finds the push it missed meanwhile', async () => {
+    const [a, b] = await startCluster(2);
+    const tokX = await a!.login('x');
+    const tokY = await b!.login('y');
+    const x = await a!.connect(tokX);
+    const y = await b!.connect(tokY);
+    await x.request({ op: 'send', to: 'u:y', clientMsgId: 'm1', ...text('before') });
+    await y.waitFor((f) => f.op === 'msg' && f.msg.seq === 1);
+    await dropConnections(b!.server.bus as RedisBus);
+    // Sent while b cannot hear the bus: committed and acked, but not pushed to y.
+    const during = await x.request({ op: 'send', to: 'u:y', clientMsgId: 'm2', ...text('during') });
+    expect(during.msg.seq).toBe(2);
+    await y.waitFor((f) => f.op === 'resync' && f.reason === 'bus_recovered', 10_000);
+    await x.waitFor((f) => f.op === 'resync', 10_000);
+    const h = await y.request({ op: 'history', conv: during.msg.conv, after: 1 });
+    expect(h.messages.map((m: any) => m.id)).toEqual([during.msg.id]);
   });
 });

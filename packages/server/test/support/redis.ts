@@ -70,3 +70,19 @@ export async function redisNodes(n: number, opts: { url?: string; presenceTtlMs?
   }
   return out;
 }
+
+/** Kills this node's own Redis connections (found by their names), as a Redis restart would. */
+export async function dropConnections(bus: RedisBus): Promise<void> {
+  const admin = new Redis(REDIS_URL);
+  try {
+    const list = (await admin.client('LIST')) as string;
+    const ids = list
+      .split('\n')
+      .filter((l) => l.includes(`name=miniim-pub-${bus.nodeId}`) || l.includes(`name=miniim-sub-${bus.nodeId}`))
+      .map((l) => /id=(\d+)/.exec(l)![1]!);
+    if (ids.length !== 2) throw new Error(`expected the node's 2 connections, found ${ids.length}`);
+    for (const id of ids) await admin.client('KILL', 'ID', id);
+  } finally {
+    admin.disconnect();
+  }
+}
