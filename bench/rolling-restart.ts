@@ -7,17 +7,16 @@
  *
  *   npm run bench:rolling-restart -- [--nodes 2] [--clients 100] [--send-every-ms 500] [--seed 18] [--out bench/results]
  *
- * This version has no cross-node bus (the Redis bus is the cluster work): nginx therefore balances
- * with `hash $remote_addr` instead of the config's `least_conn`, so all clients (one address here)
- * sit on the same live node and get live pushes; a restart moves them all to the next node.
+ * The nodes share the Redis bus (REDIS_URL, a fresh key prefix per run), and nginx balances as the
+ * project's config does (`least_conn`), so clients spread over the nodes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { findNginx, freePort, NGINX_CONF, preparePrefix, startNginx } from '../deploy/test/support/nginx.js';
+import { findNginx, freePort, preparePrefix, startNginx } from '../deploy/test/support/nginx.js';
 import { SdkLoad, until } from '../deploy/test/support/sdk-load.js';
 import { repoRoot } from './lib/spawn-node.js';
 
@@ -32,6 +31,7 @@ const SEED = arg('seed', 18);
 const outIdx = process.argv.indexOf('--out');
 const OUT = path.resolve(outIdx > 0 ? process.argv[outIdx + 1]! : path.join(repoRoot, 'bench/results'));
 const PG_URL = process.env.MINIIM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.MINIIM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
         HOST: '127.0.0.1',
         PORT: String(n.port),
         DATABASE_URL: dbUrl.toString(),
+        REDIS_URL,
+        MINIIM_REDIS_PREFIX: `${schema}:`,
         MINIIM_TOKEN_SECRET: secret,
         MINIIM_DATA_DIR: n.dataDir,
         MINIIM_TRUST_PROXY: '127.0.0.1',
@@ -106,9 +108,7 @@ async function main(): Promise<void> {
   let load: SdkLoad | undefined;
   try {
     await Promise.all(nodes.map(startNode));
-    const source = path.join(root, 'miniim.conf');
-    writeFileSync(source, readFileSync(NGINX_CONF, 'utf8').replace('least_conn;', 'hash $remote_addr;'));
-    const prefix = preparePrefix({ upstreams: nodes.map((n) => `127.0.0.1:${n.port}`), httpsPort: await freePort(), httpPort: await freePort(), source });
+    const prefix = preparePrefix({ upstreams: nodes.map((n) => `127.0.0.1:${n.port}`), httpsPort: await freePort(), httpPort: await freePort() });
     ng = await startNginx(nginx, prefix);
     const base = `https://localhost:${prefix.httpsPort}`;
     log(`rolling-restart: ${NODES} nodes, ${CLIENTS} clients through nginx ${base}, a send every ~${SEND_EVERY_MS} ms per client`);
@@ -136,7 +136,13 @@ async function main(): Promise<void> {
       scenario: 'rolling-restart',
       at: new Date().toISOString(),
       node: process.version,
-      params: { nodes: NODES, clients: CLIENTS, sendEveryMs: SEND_EVERY_MS, seed: SEED, balance: 'hash $remote_addr (no cross-node bus in this version)' },
+      params: {
+        nodes: NODES,
+        clients: CLIENTS,
+        sendEveryMs: SEND_EVERY_MS,
+        seed: SEED,
+        balance: 'least_conn (deploy/nginx/miniim.conf), Redis bus between the nodes',
+      },
       restarts,
       inSyncAfterLastUpMs: synced ? syncMs : null,
       sends: r.sends,

@@ -8,8 +8,8 @@
 //   see 1012 and reconnect within a second or two; nothing acked is lost, nobody logs in again).
 // - PostgreSQL / MySQL: cluster mode, MINIIM_INSTANCES processes (default: one per core)
 //   sharing the port. A reload replaces them one by one, so the port always answers.
-//   Live pushes between processes need the Redis bus (REDIS_URL); without it a client
-//   connected to another process catches up at its next sync only.
+//   Set REDIS_URL too: the Redis bus carries pushes, presence and revocations between the
+//   processes (without it a client connected to another process catches up at its next sync only).
 //
 // Every process gets the same environment: set MINIIM_TOKEN_SECRET (and the rest of the
 // production config) in the shell that runs pm2, or in an `env_file`-style wrapper.
