@@ -50,3 +50,16 @@ export function toast(wxApi: Partial<AppWx>, title: string, icon: 'none' | 'succ
     // a toast is a nicety
   }
 }
+
+/** `wx.showModal` as a promise: true when confirmed (a failure counts as "no"). */
+export function confirmModal(wxApi: AppWx, content: string, confirmText: string, title?: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    wxApi.showModal({
+      ...(title ? { title } : {}),
+      content,
+      confirmText,
+      success: (r) => resolve(!!r.confirm),
+      fail: () => resolve(false),
+    });
+  });
+}

@@ -3,7 +3,7 @@
  * of a press): `wx.getSetting` tells whether it was asked before; `wx.authorize` asks once; after a
  * refusal WeChat never asks again, so the app explains and offers `wx.openSetting`.
  */
-import type { AppWx } from './app-wx.js';
+import { type AppWx, confirmModal } from './app-wx.js';
 
 export type MicState = 'granted' | 'denied';
 
@@ -22,12 +22,6 @@ function authorizeRecord(wx: AppWx): Promise<boolean> {
   });
 }
 
-function confirm(wx: AppWx, title: string, content: string, confirmText: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    wx.showModal({ title, content, confirmText, success: (r) => resolve(!!r.confirm), fail: () => resolve(false) });
-  });
-}
-
 /**
  * Makes sure the app may record: granted → at once; never asked → `wx.authorize`; refused before
  * → a modal "去设置" that opens the settings page, then checks again.
@@ -36,7 +30,7 @@ export async function ensureMicrophone(wx: AppWx): Promise<MicState> {
   const setting = await authSetting(wx);
   if (setting['scope.record'] === true) return 'granted';
   if (setting['scope.record'] === undefined && (await authorizeRecord(wx))) return 'granted';
-  const go = await confirm(wx, '需要麦克风权限', '发送语音需要使用麦克风，请在设置中开启“麦克风”权限', '去设置');
+  const go = await confirmModal(wx, '发送语音需要使用麦克风，请在设置中开启“麦克风”权限', '去设置', '需要麦克风权限');
   if (!go) return 'denied';
   const after = await new Promise<Record<string, boolean>>((resolve) => {
     wx.openSetting({ success: (r) => resolve(r.authSetting as Record<string, boolean>), fail: () => resolve({}) });

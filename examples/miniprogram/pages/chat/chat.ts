@@ -1,6 +1,7 @@
 /// <reference types="miniprogram-api-typings" />
 /** Chat page: thin shell over `ChatLogic` (chat-logic.ts). Opened as `/pages/chat/chat?conv=<id>`. */
 import { getSession } from '../../lib/app-session.js';
+import { privacyPageHandlers } from '../../lib/privacy-page.js';
 import { ChatLogic, initialChatData } from './chat-logic.js';
 
 type Ev<T extends WechatMiniprogram.IAnyObject> = WechatMiniprogram.CustomEvent<T>;
@@ -97,15 +98,7 @@ Page({
   onModeChange(e: Ev<{ voice: boolean }>) {
     void logic?.setVoiceMode(e.detail.voice);
   },
-  onAgreePrivacy() {
-    logic?.agreePrivacy();
-  },
-  onDisagreePrivacy() {
-    logic?.disagreePrivacy();
-  },
-  onPrivacyContract() {
-    getSession().privacy.openContract();
-  },
+  ...privacyPageHandlers,
   onGroupSettings() {
     wx.navigateTo({ url: `/pages/group/group?id=${encodeURIComponent(String(this.data.conv).slice(2))}` });
   },

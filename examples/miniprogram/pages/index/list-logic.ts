@@ -4,7 +4,7 @@
  * the offline-notification prompt. `index.ts` delegates here; tests drive it with a captured view.
  */
 import { type Conv, type Conversation, directConvId, ImError } from '@miniim/sdk/wx';
-import { toast } from '../../lib/app-wx.js';
+import { confirmModal, toast } from '../../lib/app-wx.js';
 import { mediaUrl, previewText } from '../../lib/format.js';
 import { ListPrefs } from '../../lib/list-prefs.js';
 import type { ImSession } from '../../lib/session.js';
@@ -252,14 +252,7 @@ export class ListLogic {
   async menuAction(conv: string, action: string | undefined): Promise<void> {
     if (action === '置顶聊天' || action === '取消置顶') this.prefs.setPinned(conv, action === '置顶聊天');
     else if (action === '删除该聊天') {
-      const ok = await new Promise<boolean>((resolve) =>
-        this.session.wx.showModal({
-          content: '删除后，将清空该聊天的消息记录',
-          confirmText: '删除',
-          success: (r) => resolve(!!r.confirm),
-          fail: () => resolve(false),
-        }),
-      );
+      const ok = await confirmModal(this.session.wx, '删除后，将清空该聊天的消息记录', '删除');
       if (!ok) return;
       this.prefs.hide(conv, this.session.need().conversation(conv)?.lastSeq ?? 0);
       this.session.setDraft(conv, '');

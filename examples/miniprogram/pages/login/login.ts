@@ -2,6 +2,7 @@
 /** Login and profile page: thin shell over `LoginLogic` (login-logic.ts). */
 import { config } from '../../config.js';
 import { getSession } from '../../lib/app-session.js';
+import { privacyPageHandlers } from '../../lib/privacy-page.js';
 import { initialLoginData, LoginLogic } from './login-logic.js';
 
 let logic: LoginLogic | undefined;
@@ -16,15 +17,7 @@ Page({
     logic?.unload();
     logic = undefined;
   },
-  onAgreePrivacy() {
-    logic?.agreePrivacy();
-  },
-  onDisagreePrivacy() {
-    logic?.disagreePrivacy();
-  },
-  onPrivacyContract() {
-    getSession().privacy.openContract();
-  },
+  ...privacyPageHandlers,
   onWechatLogin() {
     void logic?.wechatLogin();
   },

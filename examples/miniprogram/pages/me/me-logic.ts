@@ -3,7 +3,7 @@
  * the server's subscribe endpoint); the privacy guide; logout (confirmed; forgets the token and
  * the message cache on this phone).
  */
-import { toast } from '../../lib/app-wx.js';
+import { confirmModal, toast } from '../../lib/app-wx.js';
 import { mediaUrl } from '../../lib/format.js';
 import type { ImSession } from '../../lib/session.js';
 import { requestNotifications, subscribeTemplateIds } from '../../lib/subscribe.js';
@@ -52,14 +52,7 @@ export class MeLogic {
 
   /** "退出登录": confirmed, then back to the login page. */
   async logout(): Promise<boolean> {
-    const ok = await new Promise<boolean>((resolve) =>
-      this.session.wx.showModal({
-        content: '退出后不会删除任何聊天记录，下次登录依然可以使用本账号',
-        confirmText: '退出登录',
-        success: (r) => resolve(!!r.confirm),
-        fail: () => resolve(false),
-      }),
-    );
+    const ok = await confirmModal(this.session.wx, '退出后不会删除任何聊天记录，下次登录依然可以使用本账号', '退出登录');
     if (!ok) return false;
     await this.session.logout();
     this.session.wx.reLaunch({ url: LOGIN });
