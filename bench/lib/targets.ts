@@ -29,6 +29,8 @@ export const TARGETS: Record<TargetName, Target> = {
       MINIIM_DEV_LOGIN: '1',
       MINIIM_LOG_LEVEL: 'warn',
       MINIIM_RATE_LIMITS: 'off',
+      // Load clients may open many sockets per user (default cap 10 per user).
+      MINIIM_MAX_SOCKETS_PER_USER: '100000',
       // The group scenario needs 10,000-member groups (default cap 2,000).
       MINIIM_MAX_GROUP_SIZE: '20000',
     },

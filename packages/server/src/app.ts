@@ -22,6 +22,7 @@ import { SessionRevocations } from './core/session-revocations.js';
 import { TokenService } from './core/token-service.js';
 import { UserService } from './core/user-service.js';
 import { Gateway } from './gateway/gateway.js';
+import { registerAuthRateLimits } from './http/auth-rate-limits.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { registerChatRoutes } from './http/chat-routes.js';
 import { authenticate, type HttpContext } from './http/context.js';
@@ -128,6 +129,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
   installErrorHandling(app, logger);
   await registerSecurity(app, config);
+  registerAuthRateLimits(app, { enabled: config.rateLimits });
   const ctx: HttpContext = {
     auth,
     users,
@@ -154,6 +156,15 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   await registerWechatRoutes(app, { ...ctx, storage }, { wechat, media: wechatHooks.media, checkText: moderation?.checkText });
   await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
 
+  // Expired and revoked login sessions are deleted at start and every hour.
+  const prune = () => {
+    storage
+      .pruneSessions(Date.now())
+      .then((n) => n > 0 && logger.info({ sessions: n }, 'pruned expired and revoked sessions'))
+      .catch((err) => logger.warn({ err }, 'pruning sessions failed'));
+  };
+  const pruning = setInterval(prune, 3600_000).unref();
+  prune();
   const gateway = new Gateway({ config, auth, revocations, messages, conversations, bus, logger, metrics });
   gateway.attach(app.server);
 
@@ -180,6 +191,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     },
     close() {
       closed ??= (async () => {
+        clearInterval(pruning);
         await gateway.shutdown();
         // A connection that never sent its request (or whose client went silent) would hold the
         // close for minutes: requests in flight get HTTP_DRAIN_MS, then every connection is cut.

@@ -79,6 +79,8 @@ export const ConfigSchema = z.object({
    */
   trustProxy: list.default([]),
   webDir: z.string().optional(),
+  /** Most sockets one user may hold on a node; a newer one closes the oldest with 4409. */
+  maxSocketsPerUser: int(1, 100_000).default(10),
   /** Browser origins (besides the server's own) allowed to open WebSockets; `*` allows any. */
   allowedOrigins: list.default([]),
   /** Origins granted CORS on the HTTP API (off when empty); `*` allows any. */
@@ -147,6 +149,7 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_TRUST_PROXY: 'trustProxy',
   MINIIM_WEB_DIR: 'webDir',
   MINIIM_ALLOWED_ORIGINS: 'allowedOrigins',
+  MINIIM_MAX_SOCKETS_PER_USER: 'maxSocketsPerUser',
   MINIIM_CORS_ORIGINS: 'corsOrigins',
   MINIIM_METRICS_PUBLIC: 'metricsPublic',
 };

@@ -45,6 +45,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly limiter: RateLimiter;
   private readonly typingLimiter: RateLimiter;
+  /** `send`s per user across all their sockets (so ten sockets do not multiply the rate). */
+  private readonly userSendLimiter: RateLimiter;
   private readonly limits: Limits;
   private heartbeat: NodeJS.Timeout | null = null;
   private accepting = true;
@@ -56,6 +58,7 @@ export class Gateway {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: c.maxFrameBytes, perMessageDeflate: false });
     this.limiter = new RateLimiter(c.socketFramesPerSec, c.socketFramesPerSec * 2, c.rateLimits);
     this.typingLimiter = new RateLimiter(2, 4, c.rateLimits);
+    this.userSendLimiter = new RateLimiter(c.socketFramesPerSec, c.socketFramesPerSec * 2, c.rateLimits);
     this.limits = {
       maxFrameBytes: c.maxFrameBytes,
       maxTextChars: DEFAULT_LIMITS.maxTextChars,
@@ -123,6 +126,7 @@ export class Gateway {
     );
     this.armExpiry(s);
     if (this.sessions.add(s)) this.d.bus.setLocalOnline(user.id, true);
+    this.capSockets(user.id);
     this.d.metrics.sockets.inc();
     s.send({
       op: 'hello',
@@ -141,6 +145,20 @@ export class Gateway {
       // ws reports protocol violations (e.g. frames over maxPayload → 1009) here and closes the socket itself.
       this.d.logger.debug({ err: err.message, user: s.userId }, 'socket error');
     });
+  }
+
+  /** Over `maxSocketsPerUser`, the user's oldest sockets are closed with 4409 (replaced). */
+  private capSockets(userId: string): void {
+    const set = this.sessions.sessionsOf(userId);
+    if (!set) return;
+    let open = 0;
+    for (const s of set) if (!s.closing) open++;
+    for (const s of set) {
+      if (open <= this.d.config.maxSocketsPerUser) return;
+      if (s.closing) continue;
+      this.close(s, CloseCodes.replaced, 'replaced');
+      open--;
+    }
   }
 
   /** A socket lives no longer than its token: closed with 4401 at `expiresAt` (the client refreshes and reconnects). */
@@ -239,6 +257,8 @@ export class Gateway {
     const uid = s.userId;
     switch (f.op) {
       case 'send': {
+        const wait = this.userSendLimiter.take(uid);
+        if (wait > 0) throw new ImError('rate_limited', 'too many messages from this user', wait);
         const msg = await this.d.messages.send({ userId: uid, sessionId: s.id }, f);
         s.send({ op: 'ack', rid: f.rid, msg });
         return;

@@ -101,6 +101,8 @@ export interface SessionRepo {
   createSession(row: SessionRow): Promise<void>;
   getSession(id: string): Promise<SessionRow | undefined>;
   revokeSession(id: string, at: number): Promise<void>;
+  /** Deletes sessions that expired, or were revoked, before `before`; returns how many. */
+  pruneSessions(before: number): Promise<number>;
 }
 
 export interface Storage extends MessageRepo, ConversationRepo, UserRepo, SessionRepo {

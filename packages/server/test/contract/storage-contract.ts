@@ -84,6 +84,14 @@ export function storageContract(name: string, newDatabase: NewDatabase, opts: { 
       await s.createSession({ id: 's1', userId: 'a', createdAt: 1, expiresAt: 2 });
       await s.revokeSession('s1', 5);
       expect(await s.getSession('s1')).toEqual({ id: 's1', userId: 'a', createdAt: 1, expiresAt: 2, revokedAt: 5 });
+      // Pruning drops expired and revoked sessions only.
+      await s.createSession({ id: 's2', userId: 'a', createdAt: 1, expiresAt: 100 });
+      await s.createSession({ id: 's3', userId: 'a', createdAt: 1, expiresAt: 100 });
+      await s.revokeSession('s3', 6);
+      expect(await s.pruneSessions(10)).toBe(2);
+      expect(await s.getSession('s1')).toBeUndefined();
+      expect(await s.getSession('s3')).toBeUndefined();
+      expect((await s.getSession('s2'))?.expiresAt).toBe(100);
       await s.close();
     });
 

@@ -187,7 +187,7 @@ describe('direct chat over WebSocket', () => {
   });
 
   it('keeps seq gap-free and strictly increasing under 200 concurrent senders', async () => {
-    const s = await startServer({ rateLimits: false });
+    const s = await startServer({ rateLimits: false, maxSocketsPerUser: 200 });
     const ta = await s.login('alice');
     const tb = await s.login('bob');
     const clients = await Promise.all(Array.from({ length: 200 }, (_, i) => s.connect(i % 2 ? ta : tb)));

@@ -179,6 +179,16 @@ export class MemoryStorage implements Storage {
     const s = this.sessions.get(id);
     if (s) s.revokedAt = at;
   }
+  async pruneSessions(before: number) {
+    let n = 0;
+    for (const [id, row] of this.sessions) {
+      if (row.expiresAt < before || (row.revokedAt !== undefined && row.revokedAt < before)) {
+        this.sessions.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
 
   readonly groups: GroupRepo = {
     createGroup: async (group, members) => {

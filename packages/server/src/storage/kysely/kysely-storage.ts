@@ -217,6 +217,14 @@ export abstract class KyselyStorage implements Storage {
     await this.db.updateTable('sessions').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
   }
 
+  async pruneSessions(before: number) {
+    const r = await this.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('expires_at', '<', before), eb('revoked_at', '<', before)]))
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async ping() {
     await sql`select 1`.execute(this.db);
   }

@@ -124,6 +124,7 @@ export class SqliteStorage implements Storage {
       insertSession: p('INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
       getSession: p('SELECT * FROM sessions WHERE id = ?'),
       revokeSession: p('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      pruneSessions: p('DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?'),
     };
     this.appendTx = db.transaction((items: readonly NewMessage[]) => this.appendInTx(items));
   }
@@ -313,6 +314,10 @@ export class SqliteStorage implements Storage {
 
   async revokeSession(id: string, at: number) {
     await this.durably(() => this.s.revokeSession.run(at, id));
+  }
+
+  async pruneSessions(before: number) {
+    return (await this.durably(() => this.s.pruneSessions.run(before, before))).changes;
   }
 
   async ping() {

@@ -1,0 +1,43 @@
+/**
+ * Rates on the login routes: per client address and per user on `/api/auth/wechat`,
+ * `/api/auth/refresh` and `/api/auth/logout` (429 `rate_limited` with `retryAfterMs`),
+ * and on dev login when it is reachable beyond loopback. Dev login from loopback stays
+ * unlimited (test suites log in hundreds of users at once).
+ */
+import { ImError } from '@miniim/protocol';
+import type { FastifyInstance } from 'fastify';
+import { isLoopbackHost } from '../config/config.js';
+import { RateLimiter } from '../core/rate-limiter.js';
+import { bearer } from './context.js';
+
+/** Sustained per minute, burst at once. */
+const PER_IP = { perMin: 60, burst: 30 };
+const PER_USER = { perMin: 20, burst: 10 };
+const LIMITED = new Set(['/api/auth/wechat', '/api/auth/refresh', '/api/auth/logout', '/api/auth/dev']);
+
+/** The user a bearer token names, read without checking it (only to pick a rate bucket). */
+function tokenUser(token: string | undefined): string | undefined {
+  const data = token?.split('.')[0];
+  if (!data) return undefined;
+  try {
+    const u = JSON.parse(Buffer.from(data, 'base64url').toString('utf8'))?.u;
+    return typeof u === 'string' ? u.slice(0, 64) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function registerAuthRateLimits(app: FastifyInstance, opts: { enabled: boolean }): void {
+  const byIp = new RateLimiter(PER_IP.perMin / 60, PER_IP.burst, opts.enabled);
+  const byUser = new RateLimiter(PER_USER.perMin / 60, PER_USER.burst, opts.enabled);
+  app.addHook('onRequest', async (req) => {
+    if (req.method !== 'POST') return;
+    const route = req.url.split('?')[0]!;
+    if (!LIMITED.has(route)) return;
+    if (route === '/api/auth/dev' && isLoopbackHost(req.ip)) return;
+    let wait = byIp.take(`${route}:${req.ip}`);
+    const user = wait === 0 && route !== '/api/auth/dev' && route !== '/api/auth/wechat' ? tokenUser(bearer(req)) : undefined;
+    if (user !== undefined) wait = byUser.take(`${route}:${user}`);
+    if (wait > 0) throw new ImError('rate_limited', 'too many login requests', wait);
+  });
+}
