@@ -10,13 +10,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freshPostgresDatabase } from '../../packages/server/test/support/cluster.js';
 import { serviceAvailable } from '../../packages/server/test/support/databases.js';
 import { type ServerProcess, spawnServer } from '../../packages/server/test/support/process.js';
 import { onCleanup, tempDir } from '../../packages/server/test/support/server.js';
-import { findNginx, freePort, preparePrefix, startNginx } from './support/nginx.js';
+import { accepts, findNginx, freePort, preparePrefix, startNginx } from './support/nginx.js';
 import { SdkLoad, until } from './support/sdk-load.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,17 +25,6 @@ const hasRedisServer = await new Promise<boolean>((resolve) => {
   p.on('error', () => resolve(false));
   p.on('exit', (code) => resolve(code === 0));
 });
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 /** A redis-server of this test's own, without persistence (a restart loses everything, as the worst case). */
 async function startRedis(port: number): Promise<ChildProcess> {
