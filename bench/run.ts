@@ -110,7 +110,7 @@ async function runAll(opts: BenchOptions, emit: (rep: ScenarioReport) => void): 
   for (const name of names) {
     let server: ServerProcess | undefined;
     try {
-      server = await ServerProcess.start({ entry: TARGETS[name].entry, env: TARGETS[name].env });
+      server = await ServerProcess.start({ entry: TARGETS[name].entry, env: TARGETS[name].env, database: TARGETS[name].database });
     } catch (err) {
       const message = (err as Error).message;
       log(`  ${name}: FAILED to start: ${message.slice(0, 2000)}`);

@@ -85,7 +85,7 @@ export async function withTarget(
   const t0 = Date.now();
   const profileDir = opts.profile && target.name === 'miniim' ? join(opts.outDir, 'profiles') : undefined;
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const server = shared ?? (await ServerProcess.start({ entry: target.entry, env: target.env, nodeArgs }));
+  const server = shared ?? (await ServerProcess.start({ entry: target.entry, env: target.env, nodeArgs, database: target.database }));
   if (process.env.BENCH_DEBUG) log(`    server up in ${Date.now() - t0} ms`);
   try {
     await workers.setup({ protocol: target.protocol, baseUrl: server.baseUrl, auth: target.auth }, opts.sourceAddrs);

@@ -8,6 +8,7 @@ import { createServer, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { type BenchDatabase, createBenchDatabase } from './bench-database.js';
 import { procCpuMs, procRssBytes } from './proc-stats.js';
 import { repoRoot, spawnNode } from './spawn-node.js';
 
@@ -44,6 +45,8 @@ export interface ServerLaunch {
   env: Record<string, string>;
   /** Extra node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** A fresh database on this service for the run, passed as DATABASE_URL (dropped on stop). */
+  database?: BenchDatabase;
 }
 
 export class ServerProcess {
@@ -54,6 +57,7 @@ export class ServerProcess {
     readonly child: ChildProcess,
     readonly port: number,
     readonly dataDir: string,
+    private readonly dropDatabase?: () => Promise<void>,
   ) {}
 
   get pid(): number {
@@ -72,17 +76,19 @@ export class ServerProcess {
   static async start(launch: ServerLaunch, timeoutMs = 60_000): Promise<ServerProcess> {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'miniim-bench-'));
+    const db = launch.database ? await createBenchDatabase(launch.database) : undefined;
     const child = spawnNode(join(repoRoot, launch.entry), {
       nodeArgs: ['--inspect=127.0.0.1:0', ...(launch.nodeArgs ?? [])],
       env: {
         ...launch.env,
+        ...(db ? { DATABASE_URL: db.url } : {}),
         PORT: String(port),
         HOST: '127.0.0.1',
         MINIIM_DATA_DIR: dataDir,
         BENCH_DATA_DIR: dataDir,
       },
     });
-    const sp = new ServerProcess(child, port, dataDir);
+    const sp = new ServerProcess(child, port, dataDir, db?.drop);
     const collect = (d: Buffer) => {
       const s = d.toString();
       const m = /Debugger listening on (ws:\/\/\S+)/.exec(s);
@@ -159,5 +165,6 @@ export class ServerProcess {
       if (!exited) this.child.kill('SIGKILL');
     }
     rmSync(this.dataDir, { recursive: true, force: true });
+    await this.dropDatabase?.().catch(() => {});
   }
 }

@@ -1,7 +1,8 @@
 /** The servers a benchmark run compares: MiniIM and the three baselines (plus a no-fsync variant). */
 import type { ClientSpec } from '../gen/bench-client.js';
+import type { BenchDatabase } from './bench-database.js';
 
-export type TargetName = 'miniim' | 'raw' | 'socketio' | 'socketio-nofsync' | 'blog';
+export type TargetName = 'miniim' | 'miniim-pg' | 'miniim-mysql' | 'raw' | 'socketio' | 'socketio-nofsync' | 'socketio-pg' | 'blog';
 
 export interface Target {
   name: TargetName;
@@ -13,27 +14,43 @@ export interface Target {
   storage: boolean;
   entry: string;
   env: Record<string, string>;
+  /** Stores in a fresh database on this service (DATABASE_URL) instead of SQLite in the data dir. */
+  database?: BenchDatabase;
 }
 
 export const MINIIM_ENTRY = 'packages/server/src/main.ts';
 
+const MINIIM_ENV = {
+  MINIIM_DEV_LOGIN: '1',
+  MINIIM_LOG_LEVEL: 'warn',
+  MINIIM_RATE_LIMITS: 'off',
+  // Load clients may open many sockets per user (default cap 10 per user).
+  MINIIM_MAX_SOCKETS_PER_USER: '100000',
+  // The group scenario needs 10,000-member groups (default cap 2,000).
+  MINIIM_MAX_GROUP_SIZE: '20000',
+};
+
 export const TARGETS: Record<TargetName, Target> = {
-  miniim: {
-    name: 'miniim',
-    label: 'MiniIM',
+  miniim: { name: 'miniim', label: 'MiniIM', protocol: 'v1', auth: 'dev', storage: true, entry: MINIIM_ENTRY, env: MINIIM_ENV },
+  'miniim-pg': {
+    name: 'miniim-pg',
+    label: 'MiniIM on PostgreSQL',
     protocol: 'v1',
     auth: 'dev',
     storage: true,
     entry: MINIIM_ENTRY,
-    env: {
-      MINIIM_DEV_LOGIN: '1',
-      MINIIM_LOG_LEVEL: 'warn',
-      MINIIM_RATE_LIMITS: 'off',
-      // Load clients may open many sockets per user (default cap 10 per user).
-      MINIIM_MAX_SOCKETS_PER_USER: '100000',
-      // The group scenario needs 10,000-member groups (default cap 2,000).
-      MINIIM_MAX_GROUP_SIZE: '20000',
-    },
+    env: MINIIM_ENV,
+    database: 'postgres',
+  },
+  'miniim-mysql': {
+    name: 'miniim-mysql',
+    label: 'MiniIM on MariaDB',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: MINIIM_ENTRY,
+    env: MINIIM_ENV,
+    database: 'mysql',
   },
   raw: {
     name: 'raw',
@@ -61,6 +78,16 @@ export const TARGETS: Record<TargetName, Target> = {
     storage: true,
     entry: 'bench/servers/socketio-server.ts',
     env: { BENCH_SYNC: 'off' },
+  },
+  'socketio-pg': {
+    name: 'socketio-pg',
+    label: 'Socket.IO 4 + PostgreSQL (1 INSERT/msg)',
+    protocol: 'socketio',
+    auth: 'userid',
+    storage: true,
+    entry: 'bench/servers/socketio-server.ts',
+    env: {},
+    database: 'postgres',
   },
   blog: {
     name: 'blog',

@@ -7,9 +7,12 @@
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { baselineHttpHandler, directConv, listenOptions } from './baseline-http.js';
+import { openPgMessageStore } from './pg-message-store.js';
 import { openStore } from './sqlite-store.js';
 
 const store = openStore({ uniqueClientMsgId: true });
+/** DATABASE_URL (postgres://) moves the messages to PostgreSQL, one INSERT per message (the socketio-pg target). */
+const messages = process.env.DATABASE_URL?.startsWith('postgres') ? await openPgMessageStore(process.env.DATABASE_URL) : store;
 const http = createServer(
   baselineHttpHandler({
     createGroup(owner, name, members) {
@@ -38,7 +41,7 @@ io.on('connection', (socket) => {
   socket.join([`u:${userId}`, ...store.groupsOf(userId).map((g) => `g:${g}`)]);
   socket.emit('hello', { user: { id: userId }, sessionId: socket.id, serverTime: Date.now() });
 
-  socket.on('send', (p, ack) => {
+  socket.on('send', async (p, ack) => {
     if (typeof ack !== 'function') return;
     if (!p || typeof p.to !== 'string' || typeof p.clientMsgId !== 'string' || typeof p.kind !== 'string')
       return ack({ error: { code: 'bad_request', message: 'to, clientMsgId, kind required' } });
@@ -48,7 +51,7 @@ io.on('connection', (socket) => {
     const conv = isGroup ? p.to : directConv(userId, target);
     let msg: ReturnType<typeof store.insert>;
     try {
-      msg = store.insert(conv, userId, p.kind, p.body ?? {}, p.clientMsgId);
+      msg = await messages.insert(conv, userId, p.kind, p.body ?? {}, p.clientMsgId);
     } catch {
       return ack({ error: { code: 'unavailable', message: 'store failed' } });
     }
@@ -57,9 +60,9 @@ io.on('connection', (socket) => {
     ack({ msg });
   });
 
-  socket.on('history', (p, ack) => {
+  socket.on('history', async (p, ack) => {
     if (typeof ack !== 'function' || !p || typeof p.conv !== 'string') return;
-    ack(store.history(p.conv, Number(p.after ?? 0), Math.min(Number(p.limit ?? 30), 100)));
+    ack(await messages.history(p.conv, Number(p.after ?? 0), Math.min(Number(p.limit ?? 30), 100)));
   });
 });
 
