@@ -38,7 +38,7 @@ export const mysqlDriver: StorageDriver = {
         .catch(() => {});
       throw new StorageUnavailableError(`DATABASE_URL: cannot reach MySQL at ${redactUrl(url!)}: ${(e as Error).message}`, { cause: e });
     }
-    return openMysqlStorage(pool, { appendConcurrency: Math.max(1, Math.min(8, config.dbPool - 2)) });
+    return openMysqlStorage(pool, { appendConcurrency: Math.max(1, Math.min(2, config.dbPool - 2)) });
   },
 };
 

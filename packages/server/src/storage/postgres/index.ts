@@ -33,7 +33,7 @@ export const postgresDriver: StorageDriver = {
       throw new StorageUnavailableError(`DATABASE_URL: cannot reach PostgreSQL at ${redactUrl(url!)}: ${(e as Error).message}`, { cause: e });
     }
     // Appends take one connection per batch in flight; leave the rest for reads.
-    return openPostgresStorage(pool, { appendConcurrency: Math.max(1, Math.min(8, config.dbPool - 2)) });
+    return openPostgresStorage(pool, { appendConcurrency: Math.max(1, Math.min(2, config.dbPool - 2)) });
   },
 };
 
