@@ -90,9 +90,12 @@ export async function freshDatabase(backend: NetworkBackend): Promise<string> {
   return url.toString();
 }
 
-/** Opens the storage at `url` through the registry (as the server does), closed after the test. */
+/**
+ * Opens the storage at `url` through the registry (as the server does), closed after the test.
+ * A small pool: the services are shared by every engineer's tests (PostgreSQL allows 100 connections).
+ */
 export async function openStorageAt(url: string, overrides: Record<string, unknown> = {}): Promise<Storage> {
-  const storage = await createStorage(loadConfig({}, { databaseUrl: url, dataDir: tempDir(), logLevel: 'silent', ...overrides }));
+  const storage = await createStorage(loadConfig({}, { databaseUrl: url, dataDir: tempDir(), logLevel: 'silent', dbPool: 4, ...overrides }));
   onCleanup(() => storage.close());
   return storage;
 }
