@@ -19,6 +19,14 @@ export function groupConvId(groupId: string): string {
   return `g:${groupId}`;
 }
 
+/**
+ * The kind of an id that is already known to be well formed (stored, or checked by parseConvId):
+ * a cheap test for hot paths that must not re-validate.
+ */
+export function convKindOf(conv: string): 'direct' | 'group' {
+  return conv.startsWith('g:') ? 'group' : 'direct';
+}
+
 export type ParsedConv = { kind: 'direct'; a: string; b: string } | { kind: 'group'; groupId: string };
 
 /** Parses a conversation id; returns null when it is not well formed. */

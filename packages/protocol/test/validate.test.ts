@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { charCount, directConvId, ImError, parseClientFrame, parseConvId, parseTarget, utf8Length, validateDevAuth } from '../src/index.js';
+import {
+  charCount,
+  convKindOf,
+  directConvId,
+  groupConvId,
+  ImError,
+  parseClientFrame,
+  parseConvId,
+  parseTarget,
+  utf8Length,
+  validateDevAuth,
+} from '../src/index.js';
 
 function errorOf(fn: () => unknown): ImError {
   try {
@@ -22,6 +33,11 @@ describe('conversation ids', () => {
     expect(parseConvId('g:bad id')).toBeNull();
     expect(parseConvId('x:1')).toBeNull();
     expect(parseConvId(42)).toBeNull();
+  });
+  it('builds group ids and tells the kind of a stored id', () => {
+    expect(groupConvId('team_1')).toBe('g:team_1');
+    expect(convKindOf(groupConvId('team_1'))).toBe('group');
+    expect(convKindOf(directConvId('bob', 'alice'))).toBe('direct');
   });
   it('parses send targets', () => {
     expect(parseTarget('u:bob')).toEqual({ kind: 'user', userId: 'bob' });

@@ -56,8 +56,6 @@ export function seqDemand(fresh: BatchPlan['fresh']) {
   return { count, lastTs, members };
 }
 
-export const convKind = (conv: string): 'group' | 'direct' => (conv.startsWith('g:') ? 'group' : 'direct');
-
 /** Gives each fresh item its seq (from `first`, conv → first new seq, in input order) and fills in every result. */
 export function assignSeqs(plan: BatchPlan, first: ReadonlyMap<string, number>): Array<NewMessage & { seq: number }> {
   const next = new Map(first);

@@ -1,4 +1,5 @@
 /** Groups on a network database through Kysely (PostgreSQL and MySQL share it; dialect bits in SqlDialect). */
+import { groupConvId } from '@miniim/protocol';
 import { sql } from 'kysely';
 import { rowToGroup, rowToMember } from '../rows.js';
 import type { GroupMemberRow, GroupRepo, GroupRow } from '../storage.js';
@@ -11,7 +12,7 @@ export class KyselyGroupRepo implements GroupRepo {
   ) {}
 
   async createGroup(g: GroupRow, members: readonly GroupMemberRow[]) {
-    const conv = `g:${g.id}`;
+    const conv = groupConvId(g.id);
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('groups')
@@ -43,13 +44,17 @@ export class KyselyGroupRepo implements GroupRepo {
   }
 
   async listMembers(groupId: string) {
-    const rows = await this.db.selectFrom('conv_members').select(['user_id', 'role', 'joined_at', 'muted_until']).where('conv', '=', `g:${groupId}`).execute();
+    const rows = await this.db
+      .selectFrom('conv_members')
+      .select(['user_id', 'role', 'joined_at', 'muted_until'])
+      .where('conv', '=', groupConvId(groupId))
+      .execute();
     return rows.map(rowToMember);
   }
 
   async addMembers(groupId: string, members: readonly GroupMemberRow[]) {
     if (members.length === 0) return;
-    const conv = `g:${groupId}`;
+    const conv = groupConvId(groupId);
     await this.db.transaction().execute(async (trx) => {
       const c = await trx.selectFrom('conversations').select('last_seq').where('conv', '=', conv).executeTakeFirst();
       const seq = Number(c?.last_seq ?? 0);
@@ -62,7 +67,7 @@ export class KyselyGroupRepo implements GroupRepo {
   }
 
   async removeMember(groupId: string, userId: string) {
-    await this.db.deleteFrom('conv_members').where('conv', '=', `g:${groupId}`).where('user_id', '=', userId).execute();
+    await this.db.deleteFrom('conv_members').where('conv', '=', groupConvId(groupId)).where('user_id', '=', userId).execute();
   }
 
   async updateMember(groupId: string, userId: string, patch: Partial<Pick<GroupMemberRow, 'role' | 'mutedUntil'>>) {
@@ -70,7 +75,7 @@ export class KyselyGroupRepo implements GroupRepo {
     if (patch.role !== undefined) set.role = patch.role;
     if (patch.mutedUntil !== undefined) set.muted_until = patch.mutedUntil;
     if (Object.keys(set).length === 0) return;
-    await this.db.updateTable('conv_members').set(set).where('conv', '=', `g:${groupId}`).where('user_id', '=', userId).execute();
+    await this.db.updateTable('conv_members').set(set).where('conv', '=', groupConvId(groupId)).where('user_id', '=', userId).execute();
   }
 
   async readers(conv: string, seq: number, limit: number, cursor?: string) {

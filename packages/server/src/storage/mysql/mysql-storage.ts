@@ -9,11 +9,11 @@
  * sees what the other transaction committed.
  */
 import { createHash } from 'node:crypto';
-import type { Msg } from '@miniim/protocol';
+import { convKindOf, type Msg } from '@miniim/protocol';
 import { Kysely, Migrator, MysqlDialect } from 'kysely';
 import type { Pool as CallbackPool } from 'mysql2';
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import { AppendOrder, assignSeqs, type BatchPlan, convKind, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
+import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
 import type { AppendResult, NewMessage } from '../storage.js';
@@ -125,7 +125,7 @@ export class MysqlStorage extends KyselyStorage {
     if (missing.length > 0) {
       await conn.query(
         `INSERT IGNORE INTO conversations (conv, kind, last_seq, updated_at) VALUES ${marks(missing.length, '(?, ?, 0, ?)')}`,
-        missing.flatMap((c) => [c, convKind(c), lastTs.get(c)!]),
+        missing.flatMap((c) => [c, convKindOf(c), lastTs.get(c)!]),
       );
       const pairs = missing.flatMap((c) => members.get(c)!.map((u) => [u, c, 0, lastTs.get(c)!]));
       if (pairs.length > 0) {

@@ -11,10 +11,10 @@
  * transaction-scoped advisory lock taken before the lookup, so a resend racing its
  * original waits for it and comes back as the duplicate (no unique-violation retry).
  */
-import type { Msg } from '@miniim/protocol';
+import { convKindOf, type Msg } from '@miniim/protocol';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import { AppendOrder, assignSeqs, type BatchPlan, convKind, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
+import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
 import type { AppendResult, NewMessage } from '../storage.js';
@@ -153,7 +153,7 @@ export class PostgresStorage extends KyselyStorage {
       await client.query({
         name: 'miniim_append_convs',
         text: Q.convs,
-        values: [missing, missing.map(convKind), missing.map(() => 0), ts],
+        values: [missing, missing.map(convKindOf), missing.map(() => 0), ts],
       });
       const pairs = missing.flatMap((c) => members.get(c)!.map((u) => [u, c, lastTs.get(c)!] as const));
       if (pairs.length > 0) {

@@ -1,4 +1,5 @@
 /** SQLite implementation of the group repository (shares the database of sqlite-storage.ts). */
+import { groupConvId } from '@miniim/protocol';
 import type Database from 'better-sqlite3';
 import { type GroupRowDb, type MemberRowDb, rowToGroup, rowToMember } from '../rows.js';
 import type { GroupMemberRow, GroupRepo, GroupRow } from '../storage.js';
@@ -50,11 +51,11 @@ export class SqliteGroupRepo implements GroupRepo {
     };
     this.createTx = db.transaction((g: GroupRow, members: readonly GroupMemberRow[]) => {
       this.s.insertGroup.run(g.id, g.name, g.avatarUrl, g.owner, g.mutedAll ? 1 : 0, g.createdAt);
-      this.s.insertConv.run(`g:${g.id}`, g.createdAt);
-      for (const m of members) this.s.insertMember.run(m.userId, `g:${g.id}`, 0, m.joinedAt, m.role, m.mutedUntil);
+      this.s.insertConv.run(groupConvId(g.id), g.createdAt);
+      for (const m of members) this.s.insertMember.run(m.userId, groupConvId(g.id), 0, m.joinedAt, m.role, m.mutedUntil);
     });
     this.addTx = db.transaction((groupId: string, members: readonly GroupMemberRow[]) => {
-      const conv = `g:${groupId}`;
+      const conv = groupConvId(groupId);
       const seq = (this.s.lastSeq.get(conv) as number | undefined) ?? 0;
       for (const m of members) this.s.insertMember.run(m.userId, conv, seq, m.joinedAt, m.role, m.mutedUntil);
     });
@@ -75,7 +76,7 @@ export class SqliteGroupRepo implements GroupRepo {
   }
 
   async listMembers(groupId: string): Promise<GroupMemberRow[]> {
-    return (this.s.members.all(`g:${groupId}`) as MemberRowDb[]).map(rowToMember);
+    return (this.s.members.all(groupConvId(groupId)) as MemberRowDb[]).map(rowToMember);
   }
 
   async addMembers(groupId: string, members: readonly GroupMemberRow[]) {
@@ -83,12 +84,12 @@ export class SqliteGroupRepo implements GroupRepo {
   }
 
   async removeMember(groupId: string, userId: string) {
-    this.s.removeMember.run(`g:${groupId}`, userId);
+    this.s.removeMember.run(groupConvId(groupId), userId);
   }
 
   async updateMember(groupId: string, userId: string, patch: Partial<GroupMemberRow>) {
     const { sql, values } = setClause(patch);
-    if (sql) this.db.prepare(`UPDATE conv_members SET ${sql} WHERE conv = ? AND user_id = ?`).run(...values, `g:${groupId}`, userId);
+    if (sql) this.db.prepare(`UPDATE conv_members SET ${sql} WHERE conv = ? AND user_id = ?`).run(...values, groupConvId(groupId), userId);
   }
 
   async readers(conv: string, seq: number, limit: number, cursor?: string) {

@@ -9,7 +9,7 @@
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import type { Msg } from '@miniim/protocol';
+import { convKindOf, type Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import {
@@ -148,7 +148,7 @@ export class SqliteStorage implements Storage {
       if (seq === undefined) {
         const found = s.convLastSeq.get(it.conv) as number | undefined;
         if (found === undefined) {
-          s.insertConv.run(it.conv, it.conv.startsWith('g:') ? 'group' : 'direct', it.ts);
+          s.insertConv.run(it.conv, convKindOf(it.conv), it.ts);
           for (const m of it.members) s.insertMember.run(m, it.conv, it.ts);
         }
         seq = found ?? 0;
