@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import type { ImClient } from '../../../packages/sdk/src/index.js';
 import type { WebSocketConstructor } from '../../../packages/sdk/src/transport/websocket-transport.js';
 import { createWebClient } from '../../../packages/sdk/src/web/index.js';
+import { seeded } from '../../../packages/sdk/test/support/chaos/tcp-proxy.js';
 
 export interface LoadOptions {
   /** Base URL clients use (a node, pm2's port, or nginx). */
@@ -59,18 +60,6 @@ export interface LoadReport {
   /** Reconnects per client and the close codes that caused them. */
   reconnectCodes: Record<string, number>;
   clientsReconnected: number;
-}
-
-/** mulberry32: small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -138,7 +127,7 @@ export class SdkLoad {
   private readonly WS: WebSocketConstructor;
 
   private constructor(private readonly o: LoadOptions) {
-    this.random = prng(o.seed ?? 1);
+    this.random = seeded(o.seed ?? 1);
     if (o.ca) {
       const ca = o.ca;
       this.fetchImpl = caFetch(ca);
