@@ -3,15 +3,16 @@ import type { ImSession } from './session.js';
 
 /**
  * The template ids to ask for, from the server (`GET /api/wechat/subscribe` → `{templateIds}`), so
- * they are configured once, on the server. 404 (WeChat not configured) → none. The server lists
- * ids for WeChat users only, so an empty list (or a failure) falls back to `fallback` (config.ts):
- * the report then tells "log in with WeChat first" (403) from "accepted".
+ * they are configured once, on the server, which is the judge: 404 (WeChat not configured) → none, and
+ * an empty list (an account without a WeChat login, which could never receive them) → none, so no
+ * prompt is offered that cannot work. Only when the list cannot be fetched (network, 5xx) does the
+ * page fall back to `fallback` (config.ts); the report then tells "log in with WeChat" (403) apart.
  */
 export async function subscribeTemplateIds(session: ImSession, fallback: string[] = []): Promise<string[]> {
   try {
     const res = await session.need().api.call<{ templateIds?: unknown }>('GET', '/api/wechat/subscribe');
     const ids = Array.isArray(res.templateIds) ? res.templateIds.filter((x): x is string => typeof x === 'string') : [];
-    return ids.length ? ids : fallback;
+    return ids;
   } catch (err) {
     return (err as { code?: unknown } | null)?.code === 'not_found' ? [] : fallback;
   }
