@@ -197,6 +197,14 @@ export function rowToPhone(r: PhoneRowDb): UserPhoneRow {
 /** Media-check traces older than this are ignored and pruned (WeChat answers within minutes). */
 export const TRACE_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** A page of memberships from `limit + 1` rows read in list order: the extra row only says there is more. */
+export function membershipPage(raw: Array<ConversationRowDb & { read_seq: number }>, limit: number): { rows: MembershipRow[]; nextCursor?: string } {
+  const more = raw.length > limit;
+  const rows = raw.slice(0, limit).map(rowToMembership);
+  const last = rows[rows.length - 1];
+  return more && last ? { rows, nextCursor: encodeCursor(last.updatedAt, last.conv) } : { rows };
+}
+
 export function encodeCursor(updatedAt: number, conv: string): string {
   return Buffer.from(JSON.stringify([updatedAt, conv])).toString('base64url');
 }

@@ -5,7 +5,7 @@
  * summarised in three queries run side by side, not three per row.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import { type Database, decodeCursor, encodeCursor, type MessageRowDb, rowToMembership, rowToMsg, rowToSession, rowToUser } from '../rows.js';
+import { type Database, decodeCursor, type MessageRowDb, membershipPage, rowToMembership, rowToMsg, rowToSession, rowToUser } from '../rows.js';
 import type { AppendResult, ConversationRow, ConversationSummary, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
 import { KyselyGroupRepo } from './kysely-group-repo.js';
 import { KyselyWechatRepo } from './kysely-wechat-repo.js';
@@ -85,11 +85,7 @@ export abstract class KyselyStorage implements Storage {
       .orderBy('c.conv', 'desc')
       .limit(limit + 1)
       .execute();
-    const more = raw.length > limit;
-    if (more) raw.pop();
-    const rows = raw.map(rowToMembership);
-    const last = rows[rows.length - 1];
-    return more && last ? { rows, nextCursor: encodeCursor(last.updatedAt, last.conv) } : { rows };
+    return membershipPage(raw, limit);
   }
 
   async getMembership(conv: string, userId: string) {

@@ -15,8 +15,8 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import {
   type ConversationRowDb,
   decodeCursor,
-  encodeCursor,
   type MessageRowDb,
+  membershipPage,
   rowToMembership,
   rowToMsg,
   rowToSession,
@@ -236,11 +236,7 @@ export class SqliteStorage implements Storage {
     const raw = (after ? this.s.listNext.all(userId, after[0], after[0], after[1], limit + 1) : this.s.listFirst.all(userId, limit + 1)) as Array<
       ConversationRowDb & { read_seq: number }
     >;
-    const more = raw.length > limit;
-    if (more) raw.pop();
-    const rows = raw.map(rowToMembership);
-    const last = rows[rows.length - 1];
-    return more && last ? { rows, nextCursor: encodeCursor(last.updatedAt, last.conv) } : { rows };
+    return membershipPage(raw, limit);
   }
 
   async getMembership(conv: string, userId: string) {
