@@ -35,7 +35,7 @@ export const PRESETS: Record<Mode, Sizes> = {
   },
   quick: {
     idle: { sockets: 2000, holdMs: 1500, settleMs: 500 },
-    direct: { pairs: 50, window: 2, warmupMs: 500, closedMs: 2000, openMs: 1200, levels: [0.25, 0.5, 0.75] },
+    direct: { pairs: 50, window: 2, warmupMs: 500, closedMs: 2000, openMs: 1200, levels: [0.1, 0.25, 0.5, 0.75] },
     group: { sizes: [200, 2000], senders: 4, inflightDeliveries: 4000, warmupMs: 300, durationMs: 1500 },
     reconnect: { victims: 1000, feeders: 50, perVictim: 2, concurrency: 250, timeoutMs: 30_000 },
   },
@@ -47,7 +47,7 @@ export const PRESETS: Record<Mode, Sizes> = {
       warmupMs: 2000,
       closedMs: 10_000,
       openMs: 10_000,
-      levels: [0.25, 0.5, 0.75],
+      levels: [0.1, 0.25, 0.5, 0.75],
     },
     group: {
       sizes: [200, 2000, 10_000],
@@ -71,6 +71,8 @@ export interface BenchOptions {
   docs: boolean;
   /** Record a V8 CPU profile of the MiniIM server during each scenario. */
   profile: boolean;
+  /** Start MiniIM with MINIIM_COMMIT_STATS=on and report its commit stages per direct phase. */
+  commitStats: boolean;
   /** One server per target for every scenario (smoke: saves start-up time) instead of one per scenario. */
   shareServers: boolean;
   sizes: Sizes;
@@ -78,7 +80,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect]
-  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile]`;
+  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats]`;
 
 /** Parses argv (without node and script). Throws with the usage text on a bad flag. */
 export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
@@ -90,6 +92,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
   let outDir = defaultOutDir;
   let docs = true;
   let profile = false;
+  let commitStats = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -107,6 +110,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     else if (a === '--out') outDir = value();
     else if (a === '--no-docs') docs = false;
     else if (a === '--profile') profile = true;
+    else if (a === '--commit-stats') commitStats = true;
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
@@ -121,6 +125,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     outDir,
     docs: docs && mode !== 'smoke',
     profile,
+    commitStats,
     shareServers: mode === 'smoke',
     sizes: PRESETS[mode],
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),

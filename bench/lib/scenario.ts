@@ -1,6 +1,7 @@
 /** Shared types of scenarios and the lifecycle of one (scenario, target) run. */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { commitStagesBetween } from './commit-stages.js';
 import type { BenchOptions } from './options.js';
 import { selfTimeByFile, topSelfTime } from './profile-summary.js';
 import { ServerProcess } from './server-process.js';
@@ -85,7 +86,8 @@ export async function withTarget(
   const t0 = Date.now();
   const profileDir = opts.profile && target.name === 'miniim' ? join(opts.outDir, 'profiles') : undefined;
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const server = shared ?? (await ServerProcess.start({ entry: target.entry, env: target.env, nodeArgs, database: target.database }));
+  const env = opts.commitStats && target.name.startsWith('miniim') ? { ...target.env, MINIIM_COMMIT_STATS: 'on' } : target.env;
+  const server = shared ?? (await ServerProcess.start({ entry: target.entry, env, nodeArgs, database: target.database }));
   if (process.env.BENCH_DEBUG) log(`    server up in ${Date.now() - t0} ms`);
   try {
     await workers.setup({ protocol: target.protocol, baseUrl: server.baseUrl, auth: target.auth }, opts.sourceAddrs);
@@ -119,8 +121,16 @@ export function spread<T>(items: T[], n: number): T[][] {
   return out;
 }
 
-/** Server and generator CPU over a measured window. */
-export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>) {
+/**
+ * Server and generator CPU over a measured window, and the server's event-loop delay (sampled
+ * through the inspector; null when it has none); with `--commit-stats`, MiniIM's commit stages; with
+ * `--profile` and a `tag`, a CPU profile of MiniIM during just this window.
+ */
+export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, tag?: string) {
+  const stats = ctx.opts.commitStats && ctx.target.name.startsWith('miniim');
+  const metrics0 = stats ? await ctx.server.metricsText() : '';
+  const loopDelayOn = await ctx.server.startLoopDelay();
+  const profiler = ctx.opts.profile && ctx.target.name.startsWith('miniim') && tag ? await ctx.server.startProfile() : null;
   const s0 = ctx.server.cpuMs();
   const g0 = await ctx.workers.cpuMs();
   const t0 = performance.now();
@@ -128,7 +138,16 @@ export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>) 
   const wallMs = performance.now() - t0;
   const serverCpuMs = ctx.server.cpuMs() - s0;
   const genCpuMs = (await ctx.workers.cpuMs()) - g0;
-  return { value, wallMs, serverCpuMs, genCpuMs };
+  const loopDelay = loopDelayOn ? await ctx.server.loopDelay() : null;
+  if (profiler && tag) {
+    const dir = join(ctx.opts.outDir, 'profiles');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${ctx.target.name}-${tag.replace(/[^\w]+/g, '-')}.cpuprofile`);
+    if (await profiler.stop(file))
+      ctx.log(`    ${tag}: CPU profile ${file}\n      ${topSelfTime(file, 20).join('\n      ')}\n    by file:\n      ${selfTimeByFile(file).join('\n      ')}`);
+  }
+  const commitStages = stats ? commitStagesBetween(metrics0, await ctx.server.metricsText()) : undefined;
+  return { value, wallMs, serverCpuMs, genCpuMs, loopDelay, commitStages };
 }
 
 export const round = (v: number, digits = 1) => {

@@ -3,10 +3,10 @@
  * it from outside: CPU and RSS from /proc, heap through the V8 inspector (after a forced GC).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { type BenchDatabase, createBenchDatabase } from './bench-database.js';
 import { procCpuMs, procRssBytes } from './proc-stats.js';
@@ -49,6 +49,15 @@ export interface ServerLaunch {
   database?: BenchDatabase;
 }
 
+type InspectorCall = (method: string, params?: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/** Evaluates `expression` (a string result) in the server; `require` is available (command-line API). */
+async function evaluate(call: InspectorCall, expression: string): Promise<string> {
+  const r = await call('Runtime.evaluate', { expression, returnByValue: true, includeCommandLineAPI: true });
+  if (r.exceptionDetails) throw new Error(JSON.stringify(r.exceptionDetails));
+  return (r.result as { value: string }).value;
+}
+
 export class ServerProcess {
   private output: string[] = [];
   private inspectorUrl?: string;
@@ -77,7 +86,7 @@ export class ServerProcess {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'miniim-bench-'));
     const db = launch.database ? await createBenchDatabase(launch.database) : undefined;
-    const child = spawnNode(join(repoRoot, launch.entry), {
+    const child = spawnNode(resolve(repoRoot, launch.entry), {
       nodeArgs: ['--inspect=127.0.0.1:0', ...(launch.nodeArgs ?? [])],
       env: {
         ...launch.env,
@@ -123,6 +132,97 @@ export class ServerProcess {
     heapTotal: number;
     external: number;
   } | null> {
+    return this.inspect(async (call) => {
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+      return JSON.parse(await evaluate(call, 'JSON.stringify(process.memoryUsage())'));
+    });
+  }
+
+  /**
+   * Starts (or restarts) sampling the server's event-loop delay: `perf_hooks.monitorEventLoopDelay`
+   * at 1 ms resolution, installed through the inspector, so it works for every server under test.
+   */
+  async startLoopDelay(): Promise<boolean> {
+    const expr = `(() => { const h = (globalThis.__benchLoopDelay ??= require('node:perf_hooks').monitorEventLoopDelay({ resolution: 1 }));
+      h.disable(); h.reset(); h.enable(); return 'ok'; })()`;
+    return (await this.inspect((call) => evaluate(call, expr))) === 'ok';
+  }
+
+  /** Event-loop delay (ms) since `startLoopDelay()`, and stops sampling. */
+  async loopDelay(): Promise<{ p50Ms: number; p99Ms: number; maxMs: number } | null> {
+    const expr = `(() => { const h = globalThis.__benchLoopDelay; if (!h) return 'null'; h.disable();
+      return JSON.stringify({ p50: h.percentile(50), p99: h.percentile(99), max: h.max, n: h.count }); })()`;
+    const r = await this.inspect((call) => evaluate(call, expr));
+    if (!r || r === 'null') return null;
+    const v = JSON.parse(r) as { p50: number; p99: number; max: number; n: number };
+    if (!v.n) return null;
+    return { p50Ms: v.p50 / 1e6, p99Ms: v.p99 / 1e6, maxMs: v.max / 1e6 };
+  }
+
+  /** The server's `/metrics` text (MiniIM; empty when it does not answer). */
+  metricsText(): Promise<string> {
+    return new Promise((resolve) => {
+      const req = get(`${this.baseUrl}/metrics`, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve(res.statusCode === 200 ? body : ''));
+      });
+      req.on('error', () => resolve(''));
+      req.setTimeout(5000, () => {
+        req.destroy();
+        resolve('');
+      });
+    });
+  }
+
+  /**
+   * Starts V8's sampling profiler in the server over its own inspector session (100 µs interval);
+   * `stop(file)` writes the `.cpuprofile` of just that window.
+   */
+  async startProfile(): Promise<{ stop(file: string): Promise<boolean> } | null> {
+    const session = await this.openInspector();
+    if (!session) return null;
+    try {
+      await session.call('Profiler.enable');
+      await session.call('Profiler.setSamplingInterval', { interval: 100 });
+      await session.call('Profiler.start');
+    } catch {
+      session.close();
+      return null;
+    }
+    return {
+      async stop(file: string) {
+        try {
+          const r = await session.call('Profiler.stop');
+          writeFileSync(file, JSON.stringify(r.profile));
+          return true;
+        } catch {
+          return false;
+        } finally {
+          session.close();
+        }
+      },
+    };
+  }
+
+  /** Runs `fn` over an inspector session of the server (null without inspector or on error). */
+  private async inspect<T>(fn: (call: InspectorCall) => Promise<T>): Promise<T | null> {
+    const session = await this.openInspector();
+    if (!session) return null;
+    try {
+      return await fn(session.call);
+    } catch {
+      return null;
+    } finally {
+      session.close();
+    }
+  }
+
+  private async openInspector(): Promise<{ call: InspectorCall; close(): void } | null> {
     if (!this.inspectorUrl) return null;
     const ws = new WebSocket(this.inspectorUrl, { perMessageDeflate: false });
     try {
@@ -130,32 +230,25 @@ export class ServerProcess {
         ws.once('open', resolve);
         ws.once('error', reject);
       });
-      let id = 0;
-      const call = (method: string, params: Record<string, unknown> = {}) =>
-        new Promise<Record<string, unknown>>((resolve, reject) => {
-          const myId = ++id;
-          const onMsg = (data: WebSocket.RawData) => {
-            const m = JSON.parse(data.toString());
-            if (m.id !== myId) return;
-            ws.off('message', onMsg);
-            if (m.error) reject(new Error(JSON.stringify(m.error)));
-            else resolve(m.result);
-          };
-          ws.on('message', onMsg);
-          ws.send(JSON.stringify({ id: myId, method, params }));
-        });
-      await call('HeapProfiler.collectGarbage');
-      await call('HeapProfiler.collectGarbage');
-      const r = await call('Runtime.evaluate', {
-        expression: 'JSON.stringify(process.memoryUsage())',
-        returnByValue: true,
-      });
-      return JSON.parse((r.result as { value: string }).value);
     } catch {
-      return null;
-    } finally {
       ws.close();
+      return null;
     }
+    let id = 0;
+    const call: InspectorCall = (method, params = {}) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const myId = ++id;
+        const onMsg = (data: WebSocket.RawData) => {
+          const m = JSON.parse(data.toString());
+          if (m.id !== myId) return;
+          ws.off('message', onMsg);
+          if (m.error) reject(new Error(JSON.stringify(m.error)));
+          else resolve(m.result);
+        };
+        ws.on('message', onMsg);
+        ws.send(JSON.stringify({ id: myId, method, params }));
+      });
+    return { call, close: () => ws.close() };
   }
 
   async stop(): Promise<void> {

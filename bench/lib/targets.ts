@@ -2,7 +2,7 @@
 import type { ClientSpec } from '../gen/bench-client.js';
 import type { BenchDatabase } from './bench-database.js';
 
-export type TargetName = 'miniim' | 'miniim-pg' | 'miniim-mysql' | 'raw' | 'socketio' | 'socketio-nofsync' | 'socketio-pg' | 'blog';
+export type TargetName = 'miniim' | 'miniim-base' | 'miniim-pg' | 'miniim-mysql' | 'raw' | 'socketio' | 'socketio-nofsync' | 'socketio-pg' | 'blog';
 
 export interface Target {
   name: TargetName;
@@ -32,6 +32,19 @@ const MINIIM_ENV = {
 
 export const TARGETS: Record<TargetName, Target> = {
   miniim: { name: 'miniim', label: 'MiniIM', protocol: 'v1', auth: 'dev', storage: true, entry: MINIIM_ENTRY, env: MINIIM_ENV },
+  /**
+   * MiniIM from another checkout (`BENCH_BASELINE_DIR`, e.g. an unpacked `git archive` of an older commit with
+   * node_modules linked in), for a before/after comparison in one invocation.
+   */
+  'miniim-base': {
+    name: 'miniim-base',
+    label: 'MiniIM (baseline checkout)',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: `${process.env.BENCH_BASELINE_DIR ?? '(set BENCH_BASELINE_DIR)'}/${MINIIM_ENTRY}`,
+    env: MINIIM_ENV,
+  },
   'miniim-pg': {
     name: 'miniim-pg',
     label: 'MiniIM on PostgreSQL',

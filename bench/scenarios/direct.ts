@@ -1,9 +1,10 @@
 /**
  * `direct`: P pairs exchanging text messages. (a) closed loop: every user keeps `window` sends in
  * flight, giving the maximum sustained rate of messages acked (persisted) and delivered; (b) open
- * loop at 25/50/75 % of that rate: send→ack and send→deliver latency from the intended send time.
+ * loop at 10/25/50/75 % of that rate: send→ack and send→deliver latency from the intended send time.
  */
 import type { DirectResult } from '../gen/direct-load.js';
+import { formatStages } from '../lib/commit-stages.js';
 import { mergeEncoded, nowAbs, summarize } from '../lib/histogram.js';
 import type { ResultRow, Scenario, ScenarioContext, TargetResult } from '../lib/scenario.js';
 import { measureCpu, round, spread } from '../lib/scenario.js';
@@ -12,18 +13,21 @@ async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'c
   const d = ctx.opts.sizes.direct;
   const durationMs = mode === 'closed' ? d.closedMs : d.openMs;
   const startAt = nowAbs() + 200;
-  const m = await measureCpu(ctx, () =>
-    ctx.workers.all<DirectResult>('direct', (i) => ({
-      pairs: pairs[i],
-      mode,
-      window: d.window,
-      ratePerSec: rate / ctx.workers.size,
-      startAt,
-      warmupMs: d.warmupMs,
-      durationMs,
-      drainMs: 10_000,
-      tag: `${tag}w${i}`,
-    })),
+  const m = await measureCpu(
+    ctx,
+    () =>
+      ctx.workers.all<DirectResult>('direct', (i) => ({
+        pairs: pairs[i],
+        mode,
+        window: d.window,
+        ratePerSec: rate / ctx.workers.size,
+        startAt,
+        warmupMs: d.warmupMs,
+        durationMs,
+        drainMs: 10_000,
+        tag: `${tag}w${i}`,
+      })),
+    tag,
   );
   const rs = m.value;
   const sum = (k: keyof DirectResult) => rs.reduce((s, r) => s + (r[k] as number), 0);
@@ -44,10 +48,13 @@ async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'c
       delivP99: deliv.p99Ms,
       delivP999: deliv.p999Ms,
       genCpuPct: round((m.genCpuMs / m.wallMs) * 100, 0),
+      loopDelayP99: m.loopDelay ? round(m.loopDelay.p99Ms, 2) : null,
     },
   };
+  if (m.commitStages) ctx.log(`    ${tag} commit stages (ms): ${formatStages(m.commitStages)}`);
   return {
     row,
+    commitStages: m.commitStages,
     acked,
     delivered,
     lost: sum('lost'),
@@ -64,9 +71,11 @@ export const directScenario: Scenario = {
   method:
     'P pairs of users, both ends in the same generator worker. Closed loop: every user keeps `window` ' +
     'sends in flight to its peer for the measured window (after a warm-up); msgs/s counts acks (persisted ' +
-    'before ack) in the window. Open loop: fixed send schedule at 25/50/75 % of the closed-loop rate, ' +
+    'before ack) in the window. Open loop: fixed send schedule at 10/25/50/75 % of the closed-loop rate, ' +
     'latency measured from the intended send time. Server CPU per message = server CPU time during the ' +
-    'phase / messages acked (each message = one ack + one delivery).',
+    'phase / messages acked (each message = one ack + one delivery). Event-loop delay: ' +
+    '`perf_hooks.monitorEventLoopDelay` (1 ms resolution) installed in the server through the inspector for the ' +
+    'phase; Node reports the interval between its 1 ms timer ticks, so an idle loop shows ≈ 1.1 ms.',
   columns: [
     { key: 'msgsPerSec', label: 'msgs/s (acked)', digits: 0 },
     { key: 'delivPerSec', label: 'deliv/s', digits: 0 },
@@ -78,6 +87,7 @@ export const directScenario: Scenario = {
     { key: 'delivP99', label: 'deliver p99 ms', digits: 2 },
     { key: 'delivP999', label: 'deliver p99.9 ms', digits: 2 },
     { key: 'genCpuPct', label: 'generator CPU %', digits: 0 },
+    { key: 'loopDelayP99', label: 'event-loop delay p99 ms', digits: 2 },
   ],
   ratios: [
     { row: 'closed', metric: 'msgsPerSec', label: 'max acked msgs/s' },
@@ -122,7 +132,11 @@ export const directScenario: Scenario = {
       lost: phases.reduce((s, p) => s + p.lost, 0),
       duplicated: phases.reduce((s, p) => s + p.duplicated, 0),
       notes,
-      details: { acked: phases.map((p) => p.acked), delivered: phases.map((p) => p.delivered) },
+      details: {
+        acked: phases.map((p) => p.acked),
+        delivered: phases.map((p) => p.delivered),
+        ...(ctx.opts.commitStats ? { commitStages: Object.fromEntries(phases.map((p) => [p.row.key, p.commitStages ?? null])) } : {}),
+      },
     };
   },
   goals(results) {
@@ -135,6 +149,7 @@ export const directScenario: Scenario = {
     const cpu = m('miniim', 'closed', 'cpuUsPerMsg');
     const rawCpu = m('raw', 'closed', 'cpuUsPerMsg');
     const p99 = m('miniim', 'open 50%', 'delivP99');
+    const rows = results.find((x) => x.target === 'miniim' && !x.skipped)?.rows.map((r) => r.key) ?? [];
     return [
       {
         goal: 'direct msgs/s ≥ 3× Socket.IO (both fsync)',
@@ -156,6 +171,21 @@ export const directScenario: Scenario = {
         value: p99 != null ? `${p99} ms` : 'n/a',
         met: p99 != null ? p99 <= 25 : null,
       },
+      // Issue 15: the commit path at light load.
+      ...rows.map((row) => {
+        const a = m('miniim', row, 'cpuUsPerMsg');
+        const b = m('raw', row, 'cpuUsPerMsg');
+        return { goal: `${row}: server CPU per message ≤ 2× raw ws`, value: ratio(a, b), met: a != null && b ? a <= 2 * b : null };
+      }),
+      ...(
+        [
+          ['open 50%', 10],
+          ['open 10%', 5],
+        ] as const
+      ).map(([row, limit]) => {
+        const v = m('miniim', row, 'delivP99');
+        return { goal: `p99 send→deliver ≤ ${limit} ms at ${row.slice(5)} load`, value: v != null ? `${v} ms` : 'n/a', met: v != null ? v <= limit : null };
+      }),
     ];
   },
 };

@@ -13,6 +13,7 @@ import { preparePrivateDir } from './config/data-dir.js';
 import { devSecret } from './config/dev-secret.js';
 import { AuthService } from './core/auth-service.js';
 import { CommitFeed } from './core/commit-feed.js';
+import { CommitStats } from './core/commit-stats.js';
 import { ConversationService } from './core/conversation-service.js';
 import { GroupDirectory } from './core/group-directory.js';
 import { GroupService } from './core/group-service.js';
@@ -110,6 +111,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     moderateText: moderation?.moderateText,
     groups: directory,
     onCommitted: committed.emit,
+    commitStats: config.commitStats ? new CommitStats(metrics.registry) : undefined,
   });
   const conversations = new ConversationService(storage, bus, messages, directory);
   const groups = new GroupService(directory, storage, messages, config.maxGroupSize, moderation?.checkGroupName);

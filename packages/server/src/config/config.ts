@@ -88,6 +88,8 @@ export const ConfigSchema = z.object({
   /** Serve /metrics to anyone (default outside production); else loopback or the admin token only. */
   metricsPublic: bool.optional(),
   maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Per-stage timings of message commits on /metrics (`miniim_commit_*_seconds`); off by default. */
+  commitStats: bool.default(false),
 });
 
 /** The shared config as the server uses it: dev login resolved, data dir absolute. */
@@ -152,6 +154,7 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_MAX_SOCKETS_PER_USER: 'maxSocketsPerUser',
   MINIIM_CORS_ORIGINS: 'corsOrigins',
   MINIIM_METRICS_PUBLIC: 'metricsPublic',
+  MINIIM_COMMIT_STATS: 'commitStats',
 };
 
 /** Thrown for invalid configuration; the message is one line naming the key. */

@@ -10,6 +10,16 @@ import type { AppendResult, MessageRepo, NewMessage } from '../storage/storage.j
 interface Pending {
   item: NewMessage;
   resolve: (r: AppendResult) => void;
+  /** When it was appended (`performance.now()`), only with `stats`. */
+  at: number;
+}
+
+/** Per-batch timings (core/commit-stats.ts), in milliseconds. */
+export interface CommitterStats {
+  /** Oldest message of the batch: append → start of its commit. */
+  queue(ms: number): void;
+  /** Oldest message of the batch: append → result. */
+  total(ms: number): void;
 }
 
 export interface GroupCommitterOptions {
@@ -19,6 +29,8 @@ export interface GroupCommitterOptions {
   maxBatch?: number;
   /** Most batches in flight at once; defaults to the repository's `appendConcurrency`, else 1. */
   maxInFlight?: number;
+  /** Stage timings (off when absent: no clock is read). */
+  stats?: CommitterStats;
 }
 
 export class GroupCommitter {
@@ -28,6 +40,7 @@ export class GroupCommitter {
   private readonly onBatch: (size: number) => void;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly stats: CommitterStats | undefined;
 
   constructor(
     private readonly repo: MessageRepo,
@@ -36,11 +49,12 @@ export class GroupCommitter {
     this.onBatch = opts.onBatch ?? (() => {});
     this.maxBatch = opts.maxBatch ?? 2000;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? repo.appendConcurrency ?? 1);
+    this.stats = opts.stats;
   }
 
   append(item: NewMessage): Promise<AppendResult> {
     return new Promise((resolve) => {
-      this.queue.push({ item, resolve });
+      this.queue.push({ item, resolve, at: this.stats ? performance.now() : 0 });
       this.schedule();
     });
   }
@@ -66,6 +80,8 @@ export class GroupCommitter {
 
   private async commit(batch: Pending[]): Promise<void> {
     this.onBatch(batch.length);
+    const stats = this.stats;
+    if (stats) stats.queue(performance.now() - batch[0]!.at);
     let results: AppendResult[];
     try {
       results = await this.repo.appendMessages(batch.map((p) => p.item));
@@ -73,6 +89,7 @@ export class GroupCommitter {
       for (const p of batch) p.resolve({ ok: false, error: error as Error });
       return;
     }
+    if (stats) stats.total(performance.now() - batch[0]!.at);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
   }
 

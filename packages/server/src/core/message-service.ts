@@ -18,6 +18,7 @@ import type { Bus } from '../cluster/bus.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Storage } from '../storage/storage.js';
+import type { CommitStats } from './commit-stats.js';
 import { GroupCommitter } from './group-committer.js';
 import { newMessageId } from './ids.js';
 
@@ -69,6 +70,8 @@ export interface MessageServiceDeps {
    * block or throw; errors are logged and swallowed.
    */
   onCommitted?: (msg: Msg, members: readonly string[]) => void;
+  /** Stage timings of the commit path (MINIIM_COMMIT_STATS); off when absent. */
+  commitStats?: CommitStats;
 }
 
 /** Author of server-side actions (content removal). */
@@ -79,7 +82,8 @@ export class MessageService {
   private readonly knownUsers = new Set<string>();
 
   constructor(private readonly d: MessageServiceDeps) {
-    this.committer = new GroupCommitter(d.storage, { onBatch: (n) => d.metrics.commitBatch.observe(n) });
+    if (d.commitStats) d.storage.observeCommits?.(d.commitStats);
+    this.committer = new GroupCommitter(d.storage, { onBatch: (n) => d.metrics.commitBatch.observe(n), stats: d.commitStats });
   }
 
   /** Stores a message durably and fans it out; resolves with the committed message. */

@@ -21,6 +21,13 @@ export interface NewMessage {
 /** One result per appended message, in input order. */
 export type AppendResult = { ok: true; msg: Msg; duplicate: boolean } | { ok: false; error: Error };
 
+/** Timings of the commit path, in milliseconds (core/commit-stats.ts). */
+export interface CommitObserver {
+  write(ms: number): void;
+  durable(ms: number): void;
+  fsync(ms: number): void;
+}
+
 export interface MessageRepo {
   /**
    * Appends messages in one durable transaction (group commit). Seqs are
@@ -35,6 +42,8 @@ export interface MessageRepo {
    * whose durability waits coalesce (SQLite: fsync off the main thread) sets more.
    */
   readonly appendConcurrency?: number;
+  /** Reports the stages of each append (write, durable wait, fsync) to `o`; optional (metrics). */
+  observeCommits?(o: CommitObserver): void;
   /** Ascending by seq. `before`/`after` exclusive; neither = the latest `limit`. */
   history(conv: string, range: { before?: number; after?: number; limit: number }): Promise<{ messages: Msg[]; hasMore: boolean }>;
   getMessage(conv: string, seq: number): Promise<Msg | undefined>;

@@ -10,6 +10,8 @@ export class FileSyncer {
   private handle: Promise<FileHandle> | undefined;
   private current: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  /** Told how long each fsync took (ms), when set (metrics). */
+  onFsync: ((ms: number) => void) | undefined;
 
   constructor(private readonly file: string) {}
 
@@ -40,7 +42,9 @@ export class FileSyncer {
       this.handle = undefined; // the next call tries to open again
       throw e;
     });
+    const t0 = this.onFsync ? performance.now() : 0;
     await h.datasync(); // data, and the size when it grew: what SQLite itself uses on Linux
+    this.onFsync?.(performance.now() - t0);
   }
 
   /** Waits for any fsync in flight and closes the file. */

@@ -24,7 +24,17 @@ import {
   type SessionRowDb,
   type UserRowDb,
 } from '../rows.js';
-import type { AppendResult, ConversationRow, ConversationSummary, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
+import type {
+  AppendResult,
+  CommitObserver,
+  ConversationRow,
+  ConversationSummary,
+  MembershipRow,
+  NewMessage,
+  SessionRow,
+  Storage,
+  StoredUser,
+} from '../storage.js';
 import { FileSyncer } from './file-syncer.js';
 import { type CheckpointerOptions, SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteGroupRepo } from './sqlite-group-repo.js';
@@ -62,6 +72,7 @@ export class SqliteStorage implements Storage {
   private readonly checkpointer: SqliteCheckpointer | undefined;
   private readonly syncNormal: Database.Statement;
   private readonly syncFull: Database.Statement;
+  private observer: CommitObserver | undefined;
   /** Message appends overlap: each commits synchronously, and their fsyncs coalesce. */
   readonly appendConcurrency = 16;
 
@@ -197,7 +208,25 @@ export class SqliteStorage implements Storage {
   }
 
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.durably(() => this.appendTx(items));
+    return this.observer ? this.observedAppend(items, this.observer) : this.durably(() => this.appendTx(items));
+  }
+
+  private async observedAppend(items: readonly NewMessage[], o: CommitObserver): Promise<AppendResult[]> {
+    let t1 = 0;
+    const t0 = performance.now();
+    const results = await this.durably(() => {
+      const r = this.appendTx(items);
+      t1 = performance.now();
+      return r;
+    });
+    o.write(t1 - t0);
+    o.durable(performance.now() - t1);
+    return results;
+  }
+
+  observeCommits(o: CommitObserver): void {
+    this.observer = o;
+    if (this.wal) this.wal.onFsync = (ms) => o.fsync(ms);
   }
 
   async history(conv: string, range: { before?: number; after?: number; limit: number }) {
