@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Bus } from './cluster/bus.js';
-import { createBus } from './cluster/registry.js';
+import { createCluster } from './cluster/registry.js';
+import type { SharedState } from './cluster/shared-state.js';
 import { isLoopbackHost } from './config/config.js';
 import { preparePrivateDir } from './config/data-dir.js';
 import { devSecret } from './config/dev-secret.js';
@@ -18,7 +19,6 @@ import { ConversationService } from './core/conversation-service.js';
 import { GroupDirectory } from './core/group-directory.js';
 import { GroupService } from './core/group-service.js';
 import { MessageService } from './core/message-service.js';
-import { RateLimiter } from './core/rate-limiter.js';
 import { SessionRevocations } from './core/session-revocations.js';
 import { TokenService } from './core/token-service.js';
 import { UserService } from './core/user-service.js';
@@ -48,6 +48,8 @@ export interface MiniImServer {
   readonly app: FastifyInstance;
   readonly storage: Storage;
   readonly bus: Bus;
+  /** Rate limits, the socket cap, values and locks shared by the nodes (in memory on one node). */
+  readonly shared: SharedState;
   readonly gateway: Gateway;
   readonly messages: MessageService;
   /** Announce ended login sessions here (a ban: `{userId, reason: 'banned'}`); their sockets close at once. */
@@ -77,9 +79,9 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const metrics = createMetrics();
   if (preparePrivateDir(config.dataDir)) logger.info({ dataDir: config.dataDir }, 'data directory was readable by others; narrowed to 0700');
   const storage = await createStorage(config, logger);
-  const bus = await createBus(config, logger);
+  const { bus, shared } = await createCluster(config, logger);
   const media = await createMedia(config, logger);
-  const wechat = new WechatIntegration({ config, storage, bus, logger });
+  const wechat = new WechatIntegration({ config, storage, bus, shared: shared.values, logger });
   const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry });
   const secret = devSecret(config.tokenSecret, {
     dataDir: config.dataDir,
@@ -131,14 +133,14 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
   installErrorHandling(app, logger);
   await registerSecurity(app, config);
-  registerAuthRateLimits(app, { enabled: config.rateLimits });
+  registerAuthRateLimits(app, { shared, enabled: config.rateLimits });
   const ctx: HttpContext = {
     auth,
     users,
     messages,
     conversations,
     isOnline: (userIds) => bus.isOnline(userIds),
-    limiter: new RateLimiter(config.socketFramesPerSec, config.socketFramesPerSec * 2, config.rateLimits),
+    limiter: shared.limiter('http', config.socketFramesPerSec, config.socketFramesPerSec * 2, config.rateLimits),
     logger,
   };
   registerAuthRoutes(app, ctx);
@@ -167,7 +169,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   };
   const pruning = setInterval(prune, 3600_000).unref();
   prune();
-  const gateway = new Gateway({ config, auth, revocations, messages, conversations, bus, logger, metrics });
+  const gateway = new Gateway({ config, auth, revocations, messages, conversations, bus, shared, logger, metrics });
   gateway.attach(app.server);
 
   let closed: Promise<void> | null = null;
@@ -176,6 +178,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     app,
     storage,
     bus,
+    shared,
     gateway,
     messages,
     revocations,
@@ -203,6 +206,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
         await messages.flush();
         await wechatHooks.flush();
         await bus.close();
+        await shared.close();
         await media.store.close?.();
         await storage.close();
       })();

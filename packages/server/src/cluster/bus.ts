@@ -26,7 +26,9 @@ export type PresenceHandler = (userId: string, online: boolean) => void;
 export type BusEvent =
   | { type: 'group_changed'; groupId: string }
   /** A login session (or, without sessionId, every session of the user) ended: close its sockets (core/session-revocations.ts). */
-  | { type: 'session_revoked'; userId: string; sessionId?: string; reason: RevocationReason };
+  | { type: 'session_revoked'; userId: string; sessionId?: string; reason: RevocationReason }
+  /** A user's sockets over the cluster-wide cap, found by the node where a newer one opened: close them with 4409. */
+  | { type: 'sockets_replaced'; userId: string; sessionIds: string[] };
 export type BusEventHandler = (e: BusEvent) => void;
 
 export interface Bus {

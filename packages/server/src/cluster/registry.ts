@@ -1,13 +1,28 @@
-/** Chooses the bus implementation from config, in one place: REDIS_URL set → the Redis bus. */
+/** Chooses the bus and shared-state implementations from config, in one place: REDIS_URL set → Redis. */
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { Bus } from './bus.js';
 import { LocalBus } from './local-bus.js';
 import { RedisBus } from './redis-bus.js';
+import { RedisSharedState } from './redis-shared-state.js';
+import { LocalSharedState, type SharedState } from './shared-state.js';
 
-export async function createBus(config: Config, logger: Logger): Promise<Bus> {
-  if (!config.redisUrl) return new LocalBus();
+export async function createCluster(config: Config, logger: Logger): Promise<{ bus: Bus; shared: SharedState }> {
+  if (!config.redisUrl) return { bus: new LocalBus(), shared: new LocalSharedState() };
   const bus = new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, presenceTtlMs: config.presenceTtlMs, logger });
   await bus.start();
-  return bus;
+  const shared = new RedisSharedState({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    nodeId: bus.nodeId,
+    maxSocketsPerUser: config.maxSocketsPerUser,
+    logger,
+  });
+  try {
+    await shared.start();
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
+  return { bus, shared };
 }

@@ -37,3 +37,18 @@ export class RateLimiter {
     for (const [k, b] of this.buckets) if (now - b.at > full) this.buckets.delete(k);
   }
 }
+
+/**
+ * A rate limit that may be shared by every node (cluster/shared-state.ts): resolves 0 when
+ * allowed, else the ms to wait. Never rejects: a shared store that cannot be reached makes
+ * it answer from a per-node bucket instead.
+ */
+export interface SharedLimiter {
+  take(key: string): Promise<number>;
+}
+
+/** A per-node limiter behind the shared interface (one node, or the fallback of a shared one). */
+export function localLimiter(ratePerSec: number, burst: number, enabled = true): SharedLimiter & { readonly local: RateLimiter } {
+  const local = new RateLimiter(ratePerSec, burst, enabled);
+  return { local, take: async (key) => local.take(key) };
+}

@@ -8,13 +8,14 @@ import type { Duplex } from 'node:stream';
 import { type ClientFrame, CloseCodes, DEFAULT_LIMITS, extractRid, ImError, type Limits, parseClientFrame, type User } from '@miniim/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Bus, Delivery } from '../cluster/bus.js';
+import type { SharedState } from '../cluster/shared-state.js';
 import type { Config } from '../config/config.js';
 import { type AuthService, parseBearer } from '../core/auth-service.js';
 import type { ConversationService } from '../core/conversation-service.js';
 import { normalizeError } from '../core/errors.js';
 import { newSessionId } from '../core/ids.js';
 import type { MessageService } from '../core/message-service.js';
-import { RateLimiter } from '../core/rate-limiter.js';
+import { RateLimiter, type SharedLimiter } from '../core/rate-limiter.js';
 import type { RevocationEvent, SessionRevocations } from '../core/session-revocations.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -30,6 +31,8 @@ export interface GatewayDeps {
   messages: MessageService;
   conversations: ConversationService;
   bus: Bus;
+  /** Where the per-user send rate and socket cap are counted across nodes. */
+  shared: SharedState;
   logger: Logger;
   metrics: Metrics;
 }
@@ -45,8 +48,8 @@ export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly limiter: RateLimiter;
   private readonly typingLimiter: RateLimiter;
-  /** `send`s per user across all their sockets (so ten sockets do not multiply the rate). */
-  private readonly userSendLimiter: RateLimiter;
+  /** `send`s per user across all their sockets, on every node (so ten sockets do not multiply the rate). */
+  private readonly userSendLimiter: SharedLimiter;
   private readonly limits: Limits;
   private heartbeat: NodeJS.Timeout | null = null;
   private accepting = true;
@@ -58,7 +61,7 @@ export class Gateway {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: c.maxFrameBytes, perMessageDeflate: false });
     this.limiter = new RateLimiter(c.socketFramesPerSec, c.socketFramesPerSec * 2, c.rateLimits);
     this.typingLimiter = new RateLimiter(2, 4, c.rateLimits);
-    this.userSendLimiter = new RateLimiter(c.socketFramesPerSec, c.socketFramesPerSec * 2, c.rateLimits);
+    this.userSendLimiter = d.shared.limiter('send', c.socketFramesPerSec, c.socketFramesPerSec * 2, c.rateLimits);
     this.limits = {
       maxFrameBytes: c.maxFrameBytes,
       maxTextChars: DEFAULT_LIMITS.maxTextChars,
@@ -76,9 +79,19 @@ export class Gateway {
       for (const s of watchers) s.sendRaw(payload);
     });
     // Cross-node pushes may have been missed while the bus was down: every client fetches its gaps.
+    // Redis may have lost this node's share of the socket cap too: it is written again.
     d.bus.onRecovered(() => {
       const payload = JSON.stringify({ op: 'resync', reason: 'bus_recovered' });
-      for (const s of this.sessions.all()) if (!s.closing && !s.closed) s.sendRaw(payload);
+      const open: Array<{ userId: string; sessionId: string; openedAt: number }> = [];
+      for (const s of this.sessions.all()) {
+        if (s.closing || s.closed) continue;
+        s.sendRaw(payload);
+        open.push({ userId: s.userId, sessionId: s.id, openedAt: s.openedAt });
+      }
+      void d.shared.sockets.reassert(open);
+    });
+    d.bus.onEvent((e) => {
+      if (e.type === 'sockets_replaced') this.closeReplaced(e.userId, e.sessionIds);
     });
   }
 
@@ -127,6 +140,7 @@ export class Gateway {
     this.armExpiry(s);
     if (this.sessions.add(s)) this.d.bus.setLocalOnline(user.id, true);
     this.capSockets(user.id);
+    void this.capSocketsAcrossNodes(s);
     this.d.metrics.sockets.inc();
     s.send({
       op: 'hello',
@@ -161,6 +175,33 @@ export class Gateway {
     }
   }
 
+  /**
+   * The cap across nodes: the ledger names the user's oldest sockets over it, wherever they
+   * are; this node closes its own and tells the others to close theirs.
+   */
+  private async capSocketsAcrossNodes(s: Session): Promise<void> {
+    const over = await this.d.shared.sockets.opened(s.userId, s.id, s.openedAt);
+    if (over.length === 0) return;
+    const elsewhere = over.filter((id) => !this.closeReplaced(s.userId, [id]));
+    if (elsewhere.length > 0) this.d.bus.broadcast({ type: 'sockets_replaced', userId: s.userId, sessionIds: elsewhere });
+  }
+
+  /** Closes those of the user's sessions that are on this node with 4409; returns whether any was. */
+  private closeReplaced(userId: string, sessionIds: readonly string[]): boolean {
+    let found = false;
+    for (const s of this.sessionsOf(userId, sessionIds)) {
+      found = true;
+      this.close(s, CloseCodes.replaced, 'replaced');
+    }
+    return found;
+  }
+
+  private *sessionsOf(userId: string, ids: readonly string[]): Iterable<Session> {
+    const set = this.sessions.sessionsOf(userId);
+    if (!set) return;
+    for (const s of set) if (ids.includes(s.id)) yield s;
+  }
+
   /** A socket lives no longer than its token: closed with 4401 at `expiresAt` (the client refreshes and reconnects). */
   private armExpiry(s: Session): void {
     const left = s.login.expiresAt - Date.now();
@@ -192,6 +233,7 @@ export class Gateway {
     clearTimeout(s.expiryTimer);
     this.d.metrics.sockets.dec();
     this.limiter.forget(s.id);
+    this.d.shared.sockets.closed(s.userId, s.id);
     if (this.sessions.remove(s)) this.d.bus.setLocalOnline(s.userId, false);
   }
 
@@ -257,7 +299,7 @@ export class Gateway {
     const uid = s.userId;
     switch (f.op) {
       case 'send': {
-        const wait = this.userSendLimiter.take(uid);
+        const wait = await this.userSendLimiter.take(uid);
         if (wait > 0) throw new ImError('rate_limited', 'too many messages from this user', wait);
         const msg = await this.d.messages.send({ userId: uid, sessionId: s.id }, f);
         s.send({ op: 'ack', rid: f.rid, msg });

@@ -38,6 +38,8 @@ export interface LoginRef {
 }
 
 export class Session {
+  /** When the socket opened (the connection cap closes the oldest first, on any node). */
+  readonly openedAt = Date.now();
   lastSeen = Date.now();
   /** Consecutive frames refused by the rate limiter (a flood closes the socket). */
   strikes = 0;

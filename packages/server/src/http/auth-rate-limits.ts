@@ -6,8 +6,8 @@
  */
 import { ImError } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { SharedState } from '../cluster/shared-state.js';
 import { isLoopbackHost } from '../config/config.js';
-import { RateLimiter } from '../core/rate-limiter.js';
 import { bearer } from './context.js';
 
 /** Sustained per minute, burst at once. */
@@ -27,17 +27,18 @@ function tokenUser(token: string | undefined): string | undefined {
   }
 }
 
-export function registerAuthRateLimits(app: FastifyInstance, opts: { enabled: boolean }): void {
-  const byIp = new RateLimiter(PER_IP.perMin / 60, PER_IP.burst, opts.enabled);
-  const byUser = new RateLimiter(PER_USER.perMin / 60, PER_USER.burst, opts.enabled);
+/** The buckets are shared by every node of a cluster (per node while Redis is unreachable). */
+export function registerAuthRateLimits(app: FastifyInstance, opts: { shared: SharedState; enabled: boolean }): void {
+  const byIp = opts.shared.limiter('auth-ip', PER_IP.perMin / 60, PER_IP.burst, opts.enabled);
+  const byUser = opts.shared.limiter('auth-user', PER_USER.perMin / 60, PER_USER.burst, opts.enabled);
   app.addHook('onRequest', async (req) => {
     if (req.method !== 'POST') return;
     const route = req.url.split('?')[0]!;
     if (!LIMITED.has(route)) return;
     if (route === '/api/auth/dev' && isLoopbackHost(req.ip)) return;
-    let wait = byIp.take(`${route}:${req.ip}`);
+    let wait = await byIp.take(`${route}:${req.ip}`);
     const user = wait === 0 && route !== '/api/auth/dev' && route !== '/api/auth/wechat' ? tokenUser(bearer(req)) : undefined;
-    if (user !== undefined) wait = byUser.take(`${route}:${user}`);
+    if (user !== undefined) wait = await byUser.take(`${route}:${user}`);
     if (wait > 0) throw new ImError('rate_limited', 'too many login requests', wait);
   });
 }

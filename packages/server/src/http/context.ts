@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { type AuthService, parseBearer } from '../core/auth-service.js';
 import type { ConversationService } from '../core/conversation-service.js';
 import type { MessageService } from '../core/message-service.js';
-import type { RateLimiter } from '../core/rate-limiter.js';
+import type { SharedLimiter } from '../core/rate-limiter.js';
 import type { UserService } from '../core/user-service.js';
 import type { Logger } from '../logger.js';
 
@@ -17,7 +17,7 @@ export interface HttpContext {
   /** Which of the users have at least one live socket on any node. */
   isOnline(userIds: readonly string[]): Promise<Map<string, boolean>>;
   /** Per-user HTTP rate limit (shared with nothing else). */
-  limiter: RateLimiter;
+  limiter: SharedLimiter;
   logger: Logger;
 }
 
@@ -29,7 +29,7 @@ export function bearer(req: FastifyRequest): string | undefined {
 /** Verifies the bearer token and the per-user rate limit; returns the user id. */
 export async function authenticate(ctx: Pick<HttpContext, 'auth' | 'limiter'>, req: FastifyRequest): Promise<string> {
   const { userId } = await ctx.auth.verify(bearer(req));
-  const wait = ctx.limiter.take(`http:${userId}`);
+  const wait = await ctx.limiter.take(userId);
   if (wait > 0) throw new ImError('rate_limited', 'too many requests', wait);
   return userId;
 }

@@ -6,11 +6,27 @@ import { isTokenError, type WechatApiError } from './wechat-errors.js';
 
 /** Tokens are refreshed this long before WeChat says they expire. */
 export const TOKEN_REFRESH_MARGIN_MS = 5 * 60 * 1000;
+/** How long one node may hold the refresh lock (a node that dies holding it blocks the others this long at most). */
+const REFRESH_LOCK_MS = 15_000;
+/** How often a node waiting for another node's refresh looks for the new token. */
+const REFRESH_POLL_MS = 50;
+
+/** Locks shared by the nodes of a cluster (cluster/shared-state.ts SharedValues, structurally). */
+export interface TokenLocks {
+  /** The lock, or undefined while another holder has it; rejects when the store is unreachable. */
+  lock(key: string, ttlMs: number): Promise<{ release(): Promise<void> } | undefined>;
+}
 
 export interface AccessTokenProviderDeps {
   api: WechatApi;
   config: WechatConfig;
   cache?: TokenCache;
+  /**
+   * With several nodes: only the holder of the app's lock fetches a token (a classic-mode
+   * fetch, or a forced one, makes the previous token invalid); the others wait for it in the
+   * shared cache. Without it (one node) the in-process single flight is enough.
+   */
+  locks?: TokenLocks;
   logger?: Logger;
   now?: () => number;
 }
@@ -18,7 +34,8 @@ export interface AccessTokenProviderDeps {
 /**
  * Hands out WeChat access tokens per appid: cached until 5 minutes before
  * expiry, fetched by a single in-flight request no matter how many callers
- * ask at once, and refreshed once when WeChat answers 40001/42001.
+ * ask at once (on every node, with `locks`), and refreshed once when WeChat
+ * answers 40001/42001.
  * The token value is never logged.
  */
 export class AccessTokenProvider {
@@ -64,9 +81,39 @@ export class AccessTokenProvider {
   private refresh(appId: string): Promise<string> {
     const running = this.inflight.get(appId);
     if (running) return running;
-    const p = this.fetchToken(appId).finally(() => this.inflight.delete(appId));
+    const p = (this.deps.locks ? this.fetchUnderLock(appId, this.deps.locks) : this.fetchToken(appId)).finally(() => this.inflight.delete(appId));
     this.inflight.set(appId, p);
     return p;
+  }
+
+  /**
+   * Fetches with the cluster-wide lock held, unless another node fetched meanwhile. While
+   * another node holds it, a token still valid serves; otherwise this node waits for the
+   * new one. Locks unreachable, or held past their lifetime: this node fetches alone.
+   */
+  private async fetchUnderLock(appId: string, locks: TokenLocks): Promise<string> {
+    const giveUpAt = Date.now() + REFRESH_LOCK_MS + 1000;
+    for (;;) {
+      let lock: { release(): Promise<void> } | undefined;
+      try {
+        lock = await locks.lock(`wechat-token:${appId}`, REFRESH_LOCK_MS);
+      } catch (err) {
+        this.deps.logger?.warn({ appId, err: (err as Error).message }, 'WeChat token lock unreachable: this node fetches the token alone');
+        return this.fetchToken(appId);
+      }
+      const cached = await this.cache.get(appId);
+      if (lock) {
+        try {
+          if (cached && cached.refreshAt > this.now()) return cached.token;
+          return await this.fetchToken(appId);
+        } finally {
+          await lock.release().catch(() => {});
+        }
+      }
+      if (cached && cached.expiresAt > this.now()) return cached.token;
+      if (Date.now() > giveUpAt) return this.fetchToken(appId);
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_POLL_MS));
+    }
   }
 
   private async fetchToken(appId: string): Promise<string> {

@@ -8,6 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Bus } from '../cluster/bus.js';
+import type { SharedValues } from '../cluster/shared-state.js';
 import { devSecret } from '../config/dev-secret.js';
 import type { Logger } from '../logger.js';
 import type { ModerationConfig, TextCheckStage, WechatIdentity, WechatModerationPort } from '../moderation/moderation-types.js';
@@ -15,6 +16,7 @@ import type { Storage } from '../storage/storage.js';
 import { AccessTokenProvider } from './access-token-provider.js';
 import { parseSecretKey } from './secret-box.js';
 import { SubscribeNotifier } from './subscribe-notifier.js';
+import { SharedTokenCache } from './token-cache.js';
 import { WechatApi } from './wechat-api.js';
 import type { WechatConfig } from './wechat-config.js';
 import { WechatTextCheck } from './wechat-text-check.js';
@@ -32,6 +34,8 @@ export interface WechatIntegrationDeps {
   config: WechatFeatureConfig;
   storage: Pick<Storage, 'wechat'>;
   bus: Pick<Bus, 'isOnline'>;
+  /** Values and locks shared by the nodes: the access token is fetched by one node at a time. */
+  shared?: SharedValues;
   logger: Logger;
 }
 
@@ -65,7 +69,7 @@ export class WechatIntegration implements WechatModerationPort {
   readonly textCheck?: TextCheckStage;
 
   constructor(private readonly deps: WechatIntegrationDeps) {
-    const { config, storage, bus, logger } = deps;
+    const { config, storage, bus, shared, logger } = deps;
     this.wechatConfig = config.wechat;
     this.moderationConfig = config.moderation;
     if (this.wechatConfig.apps.length > 0) {
@@ -73,7 +77,12 @@ export class WechatIntegration implements WechatModerationPort {
         apiBase: this.wechatConfig.apiBase,
         timeoutMs: this.wechatConfig.timeoutMs,
       });
-      const tokens = new AccessTokenProvider({ api, config: this.wechatConfig, logger });
+      const tokens = new AccessTokenProvider({
+        api,
+        config: this.wechatConfig,
+        logger,
+        ...(shared && { cache: new SharedTokenCache(shared), locks: shared }),
+      });
       this.textCheck = new WechatTextCheck(api, tokens);
       this.wechat = {
         api,
