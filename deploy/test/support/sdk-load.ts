@@ -22,13 +22,18 @@ export interface LoadOptions {
   /** Seed of the peer choice and pauses (reproducible runs). */
   seed?: number;
   userPrefix?: string;
+  /**
+   * Each client chats 1:1 with this many neighbours on each side of a ring of the users
+   * (so 50 users need not open 1,225 conversations); every other user when unset.
+   */
+  neighbours?: number;
 }
 
 export interface Member {
   user: string;
   client: ImClient;
   token: string;
-  /** Conversations with every other member. */
+  /** Conversations with every peer. */
   convs: string[];
   peers: string[];
   sent: number;
@@ -175,7 +180,7 @@ export class SdkLoad {
         persistence: false,
         lifecycle: false,
       });
-      const peers = users.filter((u) => u !== user);
+      const peers = ringPeers(users, users.indexOf(user), this.o.neighbours);
       const m: Member = { user, client, token: a.token, convs: peers.map((p) => dm(user, p)), peers, sent: 0, reconnects: [] };
       client.on('sessionEnded', (e) => this.sessionEnded.push(`${user}:${e.reason}`));
       client.on('auth', () => this.refreshes++);
@@ -321,4 +326,12 @@ export class SdkLoad {
     this.sending = false;
     for (const m of this.members) m.client.dispose();
   }
+}
+
+/** The users within `k` places of users[i] on a ring (every other user when k is unset or reaches round). */
+function ringPeers(users: string[], i: number, k: number | undefined): string[] {
+  if (k === undefined || 2 * k >= users.length - 1) return users.filter((_, j) => j !== i);
+  const out: string[] = [];
+  for (let d = 1; d <= k; d++) out.push(users[(i + d) % users.length]!, users[(i - d + users.length) % users.length]!);
+  return out;
 }

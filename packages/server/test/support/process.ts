@@ -16,10 +16,10 @@ export interface ServerProcess {
 }
 
 /**
- * Spawns the CLI with PORT=0 and resolves once it logs `listening`. Under
+ * Spawns the CLI with PORT=0 and resolves once it logs `listening` (within `startTimeoutMs`, 20 s by default). Under
  * MINIIM_TEST_STORAGE the data dir's test database is its DATABASE_URL.
  */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string>, opts: { startTimeoutMs?: number } = {}): Promise<ServerProcess> {
   const storage = env.MINIIM_DATA_DIR && !env.DATABASE_URL ? await testStorage(env.MINIIM_DATA_DIR) : {};
   const databaseUrl = storage.databaseUrl ? { DATABASE_URL: storage.databaseUrl } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
@@ -36,7 +36,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}\n${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}\n${err}`)), opts.startTimeoutMs ?? 20_000);
     const onData = () => {
       for (const line of out.split('\n')) {
         if (!line.includes('"listening"')) continue;
