@@ -4,8 +4,7 @@
  * PostgreSQL and on MySQL/MariaDB (a fresh database per server; see
  * packages/server/test/support/server.ts, MINIIM_TEST_STORAGE). Files run in parallel.
  * Left out: tests of parts that do not touch storage (media blob routes, proxy headers,
- * config) and slow-consumer.test.ts, whose "later requests not executed" count assumes
- * replies come back within the socket's read turn, as they do on SQLite (docs/storage.md).
+ * config).
  * Usage: node scripts/test-storage-backends.mjs [postgres|mysql ...]
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +18,8 @@ const FILES = [
   'http-api',
   'media-messages',
   'process',
+  'request-flow',
+  'slow-consumer',
   'user-profiles',
   'wechat-login',
   'wechat-moderation',

@@ -40,6 +40,16 @@ export interface GatewayDeps {
 /** Close code for a client that cannot keep up with its deliveries (extension, see docs/protocol.md). */
 export const CLOSE_SLOW_CONSUMER = CloseCodes.tryAgainLater;
 
+/**
+ * Requests of one socket executed at once; later ones wait while the socket is not read
+ * (back-pressure), so one client cannot start unbounded work (docs/protocol.md).
+ */
+export const MAX_RUNNING_PER_SOCKET = 16;
+/** Bytes of requests waiting per socket beyond which a frame is refused (only reached with frames near the frame limit). */
+export const MAX_WAITING_BYTES_PER_SOCKET = 256 * 1024;
+/** `retryAfterMs` of a request refused because its socket's queue was full. */
+const QUEUE_FULL_RETRY_MS = 500;
+
 /** Longest wait for in-flight frames (commits and their acks) during a graceful shutdown. */
 const DRAIN_MS = 5_000;
 
@@ -136,6 +146,12 @@ export class Gateway {
         onOverflow: (slow) => this.close(slow, CLOSE_SLOW_CONSUMER, 'slow_consumer'),
       },
       { sessionId: login.sessionId, expiresAt: login.expiresAt },
+      {
+        maxRunning: MAX_RUNNING_PER_SOCKET,
+        maxWaitingBytes: MAX_WAITING_BYTES_PER_SOCKET,
+        run: (session, frame) => this.dispatch(session, frame).catch((e) => this.replyError(session, 'rid' in frame ? frame.rid : undefined, e)),
+        mayStart: (session) => this.mayStart(session),
+      },
     );
     this.armExpiry(s);
     if (this.sessions.add(s)) this.d.bus.setLocalOnline(user.id, true);
@@ -231,6 +247,7 @@ export class Gateway {
     if (s.closed) return;
     s.closed = true;
     clearTimeout(s.expiryTimer);
+    s.requests.clear();
     this.d.metrics.sockets.dec();
     this.limiter.forget(s.id);
     this.d.shared.sockets.closed(s.userId, s.id);
@@ -289,10 +306,21 @@ export class Gateway {
       this.replyError(s, extractRid(raw), e);
       return;
     }
-    const running: Promise<void> = this.dispatch(s, frame)
-      .catch((e) => this.replyError(s, 'rid' in frame ? frame.rid : undefined, e))
-      .finally(() => this.inFlight.delete(running));
-    this.inFlight.add(running);
+    const handled = s.requests.submit(frame, data.length);
+    if (!handled) {
+      this.replyError(s, extractRid(raw), new ImError('rate_limited', 'too many requests waiting on this socket', QUEUE_FULL_RETRY_MS));
+      return;
+    }
+    this.inFlight.add(handled);
+    void handled.finally(() => this.inFlight.delete(handled));
+  }
+
+  /** A queued request starts only while its socket can take the reply; over the bound the socket is closed (1013). */
+  private mayStart(s: Session): boolean {
+    if (s.closing || s.closed) return false;
+    if (!s.full) return true;
+    this.close(s, CLOSE_SLOW_CONSUMER, 'slow_consumer');
+    return false;
   }
 
   private async dispatch(s: Session, f: ClientFrame): Promise<void> {

@@ -1,8 +1,9 @@
 /** One authenticated WebSocket connection and its bounded outbound queue. */
 
 import type { Socket } from 'node:net';
-import type { User } from '@miniim/protocol';
+import type { ClientFrame, User } from '@miniim/protocol';
 import type WebSocket from 'ws';
+import { RequestQueue } from './request-queue.js';
 
 /**
  * Sockets written to in this turn of the event loop, corked so that every frame a
@@ -21,6 +22,18 @@ export interface OutboundLimits {
   maxBytes: number;
   /** Called once, when a frame would push the backlog over `maxBytes` (the frame is dropped). */
   onOverflow: (s: Session) => void;
+}
+
+/** How a session bounds the requests of its client (see RequestQueue). */
+export interface InboundLimits {
+  /** Requests executed at once. */
+  maxRunning: number;
+  /** Bytes of the requests waiting for a free slot (the socket is not read meanwhile). */
+  maxWaitingBytes: number;
+  /** Executes one request; settles when it is answered; never rejects. */
+  run: (s: Session, frame: ClientFrame) => Promise<void>;
+  /** Whether waiting requests may still start (false: they are dropped unexecuted). */
+  mayStart: (s: Session) => boolean;
 }
 
 /**
@@ -53,6 +66,8 @@ export class Session {
   private readonly sock: Socket | undefined;
   /** Closes the socket when its token expires (cleared on close). */
   expiryTimer: NodeJS.Timeout | undefined;
+  /** The client's requests: a few run at once, the rest wait while the socket is not read. */
+  readonly requests: RequestQueue<ClientFrame>;
 
   constructor(
     readonly id: string,
@@ -60,9 +75,16 @@ export class Session {
     readonly ws: WebSocket,
     private readonly out: OutboundLimits,
     readonly login: LoginRef,
+    inbound: InboundLimits,
   ) {
     this.sock = (ws as unknown as { _socket?: Socket })._socket;
     this.sock?.on('drain', () => this.flush());
+    this.requests = new RequestQueue(inbound.maxRunning, inbound.maxWaitingBytes, {
+      run: (frame) => inbound.run(this, frame),
+      mayStart: () => inbound.mayStart(this),
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+    });
   }
 
   get userId(): string {
@@ -109,6 +131,7 @@ export class Session {
     if (this.closing || this.closed) return;
     this.closing = true;
     this.dropQueue();
+    this.requests.clear();
     if (this.ws.readyState !== 1) return;
     for (const f of frames) this.write(JSON.stringify(f));
     this.ws.close(code, reason);
