@@ -3,7 +3,7 @@
  * mapping from their rows to the interface's types, shared so the drivers cannot drift.
  */
 import type { MessageKind, Msg } from '@miniim/protocol';
-import type { GroupMemberRow, GroupRow, MembershipRow, SessionRow, StoredUser, UserPhoneRow, WechatIdentityRow } from './storage.js';
+import type { AuditRow, BanRow, GroupMemberRow, GroupRow, MembershipRow, SessionRow, StoredUser, UserPhoneRow, WechatIdentityRow } from './storage.js';
 import type { MediaTarget } from './wechat-stores.js';
 
 export interface MessageRowDb {
@@ -107,6 +107,40 @@ export interface Database {
   notify_throttle: { user_id: string; conv: string; claimed_at: number };
   media_traces: TraceRowDb;
   user_phones: PhoneRowDb;
+  audit_log: AuditRowDb;
+  user_bans: BanRowDb;
+}
+
+export interface AuditRowDb {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  /** JSON text. */
+  detail: string | null;
+}
+
+export interface BanRowDb {
+  user_id: string;
+  banned_at: number;
+  banned_by: string;
+  reason: string | null;
+}
+
+export function rowToAudit(r: AuditRowDb): AuditRow {
+  const row: AuditRow = { id: r.id, at: Number(r.at), actor: r.actor, action: r.action };
+  if (r.target !== null) row.target = r.target;
+  if (r.ip !== null) row.ip = r.ip;
+  if (r.detail !== null) row.detail = JSON.parse(r.detail);
+  return row;
+}
+
+export function rowToBan(r: BanRowDb): BanRow {
+  const row: BanRow = { userId: r.user_id, at: Number(r.banned_at), by: r.banned_by };
+  if (r.reason !== null) row.reason = r.reason;
+  return row;
 }
 
 export function rowToMsg(r: MessageRowDb): Msg {

@@ -118,6 +118,7 @@ export interface Storage extends MessageRepo, ConversationRepo, UserRepo, Sessio
   readonly kind: string;
   readonly groups: GroupRepo;
   readonly wechat: WechatRepo;
+  readonly admin: AdminRepo;
   /** Cheap round-trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -196,4 +197,78 @@ export interface WechatRepo {
   readonly credits: CreditStore;
   readonly throttle: NotifyThrottle;
   readonly traces: TraceStore;
+}
+
+/** One entry of the audit log: who did what to which target, when, from where. Never updated or deleted. */
+export interface AuditRow {
+  /** Time-ordered unique id. */
+  id: string;
+  at: number;
+  /** `admin` (the admin token), `admin:<userId>` (an admin user), `moderation`… */
+  actor: string;
+  /** Dotted verb, e.g. `user.ban`, `message.remove`, `moderation.reject`. */
+  action: string;
+  /** What it acted on: a user id, a conv, `conv#seq`, a group id. */
+  target?: string;
+  /** The client address the request came from. */
+  ip?: string;
+  /** Small JSON object of parameters and outcome (never message text). */
+  detail?: Record<string, unknown>;
+}
+
+/** Filters of `listAudit`; all optional, combined with AND. `since`/`until` are inclusive/exclusive epoch ms. */
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: number;
+  until?: number;
+}
+
+/** A user barred from logging in (until the ban is lifted). */
+export interface BanRow {
+  userId: string;
+  at: number;
+  by: string;
+  reason?: string;
+}
+
+/**
+ * What the admin API and the audit log need beyond the chat repositories. Rare
+ * operations: none of these is on the message path.
+ */
+export interface AdminRepo {
+  /** Appends one audit entry (the log is append-only: there is no update or delete). */
+  appendAudit(row: AuditRow): Promise<void>;
+  /** Entries matching the filters, newest first (by `at`, then `id`); the cursor is opaque. */
+  listAudit(q: AuditQuery, limit: number, cursor?: string): Promise<{ rows: AuditRow[]; nextCursor?: string }>;
+  /** Bans the user (replacing an earlier ban's details). */
+  setBan(row: BanRow): Promise<void>;
+  /** Lifts the ban; false when there was none. */
+  clearBan(userId: string): Promise<boolean>;
+  getBan(userId: string): Promise<BanRow | undefined>;
+  /** The user's stored login sessions, newest first. */
+  listSessions(userId: string): Promise<SessionRow[]>;
+  /** Revokes every session of the user not yet revoked; returns how many. */
+  revokeUserSessions(userId: string, at: number): Promise<number>;
+  /**
+   * Users whose id is `q` or starts with it, whose nickname contains `q` (case as stored), or
+   * who have a WeChat identity whose openid or unionid is `q`; at most `limit`, by id.
+   */
+  searchUsers(q: string, limit: number): Promise<StoredUser[]>;
+  getMessageById(id: string): Promise<Msg | undefined>;
+  /** Messages the user sent, ordered by conversation then seq; the cursor is opaque. */
+  messagesFrom(userId: string, limit: number, cursor?: string): Promise<{ messages: Msg[]; nextCursor?: string }>;
+  /** Every WeChat identity of the user (one per mini-program). */
+  identitiesOf(userId: string): Promise<WechatIdentityRow[]>;
+  /** Groups (disbanded ones too) by id; the cursor is opaque. */
+  listGroups(limit: number, cursor?: string): Promise<{ groups: GroupRow[]; nextCursor?: string }>;
+  /**
+   * Erases a user (data-subject request): every message they sent becomes a recall stub
+   * (`recalled: {by, ts: at}`, body `{}`); their profile, sessions, WeChat identities, phone,
+   * subscribe credits, notification throttle and media-check traces are deleted. The ban (if
+   * any) and the audit log stay. Idempotent: a run cut short is finished by running it again.
+   * Returns the messages it turned into stubs.
+   */
+  eraseUser(userId: string, by: string, at: number): Promise<{ recalled: Array<{ conv: string; seq: number }> }>;
 }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/storage/storage.js';
+import { storageContractAdmin } from './storage-contract-admin.js';
 import { msg, storageContractMore } from './storage-contract-more.js';
 
 /** Creates an empty database and returns an opener for it (call it several times for several instances on one database). */
@@ -170,5 +171,6 @@ export function storageContract(name: string, newDatabase: NewDatabase, opts: { 
       await s.close();
     });
     storageContractMore(open, newDatabase);
+    storageContractAdmin(open);
   });
 }

@@ -7,6 +7,7 @@
  */
 import { type Msg, parseConvId } from '@miniim/protocol';
 import type {
+  AdminRepo,
   AppendResult,
   ConversationRow,
   ConversationSummary,
@@ -242,6 +243,9 @@ export class MemoryStorage implements Storage {
     throttle: { acquire: notHere } as unknown as WechatRepo['throttle'],
     traces: { put: notHere, get: notHere, delete: notHere } as unknown as WechatRepo['traces'],
   };
+
+  /** The core services never call the admin repository (the admin feature's tests use the real backends). */
+  readonly admin = new Proxy({}, { get: () => notHere }) as AdminRepo;
 
   async ping() {}
   async close() {}

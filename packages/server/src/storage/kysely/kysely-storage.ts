@@ -7,6 +7,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { type Database, decodeCursor, type MessageRowDb, membershipPage, rowToMembership, rowToMsg, rowToSession, rowToUser } from '../rows.js';
 import type { AppendResult, ConversationRow, ConversationSummary, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
+import { dialectBanUpsert, KyselyAdminRepo } from './kysely-admin-repo.js';
 import { KyselyGroupRepo } from './kysely-group-repo.js';
 import { KyselyWechatRepo } from './kysely-wechat-repo.js';
 import type { Db, SqlDialect } from './sql-dialect.js';
@@ -18,6 +19,7 @@ export abstract class KyselyStorage implements Storage {
   abstract readonly appendConcurrency: number;
   readonly groups: KyselyGroupRepo;
   readonly wechat: KyselyWechatRepo;
+  readonly admin: KyselyAdminRepo;
 
   constructor(
     protected readonly db: Db,
@@ -25,6 +27,7 @@ export abstract class KyselyStorage implements Storage {
   ) {
     this.groups = new KyselyGroupRepo(db, dialect);
     this.wechat = new KyselyWechatRepo(db, dialect);
+    this.admin = new KyselyAdminRepo(db, dialectBanUpsert(dialect));
   }
 
   abstract appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]>;

@@ -108,3 +108,24 @@ export const mysqlMigrations: Record<string, Migration> = {
        verified_at BIGINT NOT NULL) ${TABLE}`,
   ),
 };
+
+// The admin API: the append-only audit log and banned users.
+mysqlMigrations['0002_admin'] = statements(
+  `CREATE TABLE audit_log (
+     id ${ID} PRIMARY KEY,
+     at BIGINT NOT NULL,
+     actor VARCHAR(191) NOT NULL,
+     action VARCHAR(191) NOT NULL,
+     target VARCHAR(191) NULL,
+     ip VARCHAR(64) NULL,
+     detail TEXT NULL,
+     KEY audit_log_at (at, id),
+     KEY audit_log_target (target, at)) ${TABLE}`,
+  `CREATE TABLE user_bans (
+     user_id ${ID} PRIMARY KEY,
+     banned_at BIGINT NOT NULL,
+     banned_by VARCHAR(191) NOT NULL,
+     reason TEXT NULL) ${TABLE}`,
+  // A user's sessions (ban: revoke them all; the admin API lists them).
+  'CREATE INDEX sessions_user ON sessions(user_id)',
+);

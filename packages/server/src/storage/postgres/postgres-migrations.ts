@@ -109,3 +109,24 @@ postgresMigrations['0002_wechat_retry_phone'] = statements(
      app_id ${ID},
      verified_at BIGINT NOT NULL)`,
 );
+
+// The admin API: the append-only audit log and banned users.
+postgresMigrations['0003_admin'] = statements(
+  `CREATE TABLE audit_log (
+     id ${ID} PRIMARY KEY,
+     at BIGINT NOT NULL,
+     actor TEXT COLLATE "C" NOT NULL,
+     action TEXT COLLATE "C" NOT NULL,
+     target TEXT COLLATE "C",
+     ip TEXT,
+     detail TEXT)`,
+  'CREATE INDEX audit_log_at ON audit_log(at, id)',
+  'CREATE INDEX audit_log_target ON audit_log(target, at)',
+  // A user's sessions (ban: revoke them all; the admin API lists them).
+  'CREATE INDEX sessions_user ON sessions(user_id)',
+  `CREATE TABLE user_bans (
+     user_id ${ID} PRIMARY KEY,
+     banned_at BIGINT NOT NULL,
+     banned_by TEXT COLLATE "C" NOT NULL,
+     reason TEXT)`,
+);

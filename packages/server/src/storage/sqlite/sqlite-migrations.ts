@@ -111,3 +111,24 @@ sqliteMigrations['0004_wechat_retry_phone'] = statements(
      app_id TEXT NOT NULL,
      verified_at INTEGER NOT NULL)`,
 );
+
+// The admin API: the append-only audit log and banned users. PostgreSQL/MySQL drivers have the same.
+sqliteMigrations['0005_admin'] = statements(
+  `CREATE TABLE audit_log (
+     id TEXT PRIMARY KEY,
+     at INTEGER NOT NULL,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT,
+     ip TEXT,
+     detail TEXT)`,
+  'CREATE INDEX audit_log_at ON audit_log(at, id)',
+  'CREATE INDEX audit_log_target ON audit_log(target, at)',
+  // A user's sessions (ban: revoke them all; the admin API lists them).
+  'CREATE INDEX sessions_user ON sessions(user_id)',
+  `CREATE TABLE user_bans (
+     user_id TEXT PRIMARY KEY,
+     banned_at INTEGER NOT NULL,
+     banned_by TEXT NOT NULL,
+     reason TEXT)`,
+);

@@ -12,8 +12,10 @@ import path from 'node:path';
 import { convKindOf, type Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { KyselyAdminRepo } from '../kysely/kysely-admin-repo.js';
 import {
   type ConversationRowDb,
+  type Database as DbSchema,
   decodeCursor,
   type MessageRowDb,
   membershipPage,
@@ -66,6 +68,7 @@ export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   readonly groups: SqliteGroupRepo;
   readonly wechat: SqliteWechatRepo;
+  readonly admin: KyselyAdminRepo;
   private readonly s;
   private readonly appendTx: (items: readonly NewMessage[]) => AppendResult[];
   private readonly wal: FileSyncer | undefined;
@@ -87,6 +90,14 @@ export class SqliteStorage implements Storage {
     this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.groups = new SqliteGroupRepo(db);
     this.wechat = new SqliteWechatRepo(db);
+    // Admin writes are rare: through Kysely, committed with synchronous = FULL like group writes.
+    this.admin = new KyselyAdminRepo(kysely as Kysely<DbSchema>, (k, row) =>
+      k
+        .replaceInto('user_bans')
+        .values(row)
+        .execute()
+        .then(() => {}),
+    );
     const p = (q: string) => db.prepare(q);
     this.s = {
       convLastSeq: p('SELECT last_seq FROM conversations WHERE conv = ?').pluck(),
