@@ -11,7 +11,7 @@ export type NameOf = (userId: string) => string;
 
 const idName: NameOf = (id) => id;
 
-/** Text of a server-written `system` message (group events, content removal). */
+/** Text of a server-written `system` message (group events, content removal, the admin API's notices). */
 export function systemText(body: Record<string, unknown>, names: NameOf = idName): string {
   const ids = Array.isArray(body.userIds) ? (body.userIds as unknown[]).map((id) => names(String(id))).join('、') : '';
   const by = typeof body.by === 'string' ? names(body.by) : '';
@@ -41,6 +41,8 @@ export function systemText(body: Record<string, unknown>, names: NameOf = idName
       return by ? `${by} 解散了群聊` : '群聊已解散';
     case 'content_removed':
       return '一条消息因违反规定已被删除';
+    case 'notice':
+      return typeof body.text === 'string' && body.text ? `【系统通知】${body.text}` : '【系统通知】';
     default:
       return '[系统消息]';
   }

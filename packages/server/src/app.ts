@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { banCheck, createAuditLog, registerAdmin } from './admin/index.js';
 import type { Bus } from './cluster/bus.js';
 import { createCluster } from './cluster/registry.js';
 import type { SharedState } from './cluster/shared-state.js';
@@ -82,7 +83,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const { bus, shared } = await createCluster(config, logger);
   const media = await createMedia(config, logger);
   const wechat = new WechatIntegration({ config, storage, bus, shared: shared.values, logger });
-  const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry });
+  const audit = createAuditLog(storage, logger);
+  const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry, audit: audit.sink });
   const secret = devSecret(config.tokenSecret, {
     dataDir: config.dataDir,
     file: '.token-secret',
@@ -99,7 +101,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   bus.onEvent((e) => {
     if (e.type === 'session_revoked') revocations.receive({ userId: e.userId, sessionId: e.sessionId, reason: e.reason });
   });
-  const auth = new AuthService({ tokens, users, devLogin: config.devLogin, revocations });
+  const auth = new AuthService({ tokens, users, devLogin: config.devLogin, revocations, isBanned: banCheck(storage) });
   const directory = new GroupDirectory(storage.groups, bus);
   const committed = new CommitFeed(logger);
   const messages = new MessageService({
@@ -127,6 +129,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     publicBaseUrl: config.publicBaseUrl,
     logger,
     registry: metrics.registry,
+    audit: audit.sink,
   });
 
   // Forwarded headers count only from the configured proxies (MINIIM_TRUST_PROXY), never from anyone.
@@ -158,6 +161,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   });
   registerMedia(app, media, { authenticate: (req) => authenticate(ctx, req), logger });
   await registerWechatRoutes(app, { ...ctx, storage }, { wechat, media: wechatHooks.media, checkText: moderation?.checkText });
+  registerAdmin(app, { config, storage, bus, audit, auth, revocations, messages, directory, groups, logger });
   await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
 
   // Expired and revoked login sessions are deleted at start and every hour.
@@ -205,6 +209,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
         clearTimeout(force);
         await messages.flush();
         await wechatHooks.flush();
+        await audit.flush();
         await bus.close();
         await shared.close();
         await media.store.close?.();

@@ -31,6 +31,20 @@ export type BusEvent =
   | { type: 'sockets_replaced'; userId: string; sessionIds: string[] };
 export type BusEventHandler = (e: BusEvent) => void;
 
+/** One node's load as it last reported it (the admin API's `GET /api/admin/stats`). */
+export interface NodeLoad {
+  node: string;
+  /** Open WebSockets on the node. */
+  sockets: number;
+  /** Distinct users with at least one socket on the node. */
+  users: number;
+  /** When the figures were read (epoch ms). */
+  at: number;
+}
+
+/** Reads this node's current figures (the gateway's). */
+export type LoadSource = () => { sockets: number; users: number };
+
 export interface Bus {
   readonly kind: string;
   /** Routes a frame to every session of the given users, on whichever node they are. */
@@ -53,6 +67,10 @@ export interface Bus {
    * and caches kept in step by events must be dropped.
    */
   onRecovered(handler: () => void): void;
+  /** Where this node's load figures come from; published with every heartbeat in a cluster. */
+  setLoadSource(read: LoadSource): void;
+  /** Every live node's last reported load (this node's read now), by node id. */
+  nodeLoads(): Promise<NodeLoad[]>;
   /** Readiness check. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,11 +1,12 @@
 /** In-process bus for a single node: deliveries are direct calls. */
-import type { Bus, BusEvent, BusEventHandler, Delivery, DeliveryHandler, PresenceHandler } from './bus.js';
+import type { Bus, BusEvent, BusEventHandler, Delivery, DeliveryHandler, LoadSource, NodeLoad, PresenceHandler } from './bus.js';
 
 export class LocalBus implements Bus {
   readonly kind = 'local';
   private deliveryHandlers: DeliveryHandler[] = [];
   private presenceHandlers: PresenceHandler[] = [];
   private readonly online = new Set<string>();
+  private load: LoadSource = () => ({ sockets: 0, users: this.online.size });
 
   publish(d: Delivery): void {
     for (const h of this.deliveryHandlers) h(d);
@@ -40,6 +41,14 @@ export class LocalBus implements Bus {
 
   /** In-process delivery is never interrupted. */
   onRecovered(_handler: () => void): void {}
+
+  setLoadSource(read: LoadSource): void {
+    this.load = read;
+  }
+
+  async nodeLoads(): Promise<NodeLoad[]> {
+    return [{ node: 'local', ...this.load(), at: Date.now() }];
+  }
 
   async ping(): Promise<void> {}
 

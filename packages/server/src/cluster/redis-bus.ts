@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { Bus, BusEvent, BusEventHandler, Delivery, DeliveryHandler, PresenceHandler } from './bus.js';
+import type { Bus, BusEvent, BusEventHandler, Delivery, DeliveryHandler, LoadSource, NodeLoad, PresenceHandler } from './bus.js';
 import { RedisPresence } from './redis-presence.js';
 
 export interface RedisBusOptions {
@@ -55,6 +55,7 @@ export class RedisBus implements Bus {
   private started = false;
   private closing = false;
   private heartbeat: NodeJS.Timeout | null = null;
+  private load: LoadSource = () => ({ sockets: 0, users: 0 });
 
   constructor(private readonly o: RedisBusOptions) {
     const common = {
@@ -93,6 +94,7 @@ export class RedisBus implements Bus {
       await Promise.all([this.pub.connect(), this.sub.connect()]);
       await this.sub.subscribe(this.channel);
       await this.presence.heartbeat();
+      await this.publishLoad();
     } catch (err) {
       this.pub.disconnect();
       this.sub.disconnect();
@@ -139,6 +141,28 @@ export class RedisBus implements Bus {
     this.recoveredHandlers.push(handler);
   }
 
+  setLoadSource(read: LoadSource): void {
+    this.load = read;
+  }
+
+  /** Live nodes (those in `nodes` whose `load:<node>` has not expired); this node's figures are read now. */
+  async nodeLoads(): Promise<NodeLoad[]> {
+    const mine: NodeLoad = { node: this.nodeId, ...this.load(), at: Date.now() };
+    const nodes = (await this.pub.smembers(this.key('nodes'))).filter((n) => n !== this.nodeId).sort();
+    const raw = nodes.length ? await this.pub.mget(nodes.map((n) => this.key(`load:${n}`))) : [];
+    const others = raw.flatMap((v, i) => (v ? [{ node: nodes[i]!, ...(JSON.parse(v) as Omit<NodeLoad, 'node'>) }] : []));
+    return [mine, ...others];
+  }
+
+  private key(k: string): string {
+    return this.o.prefix + k;
+  }
+
+  /** Publishes this node's load next to its heartbeat, expiring with it. */
+  private async publishLoad(): Promise<void> {
+    await this.pub.set(this.key(`load:${this.nodeId}`), JSON.stringify({ ...this.load(), at: Date.now() }), 'PX', this.o.presenceTtlMs);
+  }
+
   async ping(): Promise<void> {
     await this.pub.ping();
   }
@@ -148,6 +172,7 @@ export class RedisBus implements Bus {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.flush();
     await this.presence.leave().catch(() => {});
+    await this.pub.del(this.key(`load:${this.nodeId}`)).catch(() => {});
     await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
     this.deliveryHandlers = [];
     this.presenceHandlers = [];
@@ -218,6 +243,7 @@ export class RedisBus implements Bus {
   private async tick(): Promise<void> {
     if (this.degraded) return this.recover();
     await this.presence.heartbeat().catch((err: Error) => this.markDegraded(err));
+    await this.publishLoad().catch((err: Error) => this.markDegraded(err));
   }
 
   /**

@@ -26,6 +26,8 @@ export interface AuthServiceDeps {
   devLogin: boolean;
   /** Where ended sessions are announced, so live sockets opened with them close at once. */
   revocations: SessionRevocations;
+  /** Whether the user is banned (the admin API); a banned user's logins and refreshes answer 403 `forbidden`. */
+  isBanned?: (userId: string) => Promise<boolean>;
 }
 
 /**
@@ -62,16 +64,23 @@ export class AuthService {
    * creates or updates the user and starts a session.
    */
   async login(userId: string, profile: { nickname?: string; avatarUrl?: string }, opts: { defaultNickname?: string } = {}): Promise<LoginResult> {
+    await this.refuseBanned(userId);
     const user = await this.d.users.upsertOnLogin(userId, profile, opts.defaultNickname);
     const { token, expiresAt } = await this.d.tokens.issue(user.id);
     return { token, expiresAt, user };
   }
 
-  /** A fresh token for a valid one; the old session is revoked and its sockets closed (4401). */
+  /** A fresh token for a valid one; the old session is revoked and its sockets closed (4401). Banned users: forbidden. */
   async refresh(token: string | undefined): Promise<LoginResult> {
+    // A ban revoked the user's sessions: say `forbidden` (the login is over), not `unauthorized` (log in again).
+    await this.refuseBanned(this.d.tokens.verifySignature(token).userId);
     const r = await this.d.tokens.refresh(token);
     this.d.revocations.emit({ userId: r.userId, sessionId: r.revokedSessionId, reason: 'refresh' });
     return { token: r.token, expiresAt: r.expiresAt, user: await this.d.users.me(r.userId) };
+  }
+
+  private async refuseBanned(userId: string): Promise<void> {
+    if (await this.d.isBanned?.(userId)) throw new ImError('forbidden', 'this account is banned');
   }
 
   /** Ends the token's session (`POST /api/auth/logout`); its sockets get `kicked {reason: "logout"}` and 4401. */

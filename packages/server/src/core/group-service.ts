@@ -17,6 +17,11 @@ export interface GroupPatch {
 
 const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
 
+/**
+ * The methods that change a group take the `actor` whose role is checked and, last, `by`:
+ * who the group's system notice names (default the actor; the admin API acts with the
+ * owner's rights and names `system`).
+ */
 export class GroupService {
   constructor(
     private readonly directory: GroupDirectory,
@@ -69,7 +74,7 @@ export class GroupService {
     return groupView((await this.directory.requireMember(id, actor)).st);
   }
 
-  async patch(actor: string, id: string, patch: GroupPatch): Promise<Group> {
+  async patch(actor: string, id: string, patch: GroupPatch, by = actor): Promise<Group> {
     const { st } = await this.directory.requireModerator(id, actor);
     requireAlive(st);
     const changes: Partial<GroupRow> = {};
@@ -82,8 +87,8 @@ export class GroupService {
     await this.storage.groups.updateGroup(id, changes);
     Object.assign(st.row, changes);
     if (changes.avatarUrl !== undefined) this.directory.changed(id);
-    if (changes.name !== undefined) await this.system(st, actor, { event: 'group_renamed', name: changes.name, by: actor });
-    if (changes.mutedAll !== undefined) await this.system(st, actor, { event: 'group_muted', muted: changes.mutedAll, by: actor });
+    if (changes.name !== undefined) await this.system(st, by, { event: 'group_renamed', name: changes.name, by });
+    if (changes.mutedAll !== undefined) await this.system(st, by, { event: 'group_muted', muted: changes.mutedAll, by });
     return groupView(st);
   }
 
@@ -141,7 +146,7 @@ export class GroupService {
   }
 
   /** Owner sets roles; owner/admin mute plain members (admins only by the owner). */
-  async updateMember(actor: string, id: string, target: string, patch: { role?: 'admin' | 'member'; mutedUntil?: number }) {
+  async updateMember(actor: string, id: string, target: string, patch: { role?: 'admin' | 'member'; mutedUntil?: number }, by = actor) {
     const { st, me } = await this.directory.requireModerator(id, actor);
     requireAlive(st);
     const m = st.members.get(target);
@@ -154,18 +159,18 @@ export class GroupService {
     await this.storage.groups.updateMember(id, target, patch);
     if (patch.role !== undefined && patch.role !== m.role) {
       m.role = patch.role;
-      await this.system(st, actor, { event: 'role_changed', userId: target, role: patch.role, by: actor });
+      await this.system(st, by, { event: 'role_changed', userId: target, role: patch.role, by });
     }
     if (patch.mutedUntil !== undefined) {
       m.mutedUntil = patch.mutedUntil;
-      await this.system(st, actor, { event: 'member_muted', userId: target, mutedUntil: patch.mutedUntil, by: actor });
+      await this.system(st, by, { event: 'member_muted', userId: target, mutedUntil: patch.mutedUntil, by });
     }
     const out: GroupMember = { userId: m.userId, role: m.role, joinedAt: m.joinedAt };
     if (m.mutedUntil > Date.now()) out.mutedUntil = m.mutedUntil;
     return out;
   }
 
-  async transfer(actor: string, id: string, target: string): Promise<Group> {
+  async transfer(actor: string, id: string, target: string, by = actor): Promise<Group> {
     const { st, me } = await this.directory.requireMember(id, actor);
     requireAlive(st);
     if (me.role !== 'owner') throw new ImError('forbidden', 'only the owner can transfer the group');
@@ -179,15 +184,15 @@ export class GroupService {
     next.role = 'owner';
     next.mutedUntil = 0;
     st.row.owner = target;
-    await this.system(st, actor, { event: 'owner_changed', owner: target, by: actor });
+    await this.system(st, by, { event: 'owner_changed', owner: target, by });
     return groupView(st);
   }
 
-  async disband(actor: string, id: string): Promise<Group> {
+  async disband(actor: string, id: string, by = actor): Promise<Group> {
     const { st, me } = await this.directory.requireMember(id, actor);
     if (me.role !== 'owner') throw new ImError('forbidden', 'only the owner can disband the group');
     if (st.row.disbandedAt !== undefined) return groupView(st);
-    await this.system(st, actor, { event: 'group_disbanded', by: actor });
+    await this.system(st, by, { event: 'group_disbanded', by });
     const now = Date.now();
     await this.storage.groups.updateGroup(id, { disbandedAt: now });
     st.row.disbandedAt = now;

@@ -82,6 +82,7 @@ export class Gateway {
     };
     d.bus.onDelivery((delivery) => this.deliver(delivery));
     d.revocations.on((e) => this.onRevoked(e));
+    d.bus.setLoadSource(() => ({ sockets: this.sessions.size, users: this.sessions.users }));
     d.bus.onPresence((userId, online) => {
       const watchers = this.sessions.watchersOf(userId);
       if (!watchers) return;

@@ -32,6 +32,11 @@ export class SessionRegistry {
     return false;
   }
 
+  /** Distinct users with a session here. */
+  get users(): number {
+    return this.byUser.size;
+  }
+
   sessionsOf(userId: string): Set<Session> | undefined {
     return this.byUser.get(userId);
   }

@@ -1,6 +1,7 @@
 import { ImError } from '@miniim/protocol';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { AuditSink } from '../core/audit-sink.js';
 import { KeywordFilter } from './keyword-filter.js';
 import type { FailPolicy, ModerationConfig, ReviewPolicy } from './moderation-config.js';
 import { type ModerationMetrics, moderationMetrics } from './moderation-metrics.js';
@@ -18,6 +19,8 @@ export interface ContentModeratorDeps {
   logger?: Logger;
   /** prom-client registry for the counters; default the global registry. */
   registry?: Registry;
+  /** Where rejections and review verdicts are recorded (the audit log); never the text. */
+  audit?: AuditSink;
 }
 
 interface Stage {
@@ -86,6 +89,7 @@ export class ContentModerator {
         this.metrics.unavailable.inc({ stage: name, policy: stage.failPolicy });
         if (stage.failPolicy === 'closed') {
           this.deps.logger?.warn({ stage: name, reason: err.reason, userId: ctx.userId }, 'content check unavailable; rejecting (fail-closed)');
+          this.decided('moderation.unavailable_reject', ctx, { stage: name, reason: err.reason });
           throw new ImError('unavailable', 'content check unavailable; try again');
         }
         this.deps.logger?.warn({ stage: name, reason: err.reason, userId: ctx.userId }, 'content check unavailable; accepting (fail-open)');
@@ -94,12 +98,19 @@ export class ContentModerator {
       const reject = verdict.suggest === 'risky' || (verdict.suggest === 'review' && stage.onReview === 'reject');
       if (verdict.suggest === 'review') {
         this.deps.logger?.info({ stage: name, label: verdict.label, userId: ctx.userId, reject }, 'content marked for review');
+        if (!reject) this.decided('moderation.review_accept', ctx, { stage: name, label: verdict.label });
       }
       if (reject) {
         this.metrics.rejected.inc({ stage: name });
         this.deps.logger?.info({ stage: name, label: verdict.label, userId: ctx.userId, scene: ctx.scene }, 'content rejected');
+        this.decided('moderation.reject', ctx, { stage: name, label: verdict.label, verdict: verdict.suggest });
         throw new ImError('content_rejected', 'content was rejected by the content-safety check');
       }
     }
+  }
+
+  /** One moderation decision for the audit log: who wrote, where, which stage said what (never the text). */
+  private decided(action: string, ctx: ModerationContext, detail: Record<string, unknown>): void {
+    this.deps.audit?.({ actor: 'moderation', action, target: ctx.userId, detail: { scene: ctx.scene, ...detail } });
   }
 }

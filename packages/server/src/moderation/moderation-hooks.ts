@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { AuditSink } from '../core/audit-sink.js';
 import { ContentModerator } from './content-moderator.js';
 import type { ModerationConfig } from './moderation-config.js';
 import type { CheckText, WechatModerationPort } from './moderation-types.js';
@@ -16,6 +17,8 @@ export interface ModerationDeps {
   logger: Logger;
   /** The server's prom-client registry (moderation counters). */
   registry: Registry;
+  /** Where moderation decisions are recorded (the audit log). */
+  audit?: AuditSink;
 }
 
 /** What the rest of the server calls; created only when at least one stage is on. */
@@ -31,7 +34,7 @@ export interface ModerationHooks {
 /** The moderation hooks, or undefined when no stage is on (no check at all). */
 export function createModeration(deps: ModerationDeps): ModerationHooks | undefined {
   const { config, wechat } = deps;
-  const moderator = new ContentModerator({ config, wechat: wechat.textCheck, logger: deps.logger, registry: deps.registry });
+  const moderator = new ContentModerator({ config, wechat: wechat.textCheck, logger: deps.logger, registry: deps.registry, audit: deps.audit });
   if (moderator.stageNames.length === 0) return undefined;
   const checkText: CheckText = async (text, userId, scene, identity) => {
     const id = identity ?? (config.wechat.enabled ? await wechat.identity(userId) : undefined);

@@ -256,6 +256,8 @@ export interface AdminRepo {
    * who have a WeChat identity whose openid or unionid is `q`; at most `limit`, by id.
    */
   searchUsers(q: string, limit: number): Promise<StoredUser[]>;
+  /** Every user, by id; the cursor is opaque (a notice to everyone pages through them). */
+  listUsers(limit: number, cursor?: string): Promise<{ users: StoredUser[]; nextCursor?: string }>;
   getMessageById(id: string): Promise<Msg | undefined>;
   /** Messages the user sent, ordered by conversation then seq; the cursor is opaque. */
   messagesFrom(userId: string, limit: number, cursor?: string): Promise<{ messages: Msg[]; nextCursor?: string }>;

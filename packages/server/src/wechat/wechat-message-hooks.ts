@@ -8,6 +8,7 @@
 import { type Msg, messagePreview, parseConvId } from '@miniim/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../cluster/bus.js';
+import type { AuditSink } from '../core/audit-sink.js';
 import type { CommitFeed } from '../core/commit-feed.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/storage.js';
@@ -33,6 +34,8 @@ export interface WechatMessageHooksDeps {
   logger: Logger;
   /** The server's prom-client registry (moderation counters). */
   registry: Registry;
+  /** Where media removals are recorded (the audit log). */
+  audit?: AuditSink;
 }
 
 export class WechatMessageHooks {
@@ -49,8 +52,14 @@ export class WechatMessageHooks {
       api: wx.api,
       tokens: wx.tokens,
       traces: deps.storage.wechat.traces,
-      onRisky: async (_traceId, target) => {
-        await deps.removal.removeContent(target.conv, target.seq);
+      onRisky: async (traceId, target) => {
+        const removed = await deps.removal.removeContent(target.conv, target.seq);
+        deps.audit?.({
+          actor: 'moderation',
+          action: 'moderation.media_removed',
+          target: `${target.conv}#${target.seq}`,
+          detail: { userId: target.userId, traceId, removed },
+        });
       },
       logger: deps.logger,
       registry: deps.registry,

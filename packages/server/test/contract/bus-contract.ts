@@ -52,6 +52,15 @@ export function busContract(name: string, nodes: BusFactory, opts: { skip?: bool
       await a!.ping();
     });
 
+    it('reports this node’s load from its source', async () => {
+      const [a] = await nodes(1);
+      a!.setLoadSource(() => ({ sockets: 3, users: 2 }));
+      const [mine, ...rest] = await a!.nodeLoads();
+      expect(mine).toMatchObject({ sockets: 3, users: 2 });
+      expect(typeof mine!.node).toBe('string');
+      expect(rest).toEqual([]);
+    });
+
     // The in-process bus is one node: there is no other node to deliver to.
     if (opts.maxNodes < 3) return;
     describe('across nodes', () => {
@@ -89,6 +98,20 @@ export function busContract(name: string, nodes: BusFactory, opts: { skip?: bool
           ['w1', true],
           ['w1', false],
         ]);
+      });
+
+      it('every node sees every live node’s load; a closed node drops out', async () => {
+        const [a, b] = await nodes(2);
+        a!.setLoadSource(() => ({ sockets: 5, users: 4 }));
+        b!.setLoadSource(() => ({ sockets: 7, users: 6 }));
+        await until(async () => (await a!.nodeLoads()).some((l) => l.sockets === 7), 5000);
+        const loads = await a!.nodeLoads();
+        expect(loads.map((l) => [l.sockets, l.users])).toEqual([
+          [5, 4],
+          [7, 6],
+        ]);
+        await b!.close();
+        expect((await a!.nodeLoads()).map((l) => l.sockets)).toEqual([5]);
       });
 
       it('events reach the other nodes, not the publisher', async () => {

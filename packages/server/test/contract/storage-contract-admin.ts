@@ -67,6 +67,10 @@ export function storageContractAdmin(open: () => Promise<Storage>): void {
     expect(await ids('_')).toEqual(['alina']);
     expect(await ids('nobody')).toEqual([]);
     expect(await s.admin.searchUsers('a', 1)).toHaveLength(1);
+    const u1 = await s.admin.listUsers(2);
+    const u2 = await s.admin.listUsers(2, u1.nextCursor);
+    expect([...u1.users, ...u2.users].map((u) => u.id)).toEqual(['alice', 'alina', 'bob']);
+    expect(u2.nextCursor).toBeUndefined();
     expect(await s.admin.identitiesOf('bob')).toEqual([{ userId: 'bob', appId: 'wx1', openid: 'o-123', unionid: 'un-9', sessionKeyEnc: 'x', updatedAt: 1 }]);
     await s.close();
   });

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
 /** Feature folders: each owns its config schema, wiring, routes and logic. */
-const FEATURES = ['wechat', 'moderation', 'media'];
+const FEATURES = ['wechat', 'moderation', 'media', 'admin'];
 /** Shared layers that must not depend on any feature. */
 const SHARED = ['config', 'storage', 'core'];
 /** The one file through which wechat/ and moderation/ may reach each other. */

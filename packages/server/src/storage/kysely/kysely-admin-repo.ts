@@ -138,6 +138,19 @@ export class KyselyAdminRepo implements AdminRepo {
     return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
   }
 
+  async listUsers(limit: number, cursor?: string) {
+    const after = unopaque(cursor);
+    let s = this.db.selectFrom('users').select(['id', 'nickname', 'avatar_url', 'created_at']);
+    if (after !== undefined) s = s.where('id', '>', after);
+    const raw = await s
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const users = raw.slice(0, limit).map(rowToUser);
+    const last = users[users.length - 1];
+    return raw.length > limit && last ? { users, nextCursor: opaque(last.id) } : { users };
+  }
+
   async getMessageById(id: string) {
     const r = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? rowToMsg(r) : undefined;
