@@ -16,9 +16,12 @@ describe('SDK against the real server: sync', () => {
     await until(() => bob.messages('d:alice:bob').length === 1, 'first message');
     await bob.loadHistory('d:alice:bob');
     // Pushes of seq 2 and 3 get lost; seq 4 arrives and reveals the gap.
-    ctl.dropIncoming = (f) => f.op === 'msg' && (f.msg.seq === 2 || f.msg.seq === 3);
+    // Alice's ack can arrive before Bob's push: wait until Bob has actually lost both pushes.
+    let lost = 0;
+    ctl.dropIncoming = (f) => f.op === 'msg' && (f.msg.seq === 2 || f.msg.seq === 3) && ++lost > 0;
     await alice.sendText('u:bob', 'm2');
     await alice.sendText('u:bob', 'm3');
+    await until(() => lost === 2, 'pushes of seq 2 and 3 lost');
     ctl.dropIncoming = undefined;
     const historyBefore = ctl.outgoing.filter((f) => f.op === 'history').length;
     await alice.sendText('u:bob', 'm4');

@@ -167,10 +167,10 @@ export class TestClient {
     this.ws.send(JSON.stringify(frame));
   }
 
-  /** Sends a frame with a fresh rid and resolves with the reply (ack, error or the op's answer). */
-  request(frame: Frame): Promise<Frame> {
+  /** Sends a frame with a fresh rid and resolves with the reply (ack, error or the op's answer) or rejects after timeoutMs. */
+  request(frame: Frame, timeoutMs = 5000): Promise<Frame> {
     const rid = frame.rid ?? `r${++this.ridSeq}`;
-    const reply = this.waitFor((f) => f.rid === rid && f.op !== 'msg');
+    const reply = this.waitFor((f) => f.rid === rid && f.op !== 'msg', timeoutMs);
     this.send({ ...frame, rid });
     return reply;
   }
