@@ -10,6 +10,8 @@
 import { spawnSync } from 'node:child_process';
 
 const FILES = [
+  'admin-api',
+  'admin-content',
   'bad-input',
   'direct-chat',
   'graceful-shutdown',

@@ -70,6 +70,10 @@ export function registerAdminRoutes(app: FastifyInstance, d: AdminRouteDeps): vo
       url: r.url,
       schema: r.schema,
       onRequest: identify,
+      // A POST without a body (a ban with no reason) is an empty object, not a schema failure.
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
       handler: async (request, reply) => {
         const req = request as Req;
         const actor = actors.get(request)!;
