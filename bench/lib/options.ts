@@ -71,6 +71,8 @@ export interface BenchOptions {
   docs: boolean;
   /** Record a V8 CPU profile of the MiniIM server during each scenario. */
   profile: boolean;
+  /** Open-loop levels are fractions of this rate (msgs/s) instead of each server's closed-loop rate (same-rate A/B). */
+  refRate: number | undefined;
   /** Start MiniIM with MINIIM_COMMIT_STATS=on and report its commit stages per direct phase. */
   commitStats: boolean;
   /** One server per target for every scenario (smoke: saves start-up time) instead of one per scenario. */
@@ -80,7 +82,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect]
-  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats]`;
+  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--ref-rate MSGS_PER_SEC]`;
 
 /** Parses argv (without node and script). Throws with the usage text on a bad flag. */
 export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
@@ -93,6 +95,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
   let docs = true;
   let profile = false;
   let commitStats = false;
+  let refRate: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -111,10 +114,12 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     else if (a === '--no-docs') docs = false;
     else if (a === '--profile') profile = true;
     else if (a === '--commit-stats') commitStats = true;
+    else if (a === '--ref-rate') refRate = Number(value());
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
   for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
+  if (refRate !== undefined && !(refRate > 0)) throw new Error(`bad --ref-rate\n${USAGE}`);
   if (!(workers >= 1 && addrs >= 1 && addrs <= 250)) throw new Error(`bad --workers or --addrs\n${USAGE}`);
   return {
     mode,
@@ -126,6 +131,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     docs: docs && mode !== 'smoke',
     profile,
     commitStats,
+    refRate,
     shareServers: mode === 'smoke',
     sizes: PRESETS[mode],
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),

@@ -113,8 +113,10 @@ export const directScenario: Scenario = {
     if (failed) throw new Error(`${failed} users failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
     const notes: string[] = [];
     const phases = [await phase(ctx, pairs, 'closed', 0, 'closed')];
-    const maxRate = phases[0].row.metrics.msgsPerSec ?? 0;
-    ctx.log(`    closed loop: ${maxRate} msgs/s`);
+    const closedRate = phases[0].row.metrics.msgsPerSec ?? 0;
+    ctx.log(`    closed loop: ${closedRate} msgs/s`);
+    // --ref-rate: every server gets the same open-loop schedule (a same-rate A/B).
+    const maxRate = ctx.opts.refRate ?? closedRate;
     for (const level of d.levels) {
       if (maxRate <= 0) break;
       const p = await phase(ctx, pairs, 'open', Math.max(1, maxRate * level), `open ${Math.round(level * 100)}%`);
