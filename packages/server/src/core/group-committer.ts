@@ -1,9 +1,15 @@
 /**
- * Group commit: sends that arrive within one event-loop turn share one
- * transaction, and the next batch collects while one commits. A repository that
- * allows it (`appendConcurrency` > 1) gets several batches in flight: each is
- * committed in its own turn while earlier ones still wait for the disk, and their
- * durability waits share fsyncs. Results resolve in the order batches were taken.
+ * Group commit. Rules:
+ * - Idle (nothing in flight): what arrived in this event-loop turn is committed at the
+ *   end of the turn (`setImmediate`), never after a timer: a lone message goes at once.
+ * - While a batch is in flight, the next one collects; when it completes, everything
+ *   collected meanwhile is committed as one batch (at most `maxBatch`).
+ * - A repository that allows it (`appendConcurrency` > 1) gets more batches in flight,
+ *   but a second one starts early only once at least `appendOverlapMin` messages wait
+ *   (default 1: at once). SQLite sets a high minimum: its durability waits are serial
+ *   (a write made during an fsync needs the next one), so a small early batch would buy
+ *   no latency, only one more transaction; a backlog is worth writing while the disk
+ *   syncs. Results resolve in the order batches were taken.
  */
 import type { AppendResult, MessageRepo, NewMessage } from '../storage/storage.js';
 
@@ -29,6 +35,8 @@ export interface GroupCommitterOptions {
   maxBatch?: number;
   /** Most batches in flight at once; defaults to the repository's `appendConcurrency`, else 1. */
   maxInFlight?: number;
+  /** Smallest queue that starts a batch while another is in flight; defaults to the repository's `appendOverlapMin`, else 1. */
+  overlapMin?: number;
   /** Stage timings (off when absent: no clock is read). */
   stats?: CommitterStats;
 }
@@ -40,6 +48,7 @@ export class GroupCommitter {
   private readonly onBatch: (size: number) => void;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly overlapMin: number;
   private readonly stats: CommitterStats | undefined;
 
   constructor(
@@ -49,6 +58,7 @@ export class GroupCommitter {
     this.onBatch = opts.onBatch ?? (() => {});
     this.maxBatch = opts.maxBatch ?? 2000;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? repo.appendConcurrency ?? 1);
+    this.overlapMin = Math.max(1, opts.overlapMin ?? repo.appendOverlapMin ?? 1);
     this.stats = opts.stats;
   }
 
@@ -59,15 +69,21 @@ export class GroupCommitter {
     });
   }
 
+  /** Whether a batch may start now (a free slot, and nothing in flight or a queue worth overlapping). */
+  private mayStart(): boolean {
+    const n = this.running.size;
+    return n === 0 || (n < this.maxInFlight && this.queue.length >= this.overlapMin);
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.running.size >= this.maxInFlight) return;
+    if (this.scheduled || !this.mayStart()) return;
     this.scheduled = true;
     setImmediate(() => this.drain());
   }
 
   private drain(): void {
     this.scheduled = false;
-    if (this.running.size >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.queue.length === 0 || !this.mayStart()) return;
     const batch = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue;
     if (batch === this.queue) this.queue = [];
     const run: Promise<void> = this.commit(batch).finally(() => {

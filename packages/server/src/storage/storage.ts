@@ -42,6 +42,12 @@ export interface MessageRepo {
    * whose durability waits coalesce (SQLite: fsync off the main thread) sets more.
    */
   readonly appendConcurrency?: number;
+  /**
+   * With a batch in flight, how many messages must wait before a second one starts
+   * (default 1). Higher where a write made meanwhile gains nothing by going early
+   * (SQLite: it needs the next fsync anyway) so that small batches merge instead.
+   */
+  readonly appendOverlapMin?: number;
   /** Reports the stages of each append (write, durable wait, fsync) to `o`; optional (metrics). */
   observeCommits?(o: CommitObserver): void;
   /** Ascending by seq. `before`/`after` exclusive; neither = the latest `limit`. */

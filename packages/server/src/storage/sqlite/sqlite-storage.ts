@@ -76,8 +76,13 @@ export class SqliteStorage implements Storage {
   private readonly syncNormal: Database.Statement;
   private readonly syncFull: Database.Statement;
   private observer: CommitObserver | undefined;
-  /** Message appends overlap: each commits synchronously, and their fsyncs coalesce. */
+  /**
+   * Message appends may overlap (each commits synchronously and their fsyncs coalesce), but a
+   * second one starts during an fsync only for a backlog: a few messages written meanwhile would
+   * wait for the next fsync anyway, and merged into one transaction they cost one write, not several.
+   */
   readonly appendConcurrency = 16;
+  readonly appendOverlapMin = 64;
 
   constructor(
     private readonly db: Database.Database,
