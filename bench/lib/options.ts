@@ -73,6 +73,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Open-loop levels are fractions of this rate (msgs/s) instead of each server's closed-loop rate (same-rate A/B). */
   refRate: number | undefined;
+  /** Count the server's syscalls and context switches per phase with `perf stat` (Linux). */
+  perfStat: boolean;
   /** Start MiniIM with MINIIM_COMMIT_STATS=on and report its commit stages per direct phase. */
   commitStats: boolean;
   /** One server per target for every scenario (smoke: saves start-up time) instead of one per scenario. */
@@ -82,7 +84,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect]
-  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--ref-rate MSGS_PER_SEC]`;
+  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--perf-stat] [--ref-rate MSGS_PER_SEC]`;
 
 /** Parses argv (without node and script). Throws with the usage text on a bad flag. */
 export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
@@ -96,6 +98,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
   let profile = false;
   let commitStats = false;
   let refRate: number | undefined;
+  let perfStat = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -114,6 +117,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     else if (a === '--no-docs') docs = false;
     else if (a === '--profile') profile = true;
     else if (a === '--commit-stats') commitStats = true;
+    else if (a === '--perf-stat') perfStat = true;
     else if (a === '--ref-rate') refRate = Number(value());
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
@@ -132,6 +136,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     profile,
     commitStats,
     refRate,
+    perfStat,
     shareServers: mode === 'smoke',
     sizes: PRESETS[mode],
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),

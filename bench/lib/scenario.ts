@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitStagesBetween } from './commit-stages.js';
 import type { BenchOptions } from './options.js';
+import { startPerfStat } from './perf-stat.js';
 import { selfTimeByFile, topSelfTime } from './profile-summary.js';
 import { ServerProcess } from './server-process.js';
 import type { Target, TargetName } from './targets.js';
@@ -124,19 +125,22 @@ export function spread<T>(items: T[], n: number): T[][] {
 /**
  * Server and generator CPU over a measured window, and the server's event-loop delay (sampled
  * through the inspector; null when it has none); with `--commit-stats`, MiniIM's commit stages; with
- * `--profile` and a `tag`, a CPU profile of MiniIM during just this window.
+ * `--profile` and a `tag`, a CPU profile of MiniIM during just this window; with `--perf-stat`, the
+ * server's syscall and context-switch counts (perf-stat.ts).
  */
 export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, tag?: string) {
   const stats = ctx.opts.commitStats && ctx.target.name.startsWith('miniim');
   const metrics0 = stats ? await ctx.server.metricsText() : '';
   const loopDelayOn = await ctx.server.startLoopDelay();
   const profiler = ctx.opts.profile && ctx.target.name.startsWith('miniim') && tag ? await ctx.server.startProfile() : null;
+  const perf = ctx.opts.perfStat ? startPerfStat(ctx.server.pid) : null;
   const s0 = ctx.server.cpuMs();
   const g0 = await ctx.workers.cpuMs();
   const t0 = performance.now();
   const value = await fn();
   const wallMs = performance.now() - t0;
   const serverCpuMs = ctx.server.cpuMs() - s0;
+  const perfCounts = perf ? await perf.stop() : null;
   const genCpuMs = (await ctx.workers.cpuMs()) - g0;
   const loopDelay = loopDelayOn ? await ctx.server.loopDelay() : null;
   if (profiler && tag) {
@@ -147,7 +151,7 @@ export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, 
       ctx.log(`    ${tag}: CPU profile ${file}\n      ${topSelfTime(file, 20).join('\n      ')}\n    by file:\n      ${selfTimeByFile(file).join('\n      ')}`);
   }
   const commitStages = stats ? commitStagesBetween(metrics0, await ctx.server.metricsText()) : undefined;
-  return { value, wallMs, serverCpuMs, genCpuMs, loopDelay, commitStages };
+  return { value, wallMs, serverCpuMs, genCpuMs, loopDelay, commitStages, perfCounts };
 }
 
 export const round = (v: number, digits = 1) => {

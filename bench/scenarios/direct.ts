@@ -51,10 +51,18 @@ async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'c
       loopDelayP99: m.loopDelay ? round(m.loopDelay.p99Ms, 2) : null,
     },
   };
+  const perMsg = m.perfCounts && acked ? Object.fromEntries(Object.entries(m.perfCounts).map(([k, v]) => [k, round(v / acked, 2)])) : undefined;
+  if (perMsg)
+    ctx.log(
+      `    ${tag} per message: ${Object.entries(perMsg)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ')}`,
+    );
   if (m.commitStages) ctx.log(`    ${tag} commit stages (ms): ${formatStages(m.commitStages)}`);
   return {
     row,
     commitStages: m.commitStages,
+    perMsg,
     acked,
     delivered,
     lost: sum('lost'),
@@ -137,6 +145,7 @@ export const directScenario: Scenario = {
       details: {
         acked: phases.map((p) => p.acked),
         delivered: phases.map((p) => p.delivered),
+        ...(ctx.opts.perfStat ? { perfPerMessage: Object.fromEntries(phases.map((p) => [p.row.key, p.perMsg ?? null])) } : {}),
         ...(ctx.opts.commitStats ? { commitStages: Object.fromEntries(phases.map((p) => [p.row.key, p.commitStages ?? null])) } : {}),
       },
     };
