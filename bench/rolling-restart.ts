@@ -80,6 +80,7 @@ async function main(): Promise<void> {
         REDIS_URL,
         MINIIM_REDIS_PREFIX: `${schema}:`,
         MINIIM_TOKEN_SECRET: secret,
+        MINIIM_MEDIA_SIGNED_URL_SECRET: `media-${secret}`,
         MINIIM_DATA_DIR: n.dataDir,
         MINIIM_TRUST_PROXY: '127.0.0.1',
         MINIIM_RATE_LIMITS: 'off',

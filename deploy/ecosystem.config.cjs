@@ -11,7 +11,7 @@
 //   Set REDIS_URL too: the Redis bus carries pushes, presence and revocations between the
 //   processes (without it a client connected to another process catches up at its next sync only).
 //
-// Every process gets the same environment: set MINIIM_TOKEN_SECRET (and the rest of the
+// Every process gets the same environment: set MINIIM_TOKEN_SECRET, MINIIM_MEDIA_SIGNED_URL_SECRET (and the rest of the
 // production config) in the shell that runs pm2, or in an `env_file`-style wrapper.
 const path = require('node:path');
 

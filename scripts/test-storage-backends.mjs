@@ -19,6 +19,7 @@ const FILES = [
   'groups',
   'http-api',
   'media-messages',
+  'media-recall',
   'process',
   'request-flow',
   'slow-consumer',

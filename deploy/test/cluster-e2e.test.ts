@@ -65,6 +65,7 @@ describe.skipIf(missing.length > 0 && !required)('cluster end to end (3 nodes, P
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       MINIIM_REDIS_PREFIX: `miniim_e2e_${randomBytes(4).toString('hex')}:`,
       MINIIM_TOKEN_SECRET: randomBytes(24).toString('base64url'),
+      MINIIM_MEDIA_SIGNED_URL_SECRET: randomBytes(24).toString('base64url'),
       MINIIM_DEV_LOGIN: '1',
       MINIIM_PRESENCE_TTL_MS: '3000',
       MINIIM_LOG_LEVEL: 'info',

@@ -17,7 +17,12 @@ type Doc = any;
 
 const load = (): Doc => parse(readFileSync(FILE, 'utf8'), { merge: true });
 
-const ENV = { POSTGRES_PASSWORD: 'p', MINIIM_TOKEN_SECRET: 'x'.repeat(32), MINIIM_PUBLIC_URL: 'https://im.example.com' };
+const ENV = {
+  POSTGRES_PASSWORD: 'p',
+  MINIIM_TOKEN_SECRET: 'x'.repeat(32),
+  MINIIM_MEDIA_SIGNED_URL_SECRET: 'm'.repeat(32),
+  MINIIM_PUBLIC_URL: 'https://im.example.com',
+};
 
 describe('deploy/compose.yaml', () => {
   const compose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
@@ -50,6 +55,7 @@ describe('deploy/compose.yaml', () => {
       expect(existsSync(path.resolve(DIR, n.build.context, n.build.dockerfile))).toBe(true);
       expect(n.environment.DATABASE_URL).toMatch(/^postgres:\/\/miniim:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/miniim$/);
       expect(n.environment.MINIIM_TOKEN_SECRET).toMatch(/^\$\{MINIIM_TOKEN_SECRET:\?/);
+      expect(n.environment.MINIIM_MEDIA_SIGNED_URL_SECRET).toMatch(/^\$\{MINIIM_MEDIA_SIGNED_URL_SECRET:\?/);
       // Forwarded headers believed from the compose network only (where nginx is).
       expect(n.environment.MINIIM_TRUST_PROXY).toBe(doc.networks.default.ipam.config[0].subnet);
       expect(n.volumes).toContain('miniim-data:/data');

@@ -70,6 +70,7 @@ describe('pm2 (deploy/ecosystem.config.cjs)', () => {
       NODE_ENV: 'development',
       MINIIM_DEV_LOGIN: '1',
       MINIIM_TOKEN_SECRET: randomBytes(24).toString('base64url'),
+      MINIIM_MEDIA_SIGNED_URL_SECRET: randomBytes(24).toString('base64url'),
       MINIIM_INSTANCES: '2',
       MINIIM_DATA_DIR: path.join(home, 'data'),
       MINIIM_LOG_LEVEL: 'warn',

@@ -104,6 +104,7 @@ describe('production build (the Dockerfile stages, in a clean copy)', () => {
       HOST: '127.0.0.1',
       MINIIM_DATA_DIR: data,
       MINIIM_TOKEN_SECRET: 'a-production-secret-of-32-chars!',
+      MINIIM_MEDIA_SIGNED_URL_SECRET: 'a-media-link-secret-of-32-chars!',
       MINIIM_LOG_LEVEL: 'warn',
     };
     expect(env.NODE_ENV).toBe('production');

@@ -94,7 +94,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   });
   const tokens = new TokenService(secret, config.tokenTtlSec * 1000, storage);
   const checkNickname = moderation ? (nickname: string, userId: string) => moderation.checkText(nickname, userId, 'nickname') : undefined;
-  const users = new UserService({ users: storage, checkNickname });
+  const users = new UserService({ users: storage, checkNickname, avatarLink: media.avatarLink });
   const revocations = new SessionRevocations();
   // Revocations reach the gateways of the other nodes over the bus (and come back from them).
   revocations.onForward((e) => bus.broadcast({ type: 'session_revoked', ...e }));
@@ -112,13 +112,15 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     recallWindowMs: config.recallWindowMs,
     checkMediaBody: media.checkBody,
     signMessage: media.signMessage,
+    mediaKeysOf: media.mediaKeysOf,
+    deleteMedia: media.deleteBlobs,
     moderateText: moderation?.moderateText,
     groups: directory,
     onCommitted: committed.emit,
     commitStats: config.commitStats ? new CommitStats(metrics.registry) : undefined,
   });
   const conversations = new ConversationService(storage, bus, messages, directory);
-  const groups = new GroupService(directory, storage, messages, config.maxGroupSize, moderation?.checkGroupName);
+  const groups = new GroupService(directory, storage, messages, config.maxGroupSize, moderation?.checkGroupName, media.avatarLink);
   const wechatHooks = new WechatMessageHooks({
     wechat,
     removal: messages,

@@ -70,6 +70,7 @@ export const ConfigSchema = z.object({
   mediaFileMimes: list.default([]),
   mediaQuotaBytesPerDay: int(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
   mediaUploadsPerMinute: int(0, 1_000_000).default(30),
+  /** Signs media read links; generated into the data dir in development, required in production. */
   mediaSignedUrlSecret: z.string().min(16, 'must be at least 16 characters').optional(),
   mediaSignedUrlTtlSec: int(60, 365 * 24 * 3600).default(7 * 24 * 3600),
   publicBaseUrl: z.string().url().optional(),
@@ -236,6 +237,12 @@ export function parseConfig<S extends z.ZodType<z.output<typeof ConfigSchema>>>(
   }
   if (c.production && !c.tokenSecret) {
     throw new ConfigError('invalid config MINIIM_TOKEN_SECRET: required when NODE_ENV=production');
+  }
+  // Media read links are signed (media/media-setup.ts); only links to a public S3/CDN base are not ours to sign.
+  if (c.production && !c.mediaSignedUrlSecret && !(c.mediaStore === 's3' && c.s3PublicUrl)) {
+    throw new ConfigError(
+      'invalid config MINIIM_MEDIA_SIGNED_URL_SECRET: required when NODE_ENV=production (media links are signed; e.g. `openssl rand -base64 32`)',
+    );
   }
   for (const s of sections) s.check?.(c);
   return { ...c, host, devLogin, dataDir: path.resolve(c.dataDir) };

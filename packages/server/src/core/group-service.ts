@@ -30,6 +30,8 @@ export class GroupService {
     private readonly maxSize: number,
     /** Content-safety check of a group name; throws content_rejected / unavailable. */
     private readonly checkName?: (name: string, userId: string) => Promise<void>,
+    /** The avatar URL to store (the media feature signs its own links so they do not expire). */
+    private readonly avatarLink: (url: string) => string = (url) => url,
   ) {}
 
   // ---- operations ----
@@ -55,7 +57,7 @@ export class GroupService {
     const row: GroupRow = {
       id: randomBytes(9).toString('base64url'),
       name: input.name,
-      avatarUrl: input.avatarUrl ?? '',
+      avatarUrl: input.avatarUrl ? this.avatarLink(input.avatarUrl) : '',
       owner: actor,
       mutedAll: false,
       createdAt: now,
@@ -82,7 +84,7 @@ export class GroupService {
       if (this.checkName) await this.checkName(patch.name, actor);
       changes.name = patch.name;
     }
-    if (patch.avatarUrl !== undefined) changes.avatarUrl = patch.avatarUrl;
+    if (patch.avatarUrl !== undefined) changes.avatarUrl = patch.avatarUrl && this.avatarLink(patch.avatarUrl);
     if (patch.muted !== undefined && patch.muted !== st.row.mutedAll) changes.mutedAll = patch.muted;
     await this.storage.groups.updateGroup(id, changes);
     Object.assign(st.row, changes);

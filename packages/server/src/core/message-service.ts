@@ -64,6 +64,10 @@ export interface MessageServiceDeps {
   checkMediaBody: (kind: ClientMessageKind, body: MessageBody) => MessageBody;
   /** Re-signs media URLs when a message is handed out (signed URLs on); identity otherwise. */
   signMessage?: (msg: Msg) => Msg;
+  /** Blob keys of this server's media a checked body references (stored with the message). */
+  mediaKeysOf?: (kind: ClientMessageKind, body: MessageBody) => string[];
+  /** Deletes blobs no message references any more (after a recall); must not throw. */
+  deleteMedia?: (keys: readonly string[]) => Promise<void>;
   /**
    * Called after a new (non-duplicate, non-system) message was committed and
    * fanned out: offline notifications, asynchronous media checks. Must not
@@ -102,6 +106,7 @@ export class MessageService {
       members = await this.d.groups.membersForSend(target.groupId, ctx.userId, input.kind, input.body);
     }
     const body = this.d.checkMediaBody(input.kind, input.body);
+    const mediaKeys = this.d.mediaKeysOf?.(input.kind, body) ?? [];
     if (input.kind === 'text' && this.d.moderateText) {
       await this.d.moderateText((input.body as { text: string }).text, { userId: ctx.userId, conv });
     }
@@ -115,6 +120,7 @@ export class MessageService {
       body,
       ts,
       clientMsgId: input.clientMsgId,
+      ...(mediaKeys.length > 0 ? { mediaKeys } : {}),
     });
     if (!result.ok) {
       this.d.logger.error({ err: result.error, conv }, 'message commit failed; answered unavailable');
@@ -180,6 +186,7 @@ export class MessageService {
     }
     await this.d.storage.recall(conv, seq, userId, Date.now());
     this.d.bus.publish({ userIds: members, payload: JSON.stringify({ op: 'recalled', conv, seq, by: userId }) });
+    await this.releaseMedia(conv, seq);
     return { conv, seq };
   }
 
@@ -196,8 +203,22 @@ export class MessageService {
     const members = parsed.kind === 'group' ? await this.d.groups.allMembers(parsed.groupId) : [parsed.a, parsed.b];
     await this.d.storage.recall(conv, seq, SYSTEM_USER, Date.now());
     this.d.bus.publish({ userIds: members, payload: JSON.stringify({ op: 'recalled', conv, seq, by: SYSTEM_USER }) });
+    await this.releaseMedia(conv, seq);
     await this.sendSystem(conv, members, { event: 'content_removed', seq }, SYSTEM_USER);
     return true;
+  }
+
+  /**
+   * After a recall: drops the message's media references and deletes the blobs no other
+   * message references. A failure only leaves a blob behind (logged), never fails the recall.
+   */
+  private async releaseMedia(conv: string, seq: number): Promise<void> {
+    try {
+      const unused = await this.d.storage.releaseMedia(conv, seq);
+      if (unused.length > 0) await this.d.deleteMedia?.(unused);
+    } catch (err) {
+      this.d.logger.warn({ err, conv, seq }, 'releasing a recalled message’s media failed; its blob stays');
+    }
   }
 
   /** Relays a typing notice to the other members who are online; never stored. */

@@ -15,6 +15,8 @@ export interface UserServiceDeps {
   users: UserRepo;
   /** Content-safety check of a new nickname; throws content_rejected / unavailable. */
   checkNickname?: (nickname: string, userId: string) => Promise<void>;
+  /** The avatar URL to store (the media feature signs its own links so they do not expire). */
+  avatarLink?: (url: string) => string;
 }
 
 export class UserService {
@@ -47,7 +49,7 @@ export class UserService {
   async updateProfile(userId: string, body: unknown): Promise<User> {
     const patch = validateProfilePatch(body);
     if (patch.nickname !== undefined && this.d.checkNickname) await this.d.checkNickname(patch.nickname, userId);
-    const user = await this.d.users.updateProfile(userId, patch);
+    const user = await this.d.users.updateProfile(userId, this.withAvatarLink(patch));
     if (!user) throw new ImError('unauthorized', 'unknown user');
     return publicUser(user);
   }
@@ -57,10 +59,14 @@ export class UserService {
    * when the profile has none), the given profile fields applied on later ones.
    */
   async upsertOnLogin(userId: string, profile: { nickname?: string; avatarUrl?: string }, defaultNickname?: string): Promise<User> {
-    let fields = profile;
+    let fields = this.withAvatarLink(profile);
     if (defaultNickname !== undefined && profile.nickname === undefined && !(await this.d.users.getUser(userId))) {
       fields = { ...profile, nickname: defaultNickname };
     }
     return publicUser(await this.d.users.upsertUser(userId, fields));
+  }
+
+  private withAvatarLink<T extends { avatarUrl?: string }>(profile: T): T {
+    return profile.avatarUrl && this.d.avatarLink ? { ...profile, avatarUrl: this.d.avatarLink(profile.avatarUrl) } : profile;
   }
 }

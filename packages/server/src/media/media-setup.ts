@@ -1,8 +1,10 @@
 /** The media feature's wiring: MediaConfig from the server config, the blob store, the URL policy and the routes. */
 
+import { randomBytes } from 'node:crypto';
 import type { MessageBody, Msg } from '@miniim/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import { devSecret } from '../config/dev-secret.js';
 import type { Logger } from '../logger.js';
 import type { BlobStore } from './blob-store.js';
 import { createBlobStore } from './blob-store-factory.js';
@@ -19,9 +21,19 @@ export interface MediaSetup {
   checkBody(kind: string, body: MessageBody): MessageBody;
   /** Re-signs media URLs of a message on read when signed URLs are on; identity otherwise. */
   signMessage(msg: Msg): Msg;
+  /** Keys of this server's blobs a checked media body references (its url, a video's cover). */
+  mediaKeysOf(kind: string, body: MessageBody): string[];
+  /** An avatar URL as stored: one of this server's media links signed so that it does not expire. */
+  avatarLink(url: string): string;
+  /** Deletes blobs no message references any more; a failure is logged, never thrown. */
+  deleteBlobs(keys: readonly string[]): Promise<void>;
 }
 
-export function mediaConfigFrom(c: Config): MediaConfig {
+/**
+ * The media settings of the server config. `signingSecret` signs read links: the configured
+ * MINIIM_MEDIA_SIGNED_URL_SECRET, else (development) the one createMedia keeps in the data dir.
+ */
+export function mediaConfigFrom(c: Config, signingSecret = c.mediaSignedUrlSecret): MediaConfig {
   const store: MediaConfig['store'] =
     c.mediaStore === 's3'
       ? {
@@ -43,12 +55,23 @@ export function mediaConfigFrom(c: Config): MediaConfig {
     quota: { bytesPerDay: c.mediaQuotaBytesPerDay, uploadsPerMinute: c.mediaUploadsPerMinute },
     ...(c.publicBaseUrl ? { publicBaseUrl: c.publicBaseUrl } : {}),
     ...(c.mediaFileMimes.length ? { allowedFileMimes: c.mediaFileMimes } : {}),
-    ...(c.mediaSignedUrlSecret ? { signedUrls: { secret: c.mediaSignedUrlSecret, ttlSec: c.mediaSignedUrlTtlSec } } : {}),
+    ...(signingSecret ? { signedUrls: { secret: signingSecret, ttlSec: c.mediaSignedUrlTtlSec } } : {}),
   });
 }
 
+/**
+ * Media read links are signed by default: without MINIIM_MEDIA_SIGNED_URL_SECRET (required in
+ * production) a secret is generated into `<dataDir>/.media-url-secret` (0600) once.
+ */
 export async function createMedia(c: Config, logger: Logger): Promise<MediaSetup> {
-  const config = mediaConfigFrom(c);
+  const secret = devSecret(c.mediaSignedUrlSecret, {
+    dataDir: c.dataDir,
+    file: '.media-url-secret',
+    envName: 'MINIIM_MEDIA_SIGNED_URL_SECRET',
+    generate: () => randomBytes(32).toString('base64url'),
+    logger,
+  });
+  const config = mediaConfigFrom(c, secret);
   if (!config.publicBaseUrl) {
     logger.warn('MINIIM_PUBLIC_URL is not set: media URLs are built from each request’s host (fine for development)');
   }
@@ -66,6 +89,23 @@ export async function createMedia(c: Config, logger: Logger): Promise<MediaSetup
     signMessage(msg) {
       if (!signing || !isMediaKind(msg.kind) || msg.recalled) return msg;
       return { ...msg, body: policy.signMediaBody(msg.body as Record<string, unknown>) };
+    },
+    mediaKeysOf(kind, body) {
+      if (!isMediaKind(kind)) return [];
+      const { url, cover } = body as { url?: unknown; cover?: unknown };
+      const keys = [url, cover].map((u) => (typeof u === 'string' ? policy.keyFromUrl(u) : undefined));
+      return [...new Set(keys.filter((k): k is string => k !== undefined))];
+    },
+    avatarLink: (url) => policy.permanentLink(url),
+    async deleteBlobs(keys) {
+      for (const key of keys) {
+        try {
+          await store.delete(key);
+          logger.info({ key }, 'deleted media no message references any more');
+        } catch (err) {
+          logger.warn({ err, key }, 'deleting unreferenced media failed; the blob stays');
+        }
+      }
     },
   };
 }

@@ -13,6 +13,8 @@ export interface MediaUrlCheck {
 }
 
 const MAX_URL_LENGTH = 2048;
+/** The `exp` of a link that does not expire (9999-12-31). */
+const NEVER_EXPIRES = 253_402_300_799;
 
 function trimSlash(s: string): string {
   return s.replace(/\/+$/, '');
@@ -106,10 +108,22 @@ export class MediaUrlPolicy {
   signForRead(url: string): string {
     const signed = this.config.signedUrls;
     if (!signed) return url;
+    const step = Math.max(1, Math.floor(signed.ttlSec / 10));
+    return this.signUntil(url, Math.ceil((Math.floor(this.now() / 1000) + signed.ttlSec) / step) * step);
+  }
+
+  /**
+   * `url` with a signature that does not expire, for links stored where they are not re-signed
+   * on read: avatars of users and groups, which every client that sees them may show anyway.
+   * Other URLs, and every URL when signing is off, come back unchanged.
+   */
+  permanentLink(url: string): string {
+    return this.config.signedUrls ? this.signUntil(url, NEVER_EXPIRES) : url;
+  }
+
+  private signUntil(url: string, exp: number): string {
     const own = this.ownKey(url);
     if (!own?.key || (this.s3Base && own.canonical.startsWith(this.s3Base.href))) return url;
-    const step = Math.max(1, Math.floor(signed.ttlSec / 10));
-    const exp = Math.ceil((Math.floor(this.now() / 1000) + signed.ttlSec) / step) * step;
     // Without a public base the canonical form is a bare path: keep the origin the URL came with.
     const bare = own.canonical.startsWith('/') && !url.startsWith('/') ? url.split(/[?#]/)[0] : own.canonical;
     return `${bare}?exp=${exp}&sig=${this.signature(own.key, exp)}`;

@@ -109,6 +109,7 @@ export interface Database {
   user_phones: PhoneRowDb;
   audit_log: AuditRowDb;
   user_bans: BanRowDb;
+  media_refs: MediaRefRowDb;
 }
 
 export interface AuditRowDb {
@@ -141,6 +142,13 @@ export function rowToBan(r: BanRowDb): BanRow {
   const row: BanRow = { userId: r.user_id, at: Number(r.banned_at), by: r.banned_by };
   if (r.reason !== null) row.reason = r.reason;
   return row;
+}
+
+/** One message's reference to one of this server's media blobs (see MessageRepo.releaseMedia). */
+export interface MediaRefRowDb {
+  conv: string;
+  seq: number;
+  media_key: string;
 }
 
 export function rowToMsg(r: MessageRowDb): Msg {

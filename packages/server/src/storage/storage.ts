@@ -16,6 +16,11 @@ export interface NewMessage {
   body: MessageBody;
   ts: number;
   clientMsgId?: string;
+  /**
+   * Blob keys of this server's media the message references (its url, a video's cover),
+   * stored with it in the same transaction so a recall knows when a blob is no longer used.
+   */
+  mediaKeys?: readonly string[];
 }
 
 /** One result per appended message, in input order. */
@@ -55,6 +60,12 @@ export interface MessageRepo {
   getMessage(conv: string, seq: number): Promise<Msg | undefined>;
   /** Replaces the body with {} and sets recalled; returns the updated message. */
   recall(conv: string, seq: number, by: string, ts: number): Promise<Msg | undefined>;
+  /**
+   * Drops the media references of one message (after its recall) and returns the keys no
+   * other message references any more: their blobs may be deleted. Idempotent (a second
+   * call returns []). Two releases of the last references of one key cannot both keep it.
+   */
+  releaseMedia(conv: string, seq: number): Promise<string[]>;
 }
 
 export interface ConversationRow {

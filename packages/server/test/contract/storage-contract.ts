@@ -49,6 +49,29 @@ export function storageContract(name: string, newDatabase: NewDatabase, opts: { 
       await s.close();
     });
 
+    it('releases a recalled message’s media keys only when no other message references them', async () => {
+      const s = await open();
+      const img = (keys: string[]) => ({ kind: 'image' as const, body: { url: `/media/${keys[0]}` }, mediaKeys: keys });
+      await s.appendMessages([
+        msg('d:a:b', 'a', img(['K1.png', 'K2.jpg'])), // seq 1: an image and its (made-up) cover
+        msg('d:a:b', 'b', img(['K1.png'])), // seq 2: forwarded
+        msg('g:g1', 'a', img(['K3.png'])),
+        msg('d:a:b', 'a', { clientMsgId: 'same', ...img(['K4.png']) }), // seq 3
+      ]);
+      // A resend of the same clientMsgId (a duplicate) adds no reference.
+      await s.appendMessages([msg('d:a:b', 'a', { clientMsgId: 'same', ...img(['K5.png']) })]);
+      expect(await s.releaseMedia('d:a:b', 3)).toEqual(['K4.png']);
+      expect((await s.releaseMedia('d:a:b', 1)).sort()).toEqual(['K2.jpg']);
+      expect(await s.releaseMedia('d:a:b', 1)).toEqual([]);
+      expect(await s.releaseMedia('d:a:b', 9)).toEqual([]);
+      expect(await s.releaseMedia('d:a:b', 2)).toEqual(['K1.png']);
+      // The last two references of one key released at the same moment: exactly one release frees it.
+      await s.appendMessages([msg('g:g1', 'b', img(['K3.png'])), msg('g:g1', 'c', img(['K3.png']))]);
+      const freed = await Promise.all([s.releaseMedia('g:g1', 1), s.releaseMedia('g:g1', 2), s.releaseMedia('g:g1', 3)]);
+      expect(freed.flat()).toEqual(['K3.png']);
+      await s.close();
+    });
+
     it('tracks membership, read marks (forward only, capped) and unread without own/system messages', async () => {
       const s = await open();
       await s.appendMessages([msg('d:a:b', 'a'), msg('d:a:b', 'b'), msg('d:a:b', 'a'), msg('d:a:b', 'a', { kind: 'system', body: { event: 'x' } })]);

@@ -34,7 +34,7 @@ describe('listen address and dev login defaults', () => {
     [{ HOST: 'localhost' }, 'localhost', true],
     [{ HOST: '::1' }, '::1', true],
     [{ MINIIM_DEV_LOGIN: '0' }, '127.0.0.1', false],
-    [{ NODE_ENV: 'production', MINIIM_TOKEN_SECRET: 'x'.repeat(32) }, '0.0.0.0', false],
+    [{ NODE_ENV: 'production', MINIIM_TOKEN_SECRET: 'x'.repeat(32), MINIIM_MEDIA_SIGNED_URL_SECRET: 'm'.repeat(32) }, '0.0.0.0', false],
   ] as Array<[Record<string, string>, string, boolean]>)('%j → host %s, dev login %s', (env, host, devLogin) => {
     const c = loadConfig(env);
     expect(c.host).toBe(host);

@@ -75,7 +75,14 @@ describe('security headers, CORS, origins', () => {
       .flat()
       .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
     const admin = 'a'.repeat(32);
-    const s = await startServer({ production: true, host: '0.0.0.0', devLogin: false, tokenSecret: 'x'.repeat(32), adminToken: admin });
+    const s = await startServer({
+      production: true,
+      host: '0.0.0.0',
+      devLogin: false,
+      tokenSecret: 'x'.repeat(32),
+      mediaSignedUrlSecret: 'm'.repeat(32),
+      adminToken: admin,
+    });
     expect((await s.http('GET', '/metrics')).status).toBe(200); // loopback
     expect((await s.http('GET', '/app.js.map')).status).toBe(404);
     expect((await s.http('GET', '/app.js')).status).toBe(200);

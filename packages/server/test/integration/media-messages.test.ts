@@ -29,8 +29,10 @@ describe('media messages through the real server', () => {
     });
     expect(ack.msg).toMatchObject({ kind: 'image', body: { url: up.body.url, width: 40, height: 30 } });
     expect((await b.waitFor((f) => f.op === 'msg')).msg.body.url).toBe(up.body.url);
-    const path = new URL(up.body.url).pathname;
-    const ranged = await fetch(`${s.url}${path}`, { headers: { range: 'bytes=0-7' } });
+    // Signed by default (a secret generated into the data dir): the link carries exp and sig.
+    const link = new URL(up.body.url);
+    expect(link.searchParams.get('sig')).toBeTruthy();
+    const ranged = await fetch(`${s.url}${link.pathname}${link.search}`, { headers: { range: 'bytes=0-7' } });
     expect(ranged.status).toBe(206);
     expect(Buffer.from(await ranged.arrayBuffer())).toEqual(samplePng(40, 30).subarray(0, 8));
   });

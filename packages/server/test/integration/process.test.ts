@@ -53,6 +53,11 @@ describe('the miniim process', () => {
       /MINIIM_DEV_LOGIN: dev login must be off/,
     ],
     ['production without a token secret', { NODE_ENV: 'production' }, /MINIIM_TOKEN_SECRET: required when NODE_ENV=production/],
+    [
+      'production without a media link secret',
+      { NODE_ENV: 'production', MINIIM_TOKEN_SECRET: 'x'.repeat(32) },
+      /MINIIM_MEDIA_SIGNED_URL_SECRET: required when NODE_ENV=production/,
+    ],
     ['an unreadable config file', { MINIIM_CONFIG: '/nonexistent/miniim.json' }, /MINIIM_CONFIG: cannot read/],
   ];
   it.each(bad)('refuses to start with %s, in one line naming the key', async (_n, env, message) => {

@@ -89,6 +89,7 @@ describe('WeChat config', () => {
     const prod = {
       NODE_ENV: 'production',
       MINIIM_TOKEN_SECRET: 'x'.repeat(32),
+      MINIIM_MEDIA_SIGNED_URL_SECRET: 'm'.repeat(32),
       MINIIM_WECHAT_APPID: 'wxabcdef123456',
       MINIIM_WECHAT_SECRET: 's',
     };

@@ -68,6 +68,7 @@ export class MemoryStorage implements Storage {
       const msg: Msg = { id: it.id, conv: it.conv, seq: c.lastSeq + 1, from: it.from, kind: it.kind, body: it.body, ts: it.ts };
       if (it.clientMsgId !== undefined) msg.clientMsgId = it.clientMsgId;
       c.messages.push(msg);
+      if (it.mediaKeys?.length) this.mediaRefs.set(`${it.conv}\u0000${msg.seq}`, [...new Set(it.mediaKeys)]);
       c.lastSeq = msg.seq;
       c.updatedAt = it.ts;
       return { ok: true, msg, duplicate: false };
@@ -94,6 +95,16 @@ export class MemoryStorage implements Storage {
     m.body = {};
     m.recalled = { by, ts };
     return m;
+  }
+
+  /** `conv\u0000seq` → media keys of that message. */
+  readonly mediaRefs = new Map<string, readonly string[]>();
+
+  async releaseMedia(conv: string, seq: number) {
+    const own = this.mediaRefs.get(`${conv}\u0000${seq}`) ?? [];
+    this.mediaRefs.delete(`${conv}\u0000${seq}`);
+    const used = new Set([...this.mediaRefs.values()].flat());
+    return own.filter((k) => !used.has(k));
   }
 
   async getConversation(conv: string) {

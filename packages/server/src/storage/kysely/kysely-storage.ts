@@ -65,6 +65,28 @@ export abstract class KyselyStorage implements Storage {
     return this.getMessage(conv, seq);
   }
 
+  async releaseMedia(conv: string, seq: number): Promise<string[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const own = await tx.selectFrom('media_refs').select('media_key').where('conv', '=', conv).where('seq', '=', seq).execute();
+      if (own.length === 0) return [];
+      const keys = own.map((r) => r.media_key);
+      // Every reference of these keys locked (in one order): a concurrent release of another message
+      // with the same key waits, then sees this one gone, so the last one out deletes the blob.
+      const all = await tx
+        .selectFrom('media_refs')
+        .selectAll()
+        .where('media_key', 'in', keys)
+        .orderBy('media_key')
+        .orderBy('conv')
+        .orderBy('seq')
+        .forUpdate()
+        .execute();
+      await tx.deleteFrom('media_refs').where('conv', '=', conv).where('seq', '=', seq).execute();
+      const used = new Set(all.filter((r) => r.conv !== conv || Number(r.seq) !== seq).map((r) => r.media_key));
+      return keys.filter((k) => !used.has(k));
+    });
+  }
+
   async getConversation(conv: string): Promise<ConversationRow | undefined> {
     const r = await this.db.selectFrom('conversations').selectAll().where('conv', '=', conv).executeTakeFirst();
     return r ? { conv: r.conv, kind: r.kind as 'direct' | 'group', lastSeq: Number(r.last_seq), updatedAt: Number(r.updated_at) } : undefined;

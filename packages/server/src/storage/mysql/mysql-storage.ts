@@ -76,6 +76,8 @@ export class MysqlStorage extends KyselyStorage {
           `INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES ${marks(rows.length, '(?, ?, ?, ?, ?, ?, ?, ?)')}`,
           rows.flatMap((r) => [r.conv, r.seq, r.id, r.from, r.kind, JSON.stringify(r.body), r.ts, r.clientMsgId ?? null]),
         );
+        const refs = rows.flatMap((r) => (r.mediaKeys ?? []).map((key) => [r.conv, r.seq, key]));
+        if (refs.length > 0) await conn.query(`INSERT IGNORE INTO media_refs (conv, seq, media_key) VALUES ${marks(refs.length, '(?, ?, ?)')}`, refs.flat());
       }
       countersTaken();
       await conn.query('COMMIT');

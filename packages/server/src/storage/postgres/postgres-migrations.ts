@@ -4,6 +4,7 @@
  * collation so ordering and comparison are bytewise, as on SQLite.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
+import { backfillMediaRefs } from '../media-refs.js';
 
 function statements(...ddl: string[]): Migration {
   return {
@@ -130,3 +131,18 @@ postgresMigrations['0003_admin'] = statements(
      banned_by TEXT COLLATE "C" NOT NULL,
      reason TEXT)`,
 );
+
+// Which blobs messages reference, so a recall can delete a blob no other message uses.
+postgresMigrations['0004_media_refs'] = {
+  async up(db) {
+    await statements(
+      `CREATE TABLE media_refs (
+         conv ${ID},
+         seq BIGINT NOT NULL,
+         media_key ${ID},
+         PRIMARY KEY (conv, seq, media_key))`,
+      'CREATE INDEX media_refs_key ON media_refs(media_key)',
+    ).up(db);
+    await backfillMediaRefs(db);
+  },
+};

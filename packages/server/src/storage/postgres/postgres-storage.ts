@@ -44,6 +44,8 @@ const Q = {
           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ON CONFLICT DO NOTHING`,
   members: `INSERT INTO conv_members (user_id, conv, read_seq, joined_at)
             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ON CONFLICT DO NOTHING`,
+  refs: `INSERT INTO media_refs (conv, seq, media_key)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
   insert: `INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id)
            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
 };
@@ -106,6 +108,14 @@ export class PostgresStorage extends KyselyStorage {
             rows.map((r) => r.clientMsgId ?? null),
           ],
         });
+        const refs = rows.flatMap((r) => (r.mediaKeys ?? []).map((key) => [r.conv, r.seq, key] as const));
+        if (refs.length > 0) {
+          await client.query({
+            name: 'miniim_append_refs',
+            text: Q.refs,
+            values: [refs.map((x) => x[0]), refs.map((x) => x[1]), refs.map((x) => x[2])],
+          });
+        }
       }
       countersTaken();
       await client.query('COMMIT');

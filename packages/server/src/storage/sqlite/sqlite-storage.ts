@@ -71,6 +71,7 @@ export class SqliteStorage implements Storage {
   readonly admin: KyselyAdminRepo;
   private readonly s;
   private readonly appendTx: (items: readonly NewMessage[]) => AppendResult[];
+  private readonly releaseTx: (conv: string, seq: number) => string[];
   private readonly wal: FileSyncer | undefined;
   private readonly checkpointer: SqliteCheckpointer | undefined;
   private readonly syncNormal: Database.Statement;
@@ -116,6 +117,10 @@ export class SqliteStorage implements Storage {
       after: p('SELECT * FROM messages WHERE conv = ? AND seq > ? ORDER BY seq ASC LIMIT ?'),
       getMsg: p('SELECT * FROM messages WHERE conv = ? AND seq = ?'),
       recall: p("UPDATE messages SET body = '{}', recalled_by = ?, recalled_at = ? WHERE conv = ? AND seq = ?"),
+      insertRef: p('INSERT OR IGNORE INTO media_refs (conv, seq, media_key) VALUES (?, ?, ?)'),
+      refsOf: p('SELECT media_key FROM media_refs WHERE conv = ? AND seq = ?').pluck(),
+      deleteRefs: p('DELETE FROM media_refs WHERE conv = ? AND seq = ?'),
+      keyUsed: p('SELECT 1 FROM media_refs WHERE media_key = ? LIMIT 1').pluck(),
       getConv: p('SELECT conv, kind, last_seq, updated_at FROM conversations WHERE conv = ?'),
       membership: p(
         `SELECT c.conv, c.kind, c.last_seq, c.updated_at, m.read_seq FROM conv_members m
@@ -154,6 +159,12 @@ export class SqliteStorage implements Storage {
       pruneSessions: p('DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?'),
     };
     this.appendTx = db.transaction((items: readonly NewMessage[]) => this.appendInTx(items));
+    this.releaseTx = db.transaction((conv: string, seq: number) => {
+      const keys = this.s.refsOf.all(conv, seq) as string[];
+      if (keys.length === 0) return [];
+      this.s.deleteRefs.run(conv, seq);
+      return keys.filter((k) => this.s.keyUsed.get(k) === undefined);
+    });
   }
 
   private appendInTx(items: readonly NewMessage[]): AppendResult[] {
@@ -182,6 +193,7 @@ export class SqliteStorage implements Storage {
       }
       seq += 1;
       s.insertMsg.run(it.conv, seq, it.id, it.from, it.kind, JSON.stringify(it.body), it.ts, it.clientMsgId ?? null);
+      for (const key of it.mediaKeys ?? []) s.insertRef.run(it.conv, seq, key);
       lastSeq.set(it.conv, seq);
       lastTs.set(it.conv, it.ts);
       const msg: Msg = { id: it.id, conv: it.conv, seq, from: it.from, kind: it.kind, body: it.body, ts: it.ts };
@@ -269,6 +281,10 @@ export class SqliteStorage implements Storage {
   async recall(conv: string, seq: number, by: string, ts: number) {
     await this.durably(() => this.s.recall.run(by, ts, conv, seq));
     return this.getMessage(conv, seq);
+  }
+
+  releaseMedia(conv: string, seq: number): Promise<string[]> {
+    return this.durably(() => this.releaseTx(conv, seq));
   }
 
   async getConversation(conv: string): Promise<ConversationRow | undefined> {
