@@ -138,7 +138,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
   installErrorHandling(app, logger);
   await registerSecurity(app, config);
-  registerAuthRateLimits(app, { shared, enabled: config.rateLimits });
+  const limitLogin = registerAuthRateLimits(app, { shared, enabled: config.rateLimits });
   const ctx: HttpContext = {
     auth,
     users,
@@ -146,6 +146,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     conversations,
     isOnline: (userIds) => bus.isOnline(userIds),
     limiter: shared.limiter('http', config.socketFramesPerSec, config.socketFramesPerSec * 2, config.rateLimits),
+    limitLogin,
     logger,
   };
   registerAuthRoutes(app, ctx);

@@ -8,6 +8,7 @@ import type { MessageService } from '../core/message-service.js';
 import type { SharedLimiter } from '../core/rate-limiter.js';
 import type { UserService } from '../core/user-service.js';
 import type { Logger } from '../logger.js';
+import type { LoginUserLimit } from './auth-rate-limits.js';
 
 export interface HttpContext {
   auth: AuthService;
@@ -18,6 +19,8 @@ export interface HttpContext {
   isOnline(userIds: readonly string[]): Promise<Map<string, boolean>>;
   /** Per-user HTTP rate limit (shared with nothing else). */
   limiter: SharedLimiter;
+  /** Per-user rate of a login route whose user is known only once its credential was checked (WeChat). */
+  limitLogin: LoginUserLimit;
   logger: Logger;
 }
 

@@ -50,6 +50,8 @@ export async function registerWechatRoutes(app: FastifyInstance, ctx: WechatRout
 
   app.post('/api/auth/wechat', async (req) => {
     const r = await wechatLogin({ config: integration.wechatConfig, api: wx.api, secretKey: wx.secretKey, logger: ctx.logger }, req.body as WechatLoginBody);
+    // The user is known only now (from the openid): its rate is taken before a session is written.
+    await ctx.limitLogin('/api/auth/wechat', r.userId);
     const profile = { ...r.profile };
     if (profile.nickname !== undefined && checkText) {
       try {

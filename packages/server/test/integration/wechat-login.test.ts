@@ -41,6 +41,23 @@ describe('WeChat login over HTTP', () => {
     });
   });
 
+  it('limits logins per WeChat user (per openid, after the code exchange) besides per address: 429 with retryAfterMs', async () => {
+    const t = await startWechatServer();
+    const statuses: number[] = [];
+    let limited: any;
+    for (let i = 0; i < 13; i++) {
+      const r = await t.wxLogin('oBUSY');
+      statuses.push(r.status);
+      if (r.status === 429) limited = r.body;
+    }
+    // A burst of 10 per user (then 20 a minute); the address allows 30 at once.
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(statuses.slice(11)).toEqual([429, 429]);
+    expect(limited.error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/this user/), retryAfterMs: expect.any(Number) });
+    // Another user from the same address still logs in.
+    expect((await t.wxLogin('oCALM')).status).toBe(200);
+  });
+
   it('maps WeChat errors: 40029/40163 → 401, 45011 → 429, 40226 → 403, -1 → 503 after one retry', async () => {
     const t = await startWechatServer();
     const bad = await t.http('POST', '/api/auth/wechat', { body: { code: 'never-issued' } });
