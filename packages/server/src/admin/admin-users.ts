@@ -14,6 +14,8 @@ export interface AdminUsersDeps {
   revocations: Pick<SessionRevocations, 'emit'>;
   /** Every member of a conversation (the group's members, or the two of a direct chat). */
   membersOf(conv: string): Promise<readonly string[]>;
+  /** Deletes the media of a recalled message that no other message references. */
+  releaseMedia(conv: string, seq: number): Promise<void>;
 }
 
 /** Pages read at once by the exports. */
@@ -128,6 +130,7 @@ export class AdminUsers {
       if (!parseConvId(conv)) continue;
       const members = await this.d.membersOf(conv);
       this.d.bus.publish({ userIds: members, payload: JSON.stringify({ op: 'recalled', conv, seq, by }) });
+      await this.d.releaseMedia(conv, seq);
     }
     return { userId: id, erased: true, recalledMessages: recalled.length };
   }

@@ -57,7 +57,13 @@ export function registerAdmin(app: FastifyInstance, d: AdminDeps): void {
   registerAdminRoutes(app, {
     auth: new AdminAuth(d.auth, d.config.adminToken, d.config.adminUsers),
     audit: d.audit,
-    users: new AdminUsers({ storage: d.storage, bus: d.bus, revocations: d.revocations, membersOf }),
+    users: new AdminUsers({
+      storage: d.storage,
+      bus: d.bus,
+      revocations: d.revocations,
+      membersOf,
+      releaseMedia: (conv, seq) => d.messages.releaseMedia(conv, seq),
+    }),
     content: new AdminContent({ storage: d.storage, messages: d.messages, groups: d.directory, logger: d.logger }),
     groups: new AdminGroups({ storage: d.storage, directory: d.directory, groups: d.groups }),
     bus: d.bus,

@@ -209,10 +209,11 @@ export class MessageService {
   }
 
   /**
-   * After a recall: drops the message's media references and deletes the blobs no other
-   * message references. A failure only leaves a blob behind (logged), never fails the recall.
+   * After a recall (here, or a storage-level one such as a user's erasure): drops the message's
+   * media references and deletes the blobs no other message references. A failure only leaves a
+   * blob behind (logged), never fails the recall.
    */
-  private async releaseMedia(conv: string, seq: number): Promise<void> {
+  async releaseMedia(conv: string, seq: number): Promise<void> {
     try {
       const unused = await this.d.storage.releaseMedia(conv, seq);
       if (unused.length > 0) await this.d.deleteMedia?.(unused);

@@ -100,6 +100,18 @@ describe('media links and recall', () => {
     expect(await served(s, unrelated.body.url)).toEqual({ status: 404, onDisk: false });
   });
 
+  it('erasing a user (admin API) deletes the media of their messages', async () => {
+    const admin = 'a'.repeat(32);
+    const s = await startServer({ adminToken: admin });
+    const ta = await s.login('alice');
+    await s.login('bob');
+    const url = await uploadPng(s, ta, 5);
+    const sent = await s.http('POST', '/api/messages', { token: ta, body: { to: 'u:bob', clientMsgId: 'e1', kind: 'image', body: { url } } });
+    expect(await served(s, sent.body.msg.body.url)).toEqual({ status: 200, onDisk: true });
+    expect((await s.http('DELETE', '/api/admin/users/alice', { token: admin })).status).toBe(200);
+    expect(await served(s, sent.body.msg.body.url)).toEqual({ status: 404, onDisk: false });
+  });
+
   it('knows the references of media messages stored before references were tracked (migration backfill)', async () => {
     const file = path.join(tempDir(), 'old.db');
     const db = new Database(file);
