@@ -6,15 +6,16 @@
  */
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { BenchServer } from './lib/cluster-process.js';
 import { writeDocs } from './lib/docs-writer.js';
 import { type BenchOptions, parseOptions, type ScenarioName } from './lib/options.js';
 import { computeRatios, machine, type ScenarioReport, textTable, writeReport } from './lib/report.js';
 import type { Scenario, TargetResult } from './lib/scenario.js';
-import { withTarget } from './lib/scenario.js';
-import { ServerProcess } from './lib/server-process.js';
+import { startTarget, withTarget } from './lib/scenario.js';
 import { repoRoot } from './lib/spawn-node.js';
 import { TARGETS, type TargetName } from './lib/targets.js';
 import { WorkerPool } from './lib/worker-pool.js';
+import { clusterGroupScenario, clusterScenario } from './scenarios/cluster.js';
 import { directScenario } from './scenarios/direct.js';
 import { groupRatios, groupScenario } from './scenarios/group.js';
 import { idleScenario } from './scenarios/idle.js';
@@ -25,6 +26,8 @@ const SCENARIO_IMPLS: Record<ScenarioName, Scenario> = {
   direct: directScenario,
   group: groupScenario,
   reconnect: reconnectScenario,
+  cluster: clusterScenario,
+  'cluster-group': clusterGroupScenario,
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -46,7 +49,7 @@ function failedResult(name: TargetName, message: string): TargetResult {
 }
 
 /** Runs one scenario against one target; failures become a `failed` result instead of aborting the run. */
-async function runOne(opts: BenchOptions, sc: Scenario, name: TargetName, shared?: ServerProcess): Promise<TargetResult> {
+async function runOne(opts: BenchOptions, sc: Scenario, name: TargetName, shared?: BenchServer): Promise<TargetResult> {
   const target = TARGETS[name];
   log(`  ${sc.name} × ${target.label} …`);
   const t0 = Date.now();
@@ -108,9 +111,9 @@ async function runAll(opts: BenchOptions, emit: (rep: ScenarioReport) => void): 
   const results = new Map<Scenario, TargetResult[]>(scenarios.map((sc) => [sc, []]));
   const names = [...new Set(scenarios.flatMap((sc) => targetsOf(opts, sc)))];
   for (const name of names) {
-    let server: ServerProcess | undefined;
+    let server: BenchServer | undefined;
     try {
-      server = await ServerProcess.start({ entry: TARGETS[name].entry, env: TARGETS[name].env, database: TARGETS[name].database });
+      server = await startTarget(TARGETS[name]);
     } catch (err) {
       const message = (err as Error).message;
       log(`  ${name}: FAILED to start: ${message.slice(0, 2000)}`);

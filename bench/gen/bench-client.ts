@@ -18,8 +18,21 @@ export interface ClientSpec {
   protocol: 'v1' | 'socketio';
   /** Base URL, e.g. `http://127.0.0.1:4000`. */
   baseUrl: string;
+  /** The nodes of a cluster: each user connects to `baseUrls[nodeIndex(userId, n)]` (HTTP calls go to `baseUrl`). */
+  baseUrls?: string[];
   /** `dev`: token from `POST /api/auth/dev`; `userid`: the user id is the token. */
   auth: 'dev' | 'userid';
+}
+
+/**
+ * The node a user connects to in a cluster: the sum of its id's character codes modulo the node
+ * count, so the two ends of a direct pair (`da7`, `db7`) land on different nodes of two, and a
+ * group's numbered members alternate.
+ */
+export function nodeIndex(userId: string, nodes: number): number {
+  let sum = 0;
+  for (let i = 0; i < userId.length; i++) sum += userId.charCodeAt(i);
+  return sum % nodes;
 }
 
 /** Callbacks a client reports to. */

@@ -1,6 +1,6 @@
 /** Logs users in and holds their connections inside one generator worker. */
 import { Agent, request } from 'node:http';
-import type { BenchClient, ClientEvents, ClientSpec, WireMsg } from './bench-client.js';
+import { type BenchClient, type ClientEvents, type ClientSpec, nodeIndex, type WireMsg } from './bench-client.js';
 import { SocketIoClient } from './socketio-client.js';
 import { V1Client } from './v1-client.js';
 
@@ -92,8 +92,9 @@ export class ClientPool {
   /** Creates (or replaces) the connection of `userId` and waits for `hello`. */
   async connect(userId: string): Promise<BenchClient> {
     const token = await this.token(userId);
-    const c: BenchClient =
-      this.spec.protocol === 'socketio' ? new SocketIoClient(userId, this.spec, this.events) : new V1Client(userId, token, this.spec, this.events);
+    const urls = this.spec.baseUrls;
+    const spec = urls?.length ? { ...this.spec, baseUrl: urls[nodeIndex(userId, urls.length)]! } : this.spec;
+    const c: BenchClient = spec.protocol === 'socketio' ? new SocketIoClient(userId, spec, this.events) : new V1Client(userId, token, spec, this.events);
     this.clients.set(userId, c);
     await c.connect(this.nextAddress());
     return c;

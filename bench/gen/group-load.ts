@@ -26,6 +26,8 @@ export class GroupLoad {
   private readonly ackHist = newHistogram();
   private readonly delivHist = newHistogram();
   private readonly lastSeq = new Map<string, number>();
+  /** Per member: seqs below its highest seen that have not arrived yet. */
+  private readonly missing = new Map<string, Set<number>>();
   private pending = new Map<string, DelivItem>();
   private flushScheduled = false;
   private readonly outstanding = new Map<string, number>();
@@ -59,12 +61,24 @@ export class GroupLoad {
       this.echoes++;
       return;
     }
+    // Pushes may arrive out of seq order (two nodes commit to one group: each delivers its own at
+    // once, the other's after the bus): a seq below the highest seen is a late delivery while it is
+    // still missing, a duplicate otherwise.
     const last = this.lastSeq.get(client.userId) ?? 0;
     if (msg.seq <= last) {
-      this.duplicated++;
-      return;
+      const missing = this.missing.get(client.userId);
+      if (!missing?.delete(msg.seq)) {
+        this.duplicated++;
+        return;
+      }
+    } else {
+      if (msg.seq > last + 1) {
+        const missing = this.missing.get(client.userId) ?? new Set<number>();
+        this.missing.set(client.userId, missing);
+        for (let s = last + 1; s < msg.seq; s++) missing.add(s);
+      }
+      this.lastSeq.set(client.userId, msg.seq);
     }
-    this.lastSeq.set(client.userId, msg.seq);
     this.deliveries++;
     const t0 = Number((msg.body.text ?? '').slice(2, (msg.body.text ?? '').indexOf(' ')));
     recordMs(this.delivHist, now - t0);

@@ -2,8 +2,10 @@
 import type { TargetName } from './targets.js';
 
 export type Mode = 'smoke' | 'quick' | 'full';
-export const SCENARIOS = ['idle', 'direct', 'group', 'reconnect'] as const;
+export const SCENARIOS = ['idle', 'direct', 'group', 'reconnect', 'cluster', 'cluster-group'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** What a run without --scenarios covers (the cluster ones need PostgreSQL and Redis: asked for by name). */
+export const DEFAULT_SCENARIOS: ScenarioName[] = ['idle', 'direct', 'group', 'reconnect'];
 
 /** Sizes of every scenario for one mode. */
 export interface Sizes {
@@ -83,13 +85,14 @@ export interface BenchOptions {
   command: string;
 }
 
-const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect]
-  [--targets miniim,raw,socketio,socketio-nofsync,blog] [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--perf-stat] [--ref-rate MSGS_PER_SEC]`;
+const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect,cluster,cluster-group]
+  [--targets miniim,raw,socketio,socketio-nofsync,blog,miniim-pg,miniim-pg-redis,miniim-cluster,socketio-pg,socketio-cluster]
+  [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--perf-stat] [--ref-rate MSGS_PER_SEC]`;
 
 /** Parses argv (without node and script). Throws with the usage text on a bad flag. */
 export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
   let mode: Mode = 'quick';
-  let scenarios: ScenarioName[] = [...SCENARIOS];
+  let scenarios: ScenarioName[] = [...DEFAULT_SCENARIOS];
   let targets: TargetName[] | undefined;
   let workers = 2;
   let addrs = 8;

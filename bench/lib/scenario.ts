@@ -1,11 +1,12 @@
 /** Shared types of scenarios and the lifecycle of one (scenario, target) run. */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type BenchServer, ClusterProcess } from './cluster-process.js';
 import { commitStagesBetween } from './commit-stages.js';
 import type { BenchOptions } from './options.js';
 import { startPerfStat } from './perf-stat.js';
 import { selfTimeByFile, topSelfTime } from './profile-summary.js';
-import { ServerProcess } from './server-process.js';
+import { type ServerLaunch, ServerProcess } from './server-process.js';
 import type { Target, TargetName } from './targets.js';
 import type { WorkerPool } from './worker-pool.js';
 
@@ -52,7 +53,7 @@ export interface Goal {
 export interface ScenarioContext {
   opts: BenchOptions;
   target: Target;
-  server: ServerProcess;
+  server: BenchServer;
   workers: WorkerPool;
   log(line: string): void;
 }
@@ -82,16 +83,16 @@ export async function withTarget(
   workers: WorkerPool,
   log: (l: string) => void,
   fn: (ctx: ScenarioContext) => Promise<TargetResult>,
-  shared?: ServerProcess,
+  shared?: BenchServer,
 ): Promise<TargetResult> {
   const t0 = Date.now();
   const profileDir = opts.profile && target.name === 'miniim' ? join(opts.outDir, 'profiles') : undefined;
   const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const env = opts.commitStats && target.name.startsWith('miniim') ? { ...target.env, MINIIM_COMMIT_STATS: 'on' } : target.env;
-  const server = shared ?? (await ServerProcess.start({ entry: target.entry, env, nodeArgs, database: target.database }));
+  const server = shared ?? (await startTarget(target, { env, nodeArgs }));
   if (process.env.BENCH_DEBUG) log(`    server up in ${Date.now() - t0} ms`);
   try {
-    await workers.setup({ protocol: target.protocol, baseUrl: server.baseUrl, auth: target.auth }, opts.sourceAddrs);
+    await workers.setup({ protocol: target.protocol, baseUrl: server.baseUrl, baseUrls: server.baseUrls, auth: target.auth }, opts.sourceAddrs);
     return await fn({ opts, target, server, workers, log });
   } catch (err) {
     throw new Error(`${target.name}: ${(err as Error).message}\n--- server log ---\n${server.log}`);
@@ -111,6 +112,12 @@ export async function withTarget(
     }
     if (process.env.BENCH_DEBUG) log(`    teardown ${Date.now() - t1} ms`);
   }
+}
+
+/** Starts a target's server: one process, or (`nodes` or `redis` set) a cluster of them on one database and Redis. */
+export function startTarget(target: Target, extra: Partial<Pick<ServerLaunch, 'env' | 'nodeArgs'>> = {}): Promise<BenchServer> {
+  const launch: ServerLaunch = { entry: target.entry, env: extra.env ?? target.env, nodeArgs: extra.nodeArgs, database: target.database };
+  return target.nodes || target.redis ? ClusterProcess.start(launch, target.nodes ?? 1) : ServerProcess.start(launch);
 }
 
 /** Splits `items` round-robin into `n` lists. */

@@ -2,7 +2,19 @@
 import type { ClientSpec } from '../gen/bench-client.js';
 import type { BenchDatabase } from './bench-database.js';
 
-export type TargetName = 'miniim' | 'miniim-base' | 'miniim-pg' | 'miniim-mysql' | 'raw' | 'socketio' | 'socketio-nofsync' | 'socketio-pg' | 'blog';
+export type TargetName =
+  | 'miniim'
+  | 'miniim-base'
+  | 'miniim-pg'
+  | 'miniim-mysql'
+  | 'miniim-pg-redis'
+  | 'miniim-cluster'
+  | 'raw'
+  | 'socketio'
+  | 'socketio-nofsync'
+  | 'socketio-pg'
+  | 'socketio-cluster'
+  | 'blog';
 
 export interface Target {
   name: TargetName;
@@ -16,6 +28,10 @@ export interface Target {
   env: Record<string, string>;
   /** Stores in a fresh database on this service (DATABASE_URL) instead of SQLite in the data dir. */
   database?: BenchDatabase;
+  /** Runs as this many processes on one database and Redis (REDIS_URL), clients spread over them (bench/lib/cluster-process.ts). */
+  nodes?: number;
+  /** Uses Redis (REDIS_URL) even on one node (MiniIM: the Redis bus and shared state). */
+  redis?: boolean;
 }
 
 export const MINIIM_ENTRY = 'packages/server/src/main.ts';
@@ -65,6 +81,28 @@ export const TARGETS: Record<TargetName, Target> = {
     env: MINIIM_ENV,
     database: 'mysql',
   },
+  'miniim-pg-redis': {
+    name: 'miniim-pg-redis',
+    label: 'MiniIM, 1 node, PostgreSQL + Redis bus',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: MINIIM_ENTRY,
+    env: MINIIM_ENV,
+    database: 'postgres',
+    redis: true,
+  },
+  'miniim-cluster': {
+    name: 'miniim-cluster',
+    label: 'MiniIM, 2 nodes, PostgreSQL + Redis',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: MINIIM_ENTRY,
+    env: MINIIM_ENV,
+    database: 'postgres',
+    nodes: 2,
+  },
   raw: {
     name: 'raw',
     label: 'raw ws relay',
@@ -101,6 +139,17 @@ export const TARGETS: Record<TargetName, Target> = {
     entry: 'bench/servers/socketio-server.ts',
     env: {},
     database: 'postgres',
+  },
+  'socketio-cluster': {
+    name: 'socketio-cluster',
+    label: 'Socket.IO 4, 2 nodes, redis-adapter + PostgreSQL (1 INSERT/msg)',
+    protocol: 'socketio',
+    auth: 'userid',
+    storage: true,
+    entry: 'bench/servers/socketio-server.ts',
+    env: {},
+    database: 'postgres',
+    nodes: 2,
   },
   blog: {
     name: 'blog',

@@ -3,8 +3,12 @@
  * a room per user and per group, SQLite insert (unique client offset for dedup), then emit to
  * the rooms, then the acknowledgement callback. Events: `send` (ack `{msg}` | `{error}`),
  * `history` (ack `{messages, hasMore}`); pushes `hello` and `msg`.
+ * With REDIS_URL, several of these processes form one server through `@socket.io/redis-adapter`
+ * (the documented way to scale Socket.IO out; rooms and emits cross the nodes over Redis pub/sub).
  */
 import { createServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { baselineHttpHandler, directConv, listenOptions } from './baseline-http.js';
 import { openPgMessageStore } from './pg-message-store.js';
@@ -28,6 +32,10 @@ const http = createServer(
   }),
 );
 const io = new Server(http, { serveClient: false, perMessageDeflate: false });
+if (process.env.REDIS_URL) {
+  const pub = new Redis(process.env.REDIS_URL);
+  io.adapter(createAdapter(pub, pub.duplicate(), { key: process.env.BENCH_REDIS_KEY ?? 'socket.io' }));
+}
 
 io.use((socket, next) => {
   const userId = socket.handshake.auth?.userId;
