@@ -238,6 +238,42 @@ deliveries arriving out of order (concurrent INSERTs commit in another order tha
 and duplicated nothing on any backend.
 `;
 
+const CLUSTER_HEADER = `# Cluster (2 nodes on PostgreSQL + Redis)
+
+MiniIM as two processes on one PostgreSQL database and one Redis (the bus, presence and shared state), each direct
+pair split across the nodes and group members alternating between them, beside MiniIM on one node and Socket.IO 4 as
+two processes with \`@socket.io/redis-adapter\` and one PostgreSQL INSERT per message. From \`bench/results/cluster/\`:
+\`npm run bench -- --scenarios cluster,cluster-group --out bench/results/cluster --no-docs\` and
+\`npx tsx bench/bus-costs.ts\`. Server CPU is summed over a target's nodes. PostgreSQL, Redis, the nodes and the load
+generator share the same 2 cores with other engineers' work (load average beside each table): read the ratios of one
+run, not the absolutes. What the figures mean for sizing a cluster: docs/cluster.md ("Capacity planning"); why one bus
+channel: docs/architecture.md.
+`;
+
+/** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
+function busCostsSection(file: string): string {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as {
+    at: string;
+    node: string;
+    records: number;
+    loadAvgBefore: number[];
+    loadAvgAfter: number[];
+    usPerRecord: { receiveForeign: number; publishOnOneChannel: number; routingLookup: number };
+  };
+  return [
+    '## Bus costs per record (`bus-costs`)',
+    '',
+    `run on ${r.at.slice(0, 16).replace('T', ' ')} UTC · Node ${r.node} · ${r.records} records · load average ${r.loadAvgBefore.join(' / ')} → ${r.loadAvgAfter.join(' / ')}`,
+    '',
+    '| cost (CPU µs per message record, in the node) | µs |',
+    '|---|---:|',
+    `| one channel: a node receives a record for users it does not hold and drops it | ${r.usPerRecord.receiveForeign} |`,
+    `| one channel: the publisher adds the record to its batch and PUBLISHes (per record) | ${r.usPerRecord.publishOnOneChannel} |`,
+    `| per-node channels: the publisher looks the recipient up in a user→node table (pipelined SMEMBERS) | ${r.usPerRecord.routingLookup} |`,
+    '',
+  ].join('\n');
+}
+
 /** Writes the doc; returns its path. */
 export function writeDocs(resultsDir: string, docPath: string): string {
   const sections: string[] = [HEADER];
@@ -264,6 +300,13 @@ export function writeDocs(resultsDir: string, docPath: string): string {
   if (existsSync(storage)) {
     sections.push(STORAGE_HEADER);
     add(storage, ' — storage backends');
+  }
+  const cluster = join(resultsDir, 'cluster');
+  if (existsSync(cluster)) {
+    sections.push(CLUSTER_HEADER);
+    add(cluster, '');
+    const costs = join(cluster, 'latest-bus-costs.json');
+    if (existsSync(costs)) sections.push(busCostsSection(costs));
   }
   writeFileSync(docPath, `${sections.join('\n')}\n`);
   return docPath;

@@ -9,6 +9,8 @@ export type TargetName =
   | 'miniim-mysql'
   | 'miniim-pg-redis'
   | 'miniim-cluster'
+  | 'miniim-cluster-3'
+  | 'miniim-cluster-4'
   | 'raw'
   | 'socketio'
   | 'socketio-nofsync'
@@ -102,6 +104,29 @@ export const TARGETS: Record<TargetName, Target> = {
     env: MINIIM_ENV,
     database: 'postgres',
     nodes: 2,
+  },
+  // More nodes, for the bus design's cost as nodes are added (docs/architecture.md).
+  'miniim-cluster-3': {
+    name: 'miniim-cluster-3',
+    label: 'MiniIM, 3 nodes, PostgreSQL + Redis',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: MINIIM_ENTRY,
+    env: MINIIM_ENV,
+    database: 'postgres',
+    nodes: 3,
+  },
+  'miniim-cluster-4': {
+    name: 'miniim-cluster-4',
+    label: 'MiniIM, 4 nodes, PostgreSQL + Redis',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: MINIIM_ENTRY,
+    env: MINIIM_ENV,
+    database: 'postgres',
+    nodes: 4,
   },
   raw: {
     name: 'raw',
