@@ -103,7 +103,6 @@ async function main(): Promise<void> {
   for (let u = 0; u < 500; u++) cleanup.del(`${prefix}u:db${u}`);
   await cleanup.exec();
   pub.disconnect();
-  await bus.close();
 
   const report = {
     at: new Date().toISOString(),
@@ -125,7 +124,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\nwritten: ${file}\n`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// The bus was never started (only its receive path is timed): its lazy connections are left to exit().
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -12,7 +12,9 @@ function scenarioSection(rep: ScenarioReport, chartPath: string): string {
   out.push(`## ${rep.title} (\`${rep.scenario}\`)`, '');
   out.push(
     `${rep.mode} run on ${rep.date.slice(0, 16).replace('T', ' ')} UTC · ${rep.machine.cpus} × ${rep.machine.cpuModel}, ` +
-      `${rep.machine.memGB} GB, Node ${rep.machine.node} · command: \`${rep.command}\``,
+      `${rep.machine.memGB} GB, Node ${rep.machine.node}` +
+      (rep.machine.loadAvgBefore ? ` · load average ${rep.machine.loadAvgBefore.join(' / ')} → ${rep.machine.loadAvgAfter?.join(' / ')}` : '') +
+      ` · command: \`${rep.command}\``,
     '',
   );
   out.push(`Parameters: \`${JSON.stringify(rep.params)}\``, '', rep.method, '');
