@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds the web chat page into examples/web/dist/: bundles src/main.ts (with the SDK's
- * web entry) to app.js and copies public/ (index.html, style.css).
+ * web entry) to app.js and the admin console src/admin/main.ts to admin/admin.js, and
+ * copies public/ (index.html, style.css, admin/index.html, admin/admin.css).
  * Usage: node examples/web/build.mjs [--watch]
  */
 import { cp, mkdir, rm } from 'node:fs/promises';
@@ -18,8 +19,8 @@ export async function buildWeb(outDir = dist) {
   await mkdir(outDir, { recursive: true });
   await cp(path.join(here, 'public'), outDir, { recursive: true });
   const options = {
-    entryPoints: [path.join(here, 'src/main.ts')],
-    outfile: path.join(outDir, 'app.js'),
+    entryPoints: { app: path.join(here, 'src/main.ts'), 'admin/admin': path.join(here, 'src/admin/main.ts') },
+    outdir: outDir,
     bundle: true,
     format: 'esm',
     target: 'es2020',
