@@ -4,7 +4,7 @@
  * its nodes: CPU and RSS added up, the worst node's event-loop delay.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { deleteRedisKeys } from '../../packages/server/test/support/redis-keys.js';
 import { createBenchDatabase } from './bench-database.js';
 import { type ServerLaunch, ServerProcess } from './server-process.js';
 
@@ -43,7 +43,7 @@ export class ClusterProcess implements BenchServer {
     const cleanup = async () => {
       await Promise.all(started.map((n) => n.stop()));
       await db?.drop().catch(() => {});
-      await deleteKeys(prefix).catch(() => {});
+      await deleteRedisKeys(BENCH_REDIS_URL, prefix).catch(() => {});
     };
     try {
       for (let i = 0; i < nodes; i++) started.push(await ServerProcess.start({ entry: launch.entry, env, nodeArgs: launch.nodeArgs }));
@@ -115,20 +115,5 @@ export class ClusterProcess implements BenchServer {
 
   stop(): Promise<void> {
     return this.cleanup();
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const r = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  try {
-    await r.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
   }
 }

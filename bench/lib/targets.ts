@@ -48,6 +48,23 @@ const MINIIM_ENV = {
   MINIIM_MAX_GROUP_SIZE: '20000',
 };
 
+/** Socket.IO 4 writing each message to PostgreSQL (one INSERT); on 2 nodes it adds @socket.io/redis-adapter. */
+const SOCKETIO_PG: Target = {
+  name: 'socketio-pg',
+  label: 'Socket.IO 4 + PostgreSQL (1 INSERT/msg)',
+  protocol: 'socketio',
+  auth: 'userid',
+  storage: true,
+  entry: 'bench/servers/socketio-server.ts',
+  env: {},
+  database: 'postgres',
+};
+
+/** MiniIM on a fresh PostgreSQL database, as one node or several (`nodes`, `redis`). */
+function miniimOnPostgres(name: TargetName, label: string, cluster: Pick<Target, 'nodes' | 'redis'>): Target {
+  return { name, label, protocol: 'v1', auth: 'dev', storage: true, entry: MINIIM_ENTRY, env: MINIIM_ENV, database: 'postgres', ...cluster };
+}
+
 export const TARGETS: Record<TargetName, Target> = {
   miniim: { name: 'miniim', label: 'MiniIM', protocol: 'v1', auth: 'dev', storage: true, entry: MINIIM_ENTRY, env: MINIIM_ENV },
   /**
@@ -83,51 +100,11 @@ export const TARGETS: Record<TargetName, Target> = {
     env: MINIIM_ENV,
     database: 'mysql',
   },
-  'miniim-pg-redis': {
-    name: 'miniim-pg-redis',
-    label: 'MiniIM, 1 node, PostgreSQL + Redis bus',
-    protocol: 'v1',
-    auth: 'dev',
-    storage: true,
-    entry: MINIIM_ENTRY,
-    env: MINIIM_ENV,
-    database: 'postgres',
-    redis: true,
-  },
-  'miniim-cluster': {
-    name: 'miniim-cluster',
-    label: 'MiniIM, 2 nodes, PostgreSQL + Redis',
-    protocol: 'v1',
-    auth: 'dev',
-    storage: true,
-    entry: MINIIM_ENTRY,
-    env: MINIIM_ENV,
-    database: 'postgres',
-    nodes: 2,
-  },
+  'miniim-pg-redis': miniimOnPostgres('miniim-pg-redis', 'MiniIM, 1 node, PostgreSQL + Redis bus', { redis: true }),
+  'miniim-cluster': miniimOnPostgres('miniim-cluster', 'MiniIM, 2 nodes, PostgreSQL + Redis', { nodes: 2 }),
   // More nodes, for the bus design's cost as nodes are added (docs/architecture.md).
-  'miniim-cluster-3': {
-    name: 'miniim-cluster-3',
-    label: 'MiniIM, 3 nodes, PostgreSQL + Redis',
-    protocol: 'v1',
-    auth: 'dev',
-    storage: true,
-    entry: MINIIM_ENTRY,
-    env: MINIIM_ENV,
-    database: 'postgres',
-    nodes: 3,
-  },
-  'miniim-cluster-4': {
-    name: 'miniim-cluster-4',
-    label: 'MiniIM, 4 nodes, PostgreSQL + Redis',
-    protocol: 'v1',
-    auth: 'dev',
-    storage: true,
-    entry: MINIIM_ENTRY,
-    env: MINIIM_ENV,
-    database: 'postgres',
-    nodes: 4,
-  },
+  'miniim-cluster-3': miniimOnPostgres('miniim-cluster-3', 'MiniIM, 3 nodes, PostgreSQL + Redis', { nodes: 3 }),
+  'miniim-cluster-4': miniimOnPostgres('miniim-cluster-4', 'MiniIM, 4 nodes, PostgreSQL + Redis', { nodes: 4 }),
   raw: {
     name: 'raw',
     label: 'raw ws relay',
@@ -155,27 +132,8 @@ export const TARGETS: Record<TargetName, Target> = {
     entry: 'bench/servers/socketio-server.ts',
     env: { BENCH_SYNC: 'off' },
   },
-  'socketio-pg': {
-    name: 'socketio-pg',
-    label: 'Socket.IO 4 + PostgreSQL (1 INSERT/msg)',
-    protocol: 'socketio',
-    auth: 'userid',
-    storage: true,
-    entry: 'bench/servers/socketio-server.ts',
-    env: {},
-    database: 'postgres',
-  },
-  'socketio-cluster': {
-    name: 'socketio-cluster',
-    label: 'Socket.IO 4, 2 nodes, redis-adapter + PostgreSQL (1 INSERT/msg)',
-    protocol: 'socketio',
-    auth: 'userid',
-    storage: true,
-    entry: 'bench/servers/socketio-server.ts',
-    env: {},
-    database: 'postgres',
-    nodes: 2,
-  },
+  'socketio-pg': SOCKETIO_PG,
+  'socketio-cluster': { ...SOCKETIO_PG, name: 'socketio-cluster', label: 'Socket.IO 4, 2 nodes, redis-adapter + PostgreSQL (1 INSERT/msg)', nodes: 2 },
   blog: {
     name: 'blog',
     label: 'blog-style (users array, 1 insert/msg)',

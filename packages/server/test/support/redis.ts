@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../../src/cluster/redis-bus.js';
 import { createLogger } from '../../src/logger.js';
+import { deleteRedisKeys } from './redis-keys.js';
 import { onCleanup } from './server.js';
 
 export const REDIS_URL = process.env.MINIIM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -37,25 +38,9 @@ export function redisAvailable(): Promise<boolean> {
 /** A fresh key prefix whose keys are deleted after the current test. */
 export function freshRedisPrefix(url = REDIS_URL): string {
   const prefix = `miniim_t_${randomBytes(5).toString('hex')}:`;
-  onCleanup(() => deleteKeys(url, prefix));
+  // The test's own Redis may be gone (a chaos test killed it): nothing left to delete there.
+  onCleanup(() => deleteRedisKeys(url, prefix).catch(() => {}));
   return prefix;
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  try {
-    await r.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // The test's own Redis may be gone (a chaos test killed it): nothing left to delete there.
-  } finally {
-    r.disconnect();
-  }
 }
 
 /** Nodes of one cluster: a fresh key prefix per test, so runs sharing the Redis never meet. */
