@@ -5,11 +5,10 @@
  * answers `internal` or 500; the server never crashes; its RSS (from /proc) stays bounded; every
  * honest send is acked and delivered.
  */
-import { readFileSync } from 'node:fs';
 import { HttpStatus } from '@miniim/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { spawnServer } from '../support/process.js';
+import { rssMb, spawnServer } from '../support/process.js';
 import { httpJson, TestClient, tempDir } from '../support/server.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1412);
@@ -21,11 +20,6 @@ const RSS_BOUND_MB = 400;
 const ERROR_CODES = new Set(Object.keys(HttpStatus).filter((c) => c !== 'internal' && c !== 'unavailable'));
 const CLOSE_CODES = new Set([1007, 1009, 1013, 4429]);
 const HTTP_STATUSES = new Set([200, 201, 204, 400, 401, 403, 404, 409, 413, 415, 422, 429]);
-
-function rssMb(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) / 1024 : 0;
-}
 
 const id = fc.oneof(fc.constantFrom('alice', 'bob', 'fuzzer', 'team', 'system', 'nobody'), fc.string({ maxLength: 70 }));
 const conv = fc.oneof(fc.constantFrom('d:alice:bob', 'd:bob:fuzzer', 'g:team', 'g:nope', 'd:a:a'), fc.string());

@@ -2,11 +2,13 @@
  * A client that stops reading cannot grow the server's memory: pushes and replies to its
  * own requests count against one bound, over it the socket is closed with 1013 (which the
  * client receives once it reads again), later requests are not executed, and the close is
- * counted once.
+ * counted once. The memory itself is measured on a server in its own process (RSS from
+ * /proc/<pid>/status), so the test's own allocations do not blur it.
  */
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startServer, type TestClient, type TestServer, until } from '../support/server.js';
+import { rssMb, spawnServer } from '../support/process.js';
+import { httpJson, startServer, TestClient, type TestServer, tempDir, until } from '../support/server.js';
 
 const BOUND = 1024 * 1024;
 const BIG = 'x'.repeat(5000);
@@ -73,4 +75,35 @@ describe('slow consumer', () => {
     expect(await closesCounted(s, 1013)).toBe(1);
     expect(await alice.request({ op: 'ping' })).toMatchObject({ op: 'pong' });
   }, 40_000);
+
+  it('a server process stays within its memory bound while a client that stops reading asks for 2 MB history pages', async () => {
+    const p = await spawnServer({ MINIIM_DATA_DIR: tempDir(), MINIIM_RATE_LIMITS: 'off' });
+    const login = async (userId: string) => (await httpJson(p.url, 'POST', '/api/auth/dev', { body: { userId } })).body.token as string;
+    const ta = await login('alice');
+    const tb = await login('bob');
+    const text = '消'.repeat(5000); // 15 KB of UTF-8: a page of 100 is ~1.5 MB
+    for (let i = 0; i < 100; i++) {
+      const r = await httpJson(p.url, 'POST', '/api/messages', { token: ta, body: { to: 'u:bob', clientMsgId: `big${i}`, kind: 'text', body: { text } } });
+      expect(r.status).toBe(200);
+    }
+    const bob = await TestClient.connect(`${p.url.replace('http', 'ws')}/ws?token=${tb}`);
+    const pid = p.child.pid!;
+    const before = rssMb(pid);
+    rawSocket(bob).pause();
+    // 300 pages ≈ 450 MB of replies if they were all queued (the defect grew a server to 1.77 GB).
+    for (let i = 0; i < 300; i++) bob.send({ op: 'history', rid: `h${i}`, conv: 'd:alice:bob', limit: 100 });
+    let peak = before;
+    const end = Date.now() + 8000;
+    while (Date.now() < end) {
+      peak = Math.max(peak, rssMb(pid));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    rawSocket(bob).resume();
+    expect(await bob.waitClose(15_000)).toBe(1013);
+    console.log(`[slow-consumer] server RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (bound 8 MiB per socket)`);
+    expect(peak - before).toBeLessThan(150);
+    // The server is still there for others.
+    const alice = await TestClient.connect(`${p.url.replace('http', 'ws')}/ws?token=${ta}`);
+    expect(await alice.request({ op: 'ping' })).toMatchObject({ op: 'pong' });
+  }, 90_000);
 });

@@ -1,5 +1,6 @@
 /** Runs the real `miniim` CLI in a child process (for hard kills, signals and start-up errors). */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { onCleanup, testStorage } from './server.js';
 
@@ -53,6 +54,16 @@ export async function spawnServer(env: Record<string, string>, opts: { startTime
       reject(new Error(`server exited with ${code}: ${out}\n${err}`));
     });
   });
+}
+
+/** Resident memory of a process in MiB, from /proc/<pid>/status (0 when it is gone). */
+export function rssMb(pid: number): number {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs the CLI expecting it to fail at start; resolves with exit code and stderr. */
