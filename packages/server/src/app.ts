@@ -56,6 +56,8 @@ export interface MiniImServer {
   /** Announce ended login sessions here (a ban: `{userId, reason: 'banned'}`); their sockets close at once. */
   readonly revocations: SessionRevocations;
   readonly logger: Logger;
+  /** Every HTTP route as registered (`GET /api/me`, …; HEAD twins left out): the auth-matrix test's row list. */
+  readonly routes: readonly string[];
   /** The WeChat clients (when configured) and a wait for its background work (notifications, media checks). */
   readonly wechat: { readonly wechat: WechatIntegration['wechat']; flush(): Promise<void> };
   /** Starts listening; resolves with the bound port. */
@@ -136,6 +138,10 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
 
   // Forwarded headers count only from the configured proxies (MINIIM_TRUST_PROXY), never from anyone.
   const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
+  const routes: string[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${r.url}`);
+  });
   installErrorHandling(app, logger);
   await registerSecurity(app, config);
   const limitLogin = registerAuthRateLimits(app, { shared, enabled: config.rateLimits });
@@ -190,6 +196,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     messages,
     revocations,
     logger,
+    routes,
     wechat: { wechat: wechat.wechat, flush: () => wechatHooks.flush() },
     async listen() {
       await app.listen({ port: config.port, host: config.host });
