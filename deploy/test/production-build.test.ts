@@ -142,8 +142,11 @@ describe('production build (the Dockerfile stages, in a clean copy)', () => {
       // Idle RSS of a production node before its first socket (docs/benchmarks.md).
       await new Promise((r) => setTimeout(r, 1000));
       const rssKb = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]);
-      console.log(`production node idle RSS: ${(rssKb / 1024).toFixed(1)} MiB (${process.version})`);
-      expect(rssKb / 1024).toBeLessThan(120);
+      // Measured 77.6 MiB on Node 20 and 84.6 MiB on Node 24 (docs/benchmarks.md); the limits leave
+      // room for noise and small dependency updates, not for a module that should load lazily.
+      const limitMib = Number(process.versions.node.split('.')[0]) >= 24 ? 92 : 85;
+      console.log(`production node idle RSS: ${(rssKb / 1024).toFixed(1)} MiB (${process.version}, limit ${limitMib} MiB)`);
+      expect(rssKb / 1024).toBeLessThan(limitMib);
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -4,11 +4,12 @@
  *   miniim.js   the `miniim` bin and `npm run start:prod` entry (NODE_ENV defaults to production)
  *   main.js     the CLI itself, plus chunks for what is loaded lazily (S3 client, WeChat modules)
  * Workspace packages (@miniim/protocol) and the pure-JS dependencies are bundled in: one parsed file
- * instead of hundreds of module records saves about 10 MB of RSS per node. Run time needs only what
+ * instead of hundreds of module records saves about 10 MB of RSS per node; minified ASCII output
+ * another 6 MB (docs/benchmarks.md, "Idle memory of a production node"). Run time needs only what
  * cannot be bundled (NATIVE below, installed with `npm ci --omit=dev`), never tsx or TypeScript sources.
  * Usage: node packages/server/scripts/build.mjs [outDir]   (default outDir: packages/server/dist)
  */
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -44,9 +45,21 @@ export async function buildServer(out = path.join(root, 'dist')) {
     banner: { js: "import { createRequire as __miniimCreateRequire } from 'node:module';\nconst require = __miniimCreateRequire(import.meta.url);" },
     sourcemap: true,
     legalComments: 'none',
+    // Every byte of the bundle stays in the heap as its source string: minified, and ASCII only
+    // (one non-ASCII character makes V8 hold the whole file as UTF-16, twice the bytes).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    charset: 'ascii',
     logLevel: 'warning',
     chunkNames: 'chunk-[hash]',
   });
+  // esbuild leaves regular-expression literals as written: keep non-ASCII out of them (\u escapes).
+  for (const f of await readdir(out)) {
+    if (!f.endsWith('.js')) continue;
+    const at = (await readFile(path.join(out, f), 'latin1')).search(/[^\x00-\x7f]/);
+    if (at >= 0) throw new Error(`${f}: non-ASCII output at ${at}; write the character as a \\u escape in the source`);
+  }
   const bin = path.join(out, 'miniim.js');
   await writeFile(bin, BIN);
   await chmod(bin, 0o755);

@@ -3,7 +3,7 @@
  * of each feature (WeChat, moderation, admin), each feature's env folding and checks,
  * and the checks that span two features. The only place that knows all of them.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { adminConfigSection, adminConfigShape } from './admin/admin-config.js';
 import { ConfigError, ConfigSchema, parseConfig, type Resolved } from './config/config.js';
 import type { ConfigSection } from './config/config-section.js';

@@ -5,7 +5,7 @@
  * own login token (`MINIIM_ADMIN_USERS`, comma-separated user ids).
  */
 import { isValidId } from '@miniim/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConfigSection } from '../config/config-section.js';
 
 const ids = z

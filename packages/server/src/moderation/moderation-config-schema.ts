@@ -4,7 +4,7 @@
  * the `ConfigSection` that folds the env variables and checks the fields together.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../config/config.js';
 import type { ConfigSection } from '../config/config-section.js';
 import type { ModerationConfig } from './moderation-config.js';

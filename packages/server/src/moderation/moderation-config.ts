@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ModerationConfigSchema } from './moderation-config-schema.js';
 
 /**

@@ -53,7 +53,7 @@ const CONST_RULES: Record<string, (v: string) => string | undefined> = {
   character_string: (v) => (/^[!-~]{1,32}$/.test(v) ? undefined : 'at most 32 digits, letters or symbols'),
   time: (v) => (v.split('~').every((p) => TIME_VALUE.test(p)) ? undefined : 'like 15:01 or 2019年10月1日 15:01'),
   date: (v) => (v.split('~').every((p) => DATE_VALUE.test(p)) ? undefined : 'like 2019年10月1日 or 2019年10月1日 15:01'),
-  amount: (v) => (/^[¥￥$€£]?\d{1,10}(\.\d{1,2})?元?$/.test(v) ? undefined : 'a currency sign and at most 10 digits, e.g. ¥8.5'),
+  amount: (v) => (/^[\u00a5\uffe5$\u20ac\u00a3]?\d{1,10}(\.\d{1,2})?\u5143?$/.test(v) ? undefined : 'a currency sign and at most 10 digits, e.g. ¥8.5'),
   phone_number: (v) => (/^[0-9+\-()#* ]{1,17}$/.test(v) ? undefined : 'at most 17 digits or symbols'),
   car_number: (v) =>
     count(v) <= 8 && /^[\p{Script=Han}A-Za-z0-9][A-Za-z0-9]*[\p{Script=Han}A-Za-z0-9]?$/u.test(v) ? undefined : 'a plate number like 粤A8Z888挂',

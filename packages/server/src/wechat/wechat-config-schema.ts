@@ -4,7 +4,7 @@
  * the at-rest `secretKey`, and the `ConfigSection` that folds MINIIM_WECHAT_*
  * and checks the fields together.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../config/config.js';
 import type { ConfigSection } from '../config/config-section.js';
 import { ENCODING_AES_KEY } from './push-crypto.js';

@@ -1,5 +1,5 @@
 import { ImError } from '@miniim/protocol';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { WechatConfigSchema } from './wechat-config-schema.js';
 
 /** Typed WeChat settings: the parsed `wechat` config section (fields documented on WechatConfigSchema). */

@@ -4,7 +4,7 @@
  * WAL and the database file there: a stall of several milliseconds on the event loop
  * every megabyte or so of messages (the p99 of delivery). Instead, the main connection's
  * automatic checkpoint is pushed far out (a safety net), and a worker thread with its own
- * connection, started with the storage, runs `wal_checkpoint(PASSIVE)` whenever a look at
+ * connection, started when the WAL first needs a checkpoint, runs `wal_checkpoint(PASSIVE)` whenever a look at
  * the WAL finds it past `thresholdBytes`. A passive checkpoint never blocks writers; once
  * every frame is copied back, the next write starts the WAL from the top again.
  */
@@ -60,8 +60,8 @@ export class SqliteCheckpointer {
   ) {
     this.thresholdBytes = opts.thresholdBytes ?? 4 * 1024 * 1024;
     this.checkEvery = opts.checkEvery ?? 200;
-    // Started now, a fixed cost of the process (one thread, a few MB), not in the middle of a burst.
-    this.start();
+    // Started by the first checkpoint the WAL needs (past `thresholdBytes`), not now: the thread and
+    // its heap cost about 9 MB of RSS, which an idle node or a quiet one never has to pay.
   }
 
   /** Called after each durable write; now and then looks at the WAL size. */
