@@ -57,7 +57,7 @@ export async function buildServer(out = path.join(root, 'dist')) {
   // esbuild leaves regular-expression literals as written: keep non-ASCII out of them (\u escapes).
   for (const f of await readdir(out)) {
     if (!f.endsWith('.js')) continue;
-    const at = (await readFile(path.join(out, f), 'latin1')).search(/[^\x00-\x7f]/);
+    const at = (await readFile(path.join(out, f))).findIndex((byte) => byte > 0x7f);
     if (at >= 0) throw new Error(`${f}: non-ASCII output at ${at}; write the character as a \\u escape in the source`);
   }
   const bin = path.join(out, 'miniim.js');
