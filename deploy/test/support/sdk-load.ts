@@ -27,6 +27,10 @@ export interface LoadOptions {
    * (so 50 users need not open 1,225 conversations); every other user when unset.
    */
   neighbours?: number;
+  /** Source addresses the clients' sockets bind to, round-robin (e.g. 127.0.0.2–9: more ephemeral ports). */
+  localAddresses?: string[];
+  /** Logins, connects and first loads in flight at once (default 1: one user after the other). */
+  concurrency?: number;
 }
 
 export interface Member {
@@ -36,6 +40,8 @@ export interface Member {
   /** Conversations with every peer. */
   convs: string[];
   peers: string[];
+  /** The client's fetch (its CA and source address), for the checks' own requests. */
+  fetch: typeof fetch;
   sent: number;
   /** Closes of the socket that did not end the login (reconnects), with their close codes. */
   reconnects: number[];
@@ -43,6 +49,10 @@ export interface Member {
 
 interface PendingSend {
   text: string;
+  /** Conversation, sender and recipient: the two stores the message must end up in. */
+  conv: string;
+  from: string;
+  to: string;
   settled: boolean;
   acked: boolean;
   p: Promise<void>;
@@ -60,6 +70,8 @@ export interface LoadReport {
   duplicated: string[];
   /** Client stores that do not equal the server's history after the final sync. */
   mismatches: string[];
+  /** Acked messages not exactly once in the sender's and the recipient's store (`text user ×n`). */
+  notOnceInStores: string[];
   sessionEnded: string[];
   refreshes: number;
   /** Reconnects per client and the close codes that caused them. */
@@ -83,8 +95,8 @@ export async function until(pred: () => boolean, ms: number): Promise<boolean> {
  * A fetch for https URLs that trusts `ca` (Node's global fetch takes no CA): enough of fetch for the
  * SDK (method, headers, string/Blob/FormData bodies, status and body of the answer).
  */
-export function caFetch(ca: string): typeof fetch {
-  const agent = new https.Agent({ ca, keepAlive: true });
+export function caFetch(ca: string, localAddress?: string): typeof fetch {
+  const agent = new https.Agent({ ca, keepAlive: true, localAddress });
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     // Let the platform encode the body (FormData, Blob, string) and tell its content type.
@@ -128,23 +140,22 @@ export class SdkLoad {
   private readonly sessionEnded: string[] = [];
   private refreshes = 0;
   private readonly random: () => number;
-  private readonly fetchImpl: typeof fetch;
-  private readonly WS: WebSocketConstructor;
 
   private constructor(private readonly o: LoadOptions) {
     this.random = seeded(o.seed ?? 1);
-    if (o.ca) {
-      const ca = o.ca;
-      this.fetchImpl = caFetch(ca);
-      this.WS = class extends WebSocket {
-        constructor(url: string, protocols?: string | string[]) {
-          super(url, protocols, { ca });
-        }
-      } as unknown as WebSocketConstructor;
-    } else {
-      this.fetchImpl = fetch;
-      this.WS = WebSocket as unknown as WebSocketConstructor;
-    }
+  }
+
+  /** fetch and WebSocket for the `i`th client: trusting `ca`, bound to its source address. */
+  private transport(i: number): { fetch: typeof fetch; WS: WebSocketConstructor } {
+    const { ca, localAddresses } = this.o;
+    const localAddress = localAddresses?.length ? localAddresses[i % localAddresses.length] : undefined;
+    if (!ca && !localAddress) return { fetch, WS: WebSocket as unknown as WebSocketConstructor };
+    const WS = class extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { ca, localAddress });
+      }
+    } as unknown as WebSocketConstructor;
+    return { fetch: ca ? caFetch(ca, localAddress) : fetch, WS };
   }
 
   /** Logs every user in (once), connects every client, opens every conversation and loads it from seq 1. */
@@ -154,8 +165,8 @@ export class SdkLoad {
     return load;
   }
 
-  private async json(method: string, route: string, token?: string, body?: unknown): Promise<any> {
-    const res = await this.fetchImpl(this.o.baseUrl + route, {
+  private async json(method: string, route: string, token?: string, body?: unknown, fetchImpl: typeof fetch = this.members[0]?.fetch ?? fetch): Promise<any> {
+    const res = await fetchImpl(this.o.baseUrl + route, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
@@ -165,37 +176,50 @@ export class SdkLoad {
     return JSON.parse(text);
   }
 
+  /** Runs `fn` over `items`, `concurrency` at a time. */
+  private async each<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const lanes = Array.from({ length: Math.max(1, this.o.concurrency ?? 1) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    });
+    await Promise.all(lanes);
+  }
+
   private async init(): Promise<void> {
     const prefix = this.o.userPrefix ?? 'load';
     const users = Array.from({ length: this.o.users }, (_, i) => `${prefix}${i}`);
-    for (const user of users) {
-      const a = await this.json('POST', '/api/auth/dev', undefined, { userId: user, nickname: user });
+    await this.each([...users.keys()], async (i) => {
+      const user = users[i]!;
+      const t = this.transport(i);
+      const a = await this.json('POST', '/api/auth/dev', undefined, { userId: user, nickname: user }, t.fetch);
       this.logins++;
       const client = createWebClient({
         baseUrl: this.o.baseUrl,
         userId: user,
         auth: { token: a.token, expiresAt: a.expiresAt },
-        WebSocket: this.WS,
-        fetch: this.fetchImpl,
+        WebSocket: t.WS,
+        fetch: t.fetch,
         persistence: false,
         lifecycle: false,
       });
-      const peers = ringPeers(users, users.indexOf(user), this.o.neighbours);
-      const m: Member = { user, client, token: a.token, convs: peers.map((p) => dm(user, p)), peers, sent: 0, reconnects: [] };
+      const peers = ringPeers(users, i, this.o.neighbours);
+      const m: Member = { user, client, token: a.token, fetch: t.fetch, convs: peers.map((p) => dm(user, p)), peers, sent: 0, reconnects: [] };
       client.on('sessionEnded', (e) => this.sessionEnded.push(`${user}:${e.reason}`));
       client.on('auth', () => this.refreshes++);
       client.on('state', (c) => {
         if (c.newState === 'reconnecting' && c.oldState === 'connected') m.reconnects.push(c.closeCode ?? 0);
       });
-      this.members.push(m);
-    }
-    await Promise.all(this.members.map((m) => m.client.connect()));
-    await Promise.all(this.members.map((m) => m.client.waitConnected(20_000)));
+      this.members[i] = m;
+      await client.connect();
+      await client.waitConnected(60_000);
+    });
     // Every conversation exists and is loaded from seq 1 in both stores before the load begins.
-    for (const m of this.members) for (const p of m.peers) if (m.user < p) await m.client.sendText(`u:${p}`, `${m.user}#0>${p}`);
-    for (const m of this.members) {
+    await this.each(this.members, async (m) => {
+      for (const p of m.peers) if (m.user < p) await m.client.sendText(`u:${p}`, `${m.user}#0>${p}`);
+    });
+    await this.each(this.members, async (m) => {
       for (const conv of m.convs) for (let more = true; more; ) more = (await m.client.loadHistory(conv, 100)).hasMore;
-    }
+    });
   }
 
   /** Starts the steady load: each client sends every ~sendEveryMs (uniform in [0.5, 1.5] × mean). */
@@ -207,7 +231,7 @@ export class SdkLoad {
         if (!this.sending) break;
         const text = `${m.user}#${++m.sent}`;
         const peer = m.peers[Math.floor(this.random() * m.peers.length)]!;
-        const entry: PendingSend = { text, settled: false, acked: false, p: Promise.resolve() };
+        const entry: PendingSend = { text, conv: dm(m.user, peer), from: m.user, to: peer, settled: false, acked: false, p: Promise.resolve() };
         entry.p = m.client.sendText(`u:${peer}`, text).then(
           () => {
             entry.settled = true;
@@ -232,6 +256,36 @@ export class SdkLoad {
   /** Whether every client is connected. */
   allConnected(): boolean {
     return this.members.every((m) => m.client.state === 'connected');
+  }
+
+  /**
+   * Whether, as far as the clients can tell, every one is back in sync: connected, and every acked
+   * send exactly once in its sender's and its recipient's store (no request to the server).
+   */
+  inSync(): boolean {
+    return this.allConnected() && this.notOnceInStores().length === 0;
+  }
+
+  /** Acked sends not exactly once in the sender's and the recipient's store (`text user ×n`). */
+  private notOnceInStores(): string[] {
+    const counts = new Map<string, number>();
+    for (const m of this.members) {
+      for (const conv of m.convs) {
+        for (const msg of m.client.messages(conv)) {
+          const key = `${m.user} ${(msg.body as { text?: string }).text}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+      }
+    }
+    const out: string[] = [];
+    for (const x of this.pending) {
+      if (!x.acked) continue;
+      for (const user of [x.from, x.to]) {
+        const n = counts.get(`${user} ${x.text}`) ?? 0;
+        if (n !== 1) out.push(`${x.text} ${user} ×${n}`);
+      }
+    }
+    return out;
   }
 
   /** The server's history of a conversation (all pages). */
@@ -304,6 +358,7 @@ export class SdkLoad {
         }
       }
     }
+    const notOnceInStores = this.notOnceInStores();
     const reconnectCodes: Record<string, number> = {};
     for (const m of this.members) for (const code of m.reconnects) reconnectCodes[code] = (reconnectCodes[code] ?? 0) + 1;
     return {
@@ -315,6 +370,7 @@ export class SdkLoad {
       lost,
       duplicated,
       mismatches,
+      notOnceInStores,
       sessionEnded: [...this.sessionEnded],
       refreshes: this.refreshes,
       reconnectCodes,
