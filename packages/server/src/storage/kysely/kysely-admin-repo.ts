@@ -42,6 +42,18 @@ function unopaque(cursor: string | undefined): string | undefined {
   return cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
+/**
+ * A page from `limit + 1` rows read in list order (the extra row only says there is more),
+ * under `key`, with the cursor naming the last item kept.
+ */
+function pageOf<K extends string, R, T>(key: K, raw: readonly R[], limit: number, map: (r: R) => T, cursor: (last: T) => string) {
+  const items = raw.slice(0, limit).map(map);
+  const last = items[items.length - 1];
+  const page = { [key]: items } as { [P in K]: T[] } & { nextCursor?: string };
+  if (raw.length > limit && last) page.nextCursor = cursor(last);
+  return page;
+}
+
 /** Rows erased with a user (the `users` row last, so a rerun still finds what is left). */
 const USER_TABLES = ['wechat_identities', 'user_phones', 'subscribe_credits', 'notify_throttle', 'media_traces', 'sessions'] as const;
 
@@ -80,9 +92,7 @@ export class KyselyAdminRepo implements AdminRepo {
       .orderBy('id', 'desc')
       .limit(limit + 1)
       .execute();
-    const rows = raw.slice(0, limit).map(rowToAudit);
-    const last = rows[rows.length - 1];
-    return raw.length > limit && last ? { rows, nextCursor: encodeCursor(last.at, last.id) } : { rows };
+    return pageOf('rows', raw, limit, rowToAudit, (last) => encodeCursor(last.at, last.id));
   }
 
   async setBan(row: BanRow) {
@@ -146,9 +156,7 @@ export class KyselyAdminRepo implements AdminRepo {
       .orderBy('id')
       .limit(limit + 1)
       .execute();
-    const users = raw.slice(0, limit).map(rowToUser);
-    const last = users[users.length - 1];
-    return raw.length > limit && last ? { users, nextCursor: opaque(last.id) } : { users };
+    return pageOf('users', raw, limit, rowToUser, (last) => opaque(last.id));
   }
 
   async getMessageById(id: string) {
@@ -165,9 +173,7 @@ export class KyselyAdminRepo implements AdminRepo {
       .orderBy('seq')
       .limit(limit + 1)
       .execute();
-    const messages = raw.slice(0, limit).map(rowToMsg);
-    const last = messages[messages.length - 1];
-    return raw.length > limit && last ? { messages, nextCursor: encodeCursor(last.seq, last.conv) } : { messages };
+    return pageOf('messages', raw, limit, rowToMsg, (last) => encodeCursor(last.seq, last.conv));
   }
 
   async identitiesOf(userId: string) {
@@ -183,9 +189,7 @@ export class KyselyAdminRepo implements AdminRepo {
       .orderBy('id')
       .limit(limit + 1)
       .execute();
-    const groups = raw.slice(0, limit).map(rowToGroup);
-    const last = groups[groups.length - 1];
-    return raw.length > limit && last ? { groups, nextCursor: opaque(last.id) } : { groups };
+    return pageOf('groups', raw, limit, rowToGroup, (last) => opaque(last.id));
   }
 
   async eraseUser(userId: string, by: string, at: number) {
