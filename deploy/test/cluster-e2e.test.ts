@@ -54,7 +54,7 @@ const missing = [!nginx && 'nginx', !hasRedisServer && 'redis-server'].filter(Bo
 if (missing.length && !required) process.stderr.write(`\n!!!!! SKIPPING the cluster e2e test: ${missing.join(', ')} not installed !!!!!\n\n`);
 
 describe.skipIf(missing.length > 0 && !required)('cluster end to end (3 nodes, PostgreSQL, Redis, nginx wss)', () => {
-  it('SIGKILL of a node, Redis restart, rolling restart under load: every acked message delivered once, history gap-free', { timeout: 240_000 }, async () => {
+  it('SIGKILL of a node, Redis restart, rolling restart under load: every acked message delivered once, history gap-free', { timeout: 300_000 }, async () => {
     expect(missing, 'MINIIM_REQUIRE_SERVICES=1: these must be installed').toEqual([]);
     if (!(await serviceAvailable('postgres'))) return;
     const redisPort = await freePort();
