@@ -3,7 +3,6 @@
  * core services → HTTP routes and the WebSocket gateway on the same port.
  */
 
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { banCheck, createAuditLog, registerAdmin } from './admin/index.js';
@@ -91,7 +90,6 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     dataDir: config.dataDir,
     file: '.token-secret',
     envName: 'MINIIM_TOKEN_SECRET',
-    generate: () => randomBytes(32).toString('base64url'),
     logger,
   });
   const tokens = new TokenService(secret, config.tokenTtlSec * 1000, storage);

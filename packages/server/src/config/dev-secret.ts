@@ -4,6 +4,7 @@
  * into `<dataDir>/<file>` (mode 0600) so it survives restarts. The one place
  * that does this (token secret, at-rest key).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -13,8 +14,8 @@ export interface DevSecretOptions {
   file: string;
   /** The env variable that would configure it (named in the warning). */
   envName: string;
-  /** A new random secret, as written to the file. */
-  generate: () => string;
+  /** A new random secret, as written to the file (default: 32 random bytes, base64url). */
+  generate?: () => string;
   /** Told once when a secret is generated. */
   logger: { warn(obj: object, msg: string): void };
 }
@@ -25,7 +26,7 @@ export function devSecret(configured: string | undefined, o: DevSecretOptions): 
   const file = path.join(o.dataDir, o.file);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(o.dataDir, { recursive: true });
-  const secret = o.generate();
+  const secret = o.generate?.() ?? randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });
   o.logger.warn({ file }, `${o.envName} is not set; generated a development secret`);
   return secret;

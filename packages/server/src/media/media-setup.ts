@@ -1,6 +1,5 @@
 /** The media feature's wiring: MediaConfig from the server config, the blob store, the URL policy and the routes. */
 
-import { randomBytes } from 'node:crypto';
 import type { MessageBody, Msg } from '@miniim/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
@@ -68,7 +67,6 @@ export async function createMedia(c: Config, logger: Logger): Promise<MediaSetup
     dataDir: c.dataDir,
     file: '.media-url-secret',
     envName: 'MINIIM_MEDIA_SIGNED_URL_SECRET',
-    generate: () => randomBytes(32).toString('base64url'),
     logger,
   });
   const config = mediaConfigFrom(c, secret);

@@ -4,7 +4,7 @@
  * after a recall; this file holds the part the three drivers share: the migration step
  * that fills the table from messages stored before references were tracked.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { Database } from './rows.js';
 
 /**
@@ -48,4 +48,14 @@ export async function backfillMediaRefs(database: Kysely<unknown>): Promise<void
     const last = rows[rows.length - 1]!;
     after = { conv: last.conv, seq: Number(last.seq) };
   }
+}
+
+/** The media_refs migration of a driver: its DDL (table and key index), then the backfill. */
+export function mediaRefsMigration(...ddl: string[]): Migration {
+  return {
+    async up(db) {
+      for (const s of ddl) await sql.raw(s).execute(db);
+      await backfillMediaRefs(db);
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * `groups` is a reserved word in MySQL 8: always quoted.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
-import { backfillMediaRefs } from '../media-refs.js';
+import { mediaRefsMigration } from '../media-refs.js';
 
 function statements(...ddl: string[]): Migration {
   return {
@@ -132,16 +132,11 @@ mysqlMigrations['0002_admin'] = statements(
 );
 
 // Which blobs messages reference, so a recall can delete a blob no other message uses.
-mysqlMigrations['0003_media_refs'] = {
-  async up(db) {
-    await statements(
-      `CREATE TABLE media_refs (
-         conv ${ID},
-         seq BIGINT NOT NULL,
-         media_key ${ID},
-         PRIMARY KEY (conv, seq, media_key),
-         KEY media_refs_key (media_key)) ${TABLE}`,
-    ).up(db);
-    await backfillMediaRefs(db);
-  },
-};
+mysqlMigrations['0003_media_refs'] = mediaRefsMigration(
+  `CREATE TABLE media_refs (
+     conv ${ID},
+     seq BIGINT NOT NULL,
+     media_key ${ID},
+     PRIMARY KEY (conv, seq, media_key),
+     KEY media_refs_key (media_key)) ${TABLE}`,
+);

@@ -4,7 +4,7 @@
  * collation so ordering and comparison are bytewise, as on SQLite.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
-import { backfillMediaRefs } from '../media-refs.js';
+import { mediaRefsMigration } from '../media-refs.js';
 
 function statements(...ddl: string[]): Migration {
   return {
@@ -133,16 +133,11 @@ postgresMigrations['0003_admin'] = statements(
 );
 
 // Which blobs messages reference, so a recall can delete a blob no other message uses.
-postgresMigrations['0004_media_refs'] = {
-  async up(db) {
-    await statements(
-      `CREATE TABLE media_refs (
-         conv ${ID},
-         seq BIGINT NOT NULL,
-         media_key ${ID},
-         PRIMARY KEY (conv, seq, media_key))`,
-      'CREATE INDEX media_refs_key ON media_refs(media_key)',
-    ).up(db);
-    await backfillMediaRefs(db);
-  },
-};
+postgresMigrations['0004_media_refs'] = mediaRefsMigration(
+  `CREATE TABLE media_refs (
+     conv ${ID},
+     seq BIGINT NOT NULL,
+     media_key ${ID},
+     PRIMARY KEY (conv, seq, media_key))`,
+  'CREATE INDEX media_refs_key ON media_refs(media_key)',
+);

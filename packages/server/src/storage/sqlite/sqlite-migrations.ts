@@ -1,6 +1,6 @@
 /** Versioned SQLite schema migrations, run at start by Kysely's Migrator. Append only. */
 import { type Kysely, type Migration, sql } from 'kysely';
-import { backfillMediaRefs } from '../media-refs.js';
+import { mediaRefsMigration } from '../media-refs.js';
 
 function statements(...ddl: string[]): Migration {
   return {
@@ -135,16 +135,11 @@ sqliteMigrations['0005_admin'] = statements(
 );
 
 // Which blobs messages reference, so a recall can delete a blob no other message uses.
-sqliteMigrations['0006_media_refs'] = {
-  async up(db) {
-    await statements(
-      `CREATE TABLE media_refs (
-         conv TEXT NOT NULL,
-         seq INTEGER NOT NULL,
-         media_key TEXT NOT NULL,
-         PRIMARY KEY (conv, seq, media_key)) WITHOUT ROWID`,
-      'CREATE INDEX media_refs_key ON media_refs(media_key)',
-    ).up(db);
-    await backfillMediaRefs(db);
-  },
-};
+sqliteMigrations['0006_media_refs'] = mediaRefsMigration(
+  `CREATE TABLE media_refs (
+     conv TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     media_key TEXT NOT NULL,
+     PRIMARY KEY (conv, seq, media_key)) WITHOUT ROWID`,
+  'CREATE INDEX media_refs_key ON media_refs(media_key)',
+);
