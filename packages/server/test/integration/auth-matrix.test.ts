@@ -113,8 +113,8 @@ const HTTP: Record<string, Row> = {
   'POST /api/admin/notices': { allowed: ADMIN_API, request: fixed('/api/admin/notices', { text: 'notice', userIds: ['m'] }) },
 };
 
-/** The web page's files (GET of one top-level file) are public by design. */
-const isWebFile = (route: string) => /^GET \/[A-Za-z0-9._-]*$/.test(route) && !(route in HTTP);
+/** The web page's files (GET of one top-level file) and the admin console's (under /admin/; its data comes from /api/admin/) are public by design. */
+const isWebFile = (route: string) => /^GET \/(admin\/)?[A-Za-z0-9._-]*$/.test(route) && !(route in HTTP);
 
 /** The WebSocket ops, each against group `g` (or the direct chat), with who may run it. */
 const WS: Record<string, { allowed: Caller[]; frame: (f: Fixture) => Record<string, unknown> }> = {
