@@ -30,11 +30,12 @@ import { authenticate, type HttpContext } from './http/context.js';
 import { installErrorHandling } from './http/errors.js';
 import { registerGroupRoutes } from './http/group-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
-import { metricsAllowed, registerSecurity } from './http/security.js';
+import { listenMetrics, metricsAllowed } from './http/metrics-endpoint.js';
+import { registerSecurity } from './http/security.js';
 import { registerWebRoutes } from './http/web-routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMedia, registerMedia } from './media/index.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createModeration } from './moderation/index.js';
 import { loadServerConfig, type ServerConfig } from './server-config.js';
 import { createStorage } from './storage/registry.js';
@@ -59,8 +60,8 @@ export interface MiniImServer {
   readonly routes: readonly string[];
   /** The WeChat clients (when configured) and a wait for its background work (notifications, media checks). */
   readonly wechat: { readonly wechat: WechatIntegration['wechat']; flush(): Promise<void> };
-  /** Starts listening; resolves with the bound port. */
-  listen(): Promise<{ port: number; host: string }>;
+  /** Starts listening; resolves with the bound port (and the metrics listener's, when configured). */
+  listen(): Promise<{ port: number; host: string; metricsPort?: number }>;
   /** Graceful: stop accepting, close sockets with 1001, finish commits, close storage. */
   close(): Promise<void>;
 }
@@ -78,12 +79,12 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export async function createServer(opts: CreateServerOptions = {}): Promise<MiniImServer> {
   const config = loadServerConfig(opts.env ?? process.env, opts.overrides ?? {});
   const logger = createLogger(config.logLevel, opts.logDestination, WECHAT_REDACT_PATHS);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ enabled: config.metrics });
   if (preparePrivateDir(config.dataDir)) logger.info({ dataDir: config.dataDir }, 'data directory was readable by others; narrowed to 0700');
   const storage = await createStorage(config, logger);
-  const { bus, shared } = await createCluster(config, logger);
+  const { bus, shared } = await createCluster(config, logger, metrics.bus);
   const media = await createMedia(config, logger);
-  const wechat = new WechatIntegration({ config, storage, bus, shared: shared.values, logger });
+  const wechat = new WechatIntegration({ config, storage, bus, shared: shared.values, logger, registry: metrics.registry });
   const audit = createAuditLog(storage, logger);
   const moderation = createModeration({ config: config.moderation, wechat, logger, registry: metrics.registry, audit: audit.sink });
   const secret = devSecret(config.tokenSecret, {
@@ -164,9 +165,13 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     backends: { storage: storage.kind, bus: bus.kind },
     metrics,
     logger,
-    metricsAllowed: (req) => metricsAllowed(config, req),
+    metricsAllowed: (req) => metricsAllowed(config, req.raw),
   });
-  registerMedia(app, media, { authenticate: (req) => authenticate(ctx, req), logger });
+  registerMedia(app, media, {
+    authenticate: (req) => authenticate(ctx, req),
+    logger,
+    onUploaded: (e) => metrics.uploadBytes(e.kind).inc(e.size),
+  });
   await registerWechatRoutes(app, { ...ctx, storage }, { wechat, media: wechatHooks.media, checkText: moderation?.checkText });
   registerAdmin(app, { config, storage, bus, audit, auth, revocations, messages, directory, groups, logger });
   await registerWebRoutes(app, config.webDir ? path.resolve(config.webDir) : path.join(REPO_ROOT, 'examples/web/dist'));
@@ -183,6 +188,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const gateway = new Gateway({ config, auth, revocations, messages, conversations, bus, shared, logger, metrics });
   gateway.attach(app.server);
 
+  let metricsServer: import('node:http').Server | undefined;
   let closed: Promise<void> | null = null;
   return {
     config,
@@ -203,12 +209,21 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
       if (config.devLogin && !isLoopbackHost(config.host)) {
         logger.warn({ host: config.host }, 'dev login is on and the server is reachable beyond this machine: anyone who can reach it can log in as any user');
       }
+      let metricsPort: number | undefined;
+      if (config.metrics && config.metricsPort !== undefined) {
+        const m = await listenMetrics(config, metrics.registry);
+        metricsServer = m.server;
+        metricsPort = m.port;
+        logger.info({ port: m.port, host: m.host }, 'metrics listening');
+      }
       logger.info({ port, host: config.host, storage: storage.kind, bus: bus.kind, devLogin: config.devLogin }, 'listening');
-      return { port, host: config.host };
+      return metricsPort === undefined ? { port, host: config.host } : { port, host: config.host, metricsPort };
     },
     close() {
       closed ??= (async () => {
         clearInterval(pruning);
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
         await gateway.shutdown();
         // A connection that never sent its request (or whose client went silent) would hold the
         // close for minutes: requests in flight get HTTP_DRAIN_MS, then every connection is cut.

@@ -14,6 +14,8 @@ export interface Delivery {
   payload: string;
   /** A session that must not receive it (the sender's own, which got an ack). */
   exceptSessionId?: string;
+  /** When the message it carries was accepted (epoch ms): delivery latency is measured from it. */
+  ts?: number;
 }
 
 export type DeliveryHandler = (d: Delivery) => void;

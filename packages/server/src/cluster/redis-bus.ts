@@ -5,9 +5,10 @@
  * Deliveries of one event-loop turn go out as one PUBLISH: each frame was serialised once
  * by the core and is copied into the batch as it is (never re-escaped).
  *
- * Batch format (text): the publishing node's id, then per record a header line (JSON) and a
+ * Batch format (text): the publishing node's id and the publish time (`<id> <epoch ms>`; a
+ * node before 2026-12 sent the id alone), then per record a header line (JSON) and a
  * payload line. JSON.stringify never emits a raw newline, so a frame is always one line.
- *   header {u: userIds, x?: exceptSessionId}  payload: the frame
+ *   header {u: userIds, x?: exceptSessionId, t?: accepted at (ms)}  payload: the frame
  *   header {p: userId, o: 0|1}                payload: empty (presence change)
  *   header {e: BusEvent}                      payload: empty (cache invalidation)
  *   header {r: 1}                             payload: empty (a node recovered: clients sync)
@@ -19,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import type { BusMetrics } from '../metrics/metrics.js';
 import type { Bus, BusEvent, BusEventHandler, Delivery, DeliveryHandler, LoadSource, NodeLoad, PresenceHandler } from './bus.js';
 import { RedisPresence } from './redis-presence.js';
 
@@ -31,9 +33,10 @@ export interface RedisBusOptions {
   logger: Logger;
   /** How long start-up waits for Redis before failing. */
   connectTimeoutMs?: number;
+  metrics?: BusMetrics;
 }
 
-type Header = { u: string[]; x?: string } | { p: string; o: 0 | 1 } | { e: BusEvent } | { r: 1 };
+type Header = { u: string[]; x?: string; t?: number } | { p: string; o: 0 | 1 } | { e: BusEvent } | { r: 1 };
 
 export class RedisBus implements Bus {
   readonly kind = 'redis';
@@ -56,8 +59,10 @@ export class RedisBus implements Bus {
   private closing = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private load: LoadSource = () => ({ sockets: 0, users: 0 });
+  private readonly m: BusMetrics | undefined;
 
   constructor(private readonly o: RedisBusOptions) {
+    this.m = o.metrics;
     const common = {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -109,7 +114,10 @@ export class RedisBus implements Bus {
 
   publish(d: Delivery): void {
     for (const h of this.deliveryHandlers) h(d);
-    const header: Header = d.exceptSessionId ? { u: d.userIds as string[], x: d.exceptSessionId } : { u: d.userIds as string[] };
+    const header: Header = { u: d.userIds as string[] };
+    if (d.exceptSessionId) header.x = d.exceptSessionId;
+    if (d.ts !== undefined) header.t = d.ts;
+    this.m?.published.delivery.inc();
     this.enqueue(header, d.payload);
   }
 
@@ -130,6 +138,7 @@ export class RedisBus implements Bus {
   }
 
   broadcast(e: BusEvent): void {
+    this.m?.published.event.inc();
     this.enqueue({ e }, '');
   }
 
@@ -183,6 +192,7 @@ export class RedisBus implements Bus {
   /** A user's first session anywhere opened, or last one anywhere closed: every node's watchers hear it. */
   private announcePresence(userId: string, online: boolean): void {
     for (const h of this.presenceHandlers) h(userId, online);
+    this.m?.published.presence.inc();
     this.enqueue({ p: userId, o: online ? 1 : 0 }, '');
   }
 
@@ -200,15 +210,26 @@ export class RedisBus implements Bus {
     const records = this.batch;
     this.batch = [];
     if (this.pub.status !== 'ready') {
+      this.m?.publishErrors.inc();
       this.markDegraded(new Error(`publisher is ${this.pub.status}`));
       return;
     }
-    this.pub.publish(this.channel, `${this.nodeId}\n${records.join('\n')}`).catch((err: Error) => this.markDegraded(err));
+    this.pub.publish(this.channel, `${this.nodeId} ${Date.now()}\n${records.join('\n')}`).catch((err: Error) => {
+      this.m?.publishErrors.inc();
+      this.markDegraded(err);
+    });
   }
 
   private receive(message: string): void {
     const nl = message.indexOf('\n');
-    if (nl < 0 || message.slice(0, nl) === this.nodeId) return;
+    if (nl < 0) return;
+    const sp = message.indexOf(' ');
+    const from = sp >= 0 && sp < nl ? message.slice(0, sp) : message.slice(0, nl);
+    if (from === this.nodeId) return;
+    if (this.m && sp >= 0 && sp < nl) {
+      const sent = Number(message.slice(sp + 1, nl));
+      if (Number.isFinite(sent)) this.m.lag.observe(Math.max(0, Date.now() - sent) / 1000);
+    }
     const lines = message.slice(nl + 1).split('\n');
     for (let i = 0; i + 1 < lines.length; i += 2) {
       let h: Header;
@@ -219,13 +240,19 @@ export class RedisBus implements Bus {
         continue;
       }
       if ('u' in h) {
-        const d: Delivery = h.x ? { userIds: h.u, payload: lines[i + 1]!, exceptSessionId: h.x } : { userIds: h.u, payload: lines[i + 1]! };
+        this.m?.received.delivery.inc();
+        const d: Delivery = { userIds: h.u, payload: lines[i + 1]! };
+        if (h.x) d.exceptSessionId = h.x;
+        if (h.t !== undefined) d.ts = h.t;
         for (const fn of this.deliveryHandlers) fn(d);
       } else if ('p' in h) {
+        this.m?.received.presence.inc();
         for (const fn of this.presenceHandlers) fn(h.p, h.o === 1);
       } else if ('e' in h) {
+        this.m?.received.event.inc();
         for (const fn of this.eventHandlers) fn(h.e);
       } else if ('r' in h) {
+        this.m?.received.recovered.inc();
         this.notifyRecovered();
       }
     }
@@ -234,6 +261,7 @@ export class RedisBus implements Bus {
   private markDegraded(err: Error): void {
     if (!this.started || this.closing || this.degraded) return;
     this.degraded = true;
+    this.m?.degraded.set(1);
     this.o.logger.warn(
       { err: err.message },
       'Redis unreachable: this node delivers to its own sockets only; its clients will be told to sync when Redis is back',
@@ -259,7 +287,9 @@ export class RedisBus implements Bus {
       await this.sub.subscribe(this.channel);
       await this.presence.reassert();
       this.degraded = false;
+      this.m?.degraded.set(0);
       this.o.logger.info('Redis is back: clients on every node are told to sync');
+      this.m?.published.recovered.inc();
       this.enqueue({ r: 1 }, '');
       this.notifyRecovered();
     } catch (err) {

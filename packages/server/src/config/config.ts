@@ -88,6 +88,16 @@ export const ConfigSchema = z.object({
   corsOrigins: list.default([]),
   /** Serve /metrics to anyone (default outside production); else loopback or the admin token only. */
   metricsPublic: bool.optional(),
+  /** Collect and serve Prometheus metrics at all (off: /metrics is not served, nothing is counted for it). */
+  metrics: bool.default(true),
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (or the admin token), loopback included. */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Serve /metrics on its own listener (this port, MINIIM_METRICS_HOST) and not on the API port. */
+  metricsPort: int(0, 65535).optional(),
+  /** Address of the metrics listener (default 127.0.0.1). */
+  metricsHost: z.string().min(1).optional(),
+  /** Run pending database migrations at start (off: start refuses a database that is behind; run `miniim migrate`). */
+  migrateAtStart: bool.default(true),
   maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Per-stage timings of message commits on /metrics (`miniim_commit_*_seconds`); off by default. */
   commitStats: bool.default(false),
@@ -156,6 +166,11 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_CORS_ORIGINS: 'corsOrigins',
   MINIIM_METRICS_PUBLIC: 'metricsPublic',
   MINIIM_COMMIT_STATS: 'commitStats',
+  MINIIM_METRICS: 'metrics',
+  MINIIM_METRICS_TOKEN: 'metricsToken',
+  MINIIM_METRICS_PORT: 'metricsPort',
+  MINIIM_METRICS_HOST: 'metricsHost',
+  MINIIM_MIGRATE_AT_START: 'migrateAtStart',
 };
 
 /** Thrown for invalid configuration; the message is one line naming the key. */
@@ -244,8 +259,32 @@ export function parseConfig<S extends z.ZodType<z.output<typeof ConfigSchema>>>(
       'invalid config MINIIM_MEDIA_SIGNED_URL_SECRET: required when NODE_ENV=production (media links are signed; e.g. `openssl rand -base64 32`)',
     );
   }
+  checkMetrics(c);
   for (const s of sections) s.check?.(c);
   return { ...c, host, devLogin, dataDir: path.resolve(c.dataDir) };
+}
+
+/** How /metrics is exposed: the choices must not contradict each other. */
+function checkMetrics(c: z.output<typeof ConfigSchema>): void {
+  const set = (k: 'metricsToken' | 'metricsPort' | 'metricsHost') => c[k] !== undefined;
+  if (!c.metrics) {
+    const extra = (['metricsToken', 'metricsPort', 'metricsHost'] as const).find(set);
+    if (extra) throw new ConfigError(`invalid config ${envName(extra)}: metrics are off (MINIIM_METRICS=0)`);
+    return;
+  }
+  if (c.metricsHost !== undefined && c.metricsPort === undefined) {
+    throw new ConfigError('invalid config MINIIM_METRICS_HOST: needs MINIIM_METRICS_PORT (the metrics listener)');
+  }
+  if (c.metricsPort !== undefined && c.metricsPort !== 0 && c.metricsPort === c.port) {
+    throw new ConfigError('invalid config MINIIM_METRICS_PORT: must differ from PORT');
+  }
+  if (c.metricsPublic === true && c.metricsToken !== undefined) {
+    throw new ConfigError('invalid config MINIIM_METRICS_PUBLIC: cannot be on together with MINIIM_METRICS_TOKEN');
+  }
+}
+
+function envName(key: string): string {
+  return Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0] ?? key;
 }
 
 /** The shared config alone (no feature sections). */

@@ -29,8 +29,10 @@ export interface CommitterStats {
 }
 
 export interface GroupCommitterOptions {
-  /** Called with each batch's size (metrics). */
+  /** Called with each batch's size as its commit starts (metrics). */
   onBatch?: (size: number) => void;
+  /** Called when a batch's commit ended (stored or failed), with how long it took in seconds (metrics). */
+  onBatchDone?: (seconds: number) => void;
   /** Most messages in one transaction. */
   maxBatch?: number;
   /** Most batches in flight at once; defaults to the repository's `appendConcurrency`, else 1. */
@@ -46,6 +48,7 @@ export class GroupCommitter {
   private scheduled = false;
   private readonly running = new Set<Promise<void>>();
   private readonly onBatch: (size: number) => void;
+  private readonly onBatchDone: (seconds: number) => void;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly overlapMin: number;
@@ -56,6 +59,7 @@ export class GroupCommitter {
     opts: GroupCommitterOptions = {},
   ) {
     this.onBatch = opts.onBatch ?? (() => {});
+    this.onBatchDone = opts.onBatchDone ?? (() => {});
     this.maxBatch = opts.maxBatch ?? 2000;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? repo.appendConcurrency ?? 1);
     this.overlapMin = Math.max(1, opts.overlapMin ?? repo.appendOverlapMin ?? 1);
@@ -98,14 +102,17 @@ export class GroupCommitter {
     this.onBatch(batch.length);
     const stats = this.stats;
     if (stats) stats.queue(performance.now() - batch[0]!.at);
+    const started = performance.now();
     let results: AppendResult[];
     try {
       results = await this.repo.appendMessages(batch.map((p) => p.item));
     } catch (error) {
+      this.onBatchDone((performance.now() - started) / 1000);
       for (const p of batch) p.resolve({ ok: false, error: error as Error });
       return;
     }
     if (stats) stats.total(performance.now() - batch[0]!.at);
+    this.onBatchDone((performance.now() - started) / 1000);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
   }
 

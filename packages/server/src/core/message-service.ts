@@ -16,7 +16,7 @@ import {
 } from '@miniim/protocol';
 import type { Bus } from '../cluster/bus.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics, SendTransport } from '../metrics/metrics.js';
 import type { Storage } from '../storage/storage.js';
 import type { CommitStats } from './commit-stats.js';
 import { GroupCommitter } from './group-committer.js';
@@ -45,6 +45,8 @@ export interface SendContext {
   userId: string;
   /** The sending socket's session, which gets an ack instead of a `msg` push. */
   sessionId?: string;
+  /** How the send arrived (metrics); default `ws`. */
+  transport?: SendTransport;
 }
 
 export interface MessageServiceDeps {
@@ -87,11 +89,42 @@ export class MessageService {
 
   constructor(private readonly d: MessageServiceDeps) {
     if (d.commitStats) d.storage.observeCommits?.(d.commitStats);
-    this.committer = new GroupCommitter(d.storage, { onBatch: (n) => d.metrics.commitBatch.observe(n), stats: d.commitStats });
+    const m = d.metrics;
+    this.committer = new GroupCommitter(d.storage, {
+      stats: d.commitStats,
+      onBatch: (n) => {
+        m.commitBatch.observe(n);
+        m.batchesInFlight.inc();
+      },
+      onBatchDone: (seconds) => {
+        m.commitSeconds.observe(seconds);
+        m.batchesInFlight.dec();
+      },
+    });
   }
 
-  /** Stores a message durably and fans it out; resolves with the committed message. */
+  /**
+   * Stores a message durably and fans it out; resolves with the committed message.
+   * Counted in `miniim_sends_total` by outcome; its time in `miniim_ack_seconds`.
+   */
   async send(ctx: SendContext, input: SendInput): Promise<Msg> {
+    const started = performance.now();
+    const transport = ctx.transport ?? 'ws';
+    let outcome = 'ok';
+    try {
+      const { msg, duplicate } = await this.store(ctx, input);
+      if (duplicate) outcome = 'duplicate';
+      this.d.metrics.ack[transport].observe((performance.now() - started) / 1000);
+      return msg;
+    } catch (e) {
+      outcome = e instanceof ImError ? e.code : 'internal';
+      throw e;
+    } finally {
+      this.d.metrics.sends(transport, input.kind, outcome).inc();
+    }
+  }
+
+  private async store(ctx: SendContext, input: SendInput): Promise<{ msg: Msg; duplicate: boolean }> {
     const target = parseTarget(input.to);
     if (!target) throw new ImError('bad_request', 'to must be "u:<userId>" or "g:<groupId>"');
     let conv: string;
@@ -126,7 +159,7 @@ export class MessageService {
       this.d.logger.error({ err: result.error, conv }, 'message commit failed; answered unavailable');
       throw new ImError('unavailable', 'message was not stored; safe to retry');
     }
-    if (result.duplicate) return this.sign(result.msg);
+    if (result.duplicate) return { msg: this.sign(result.msg), duplicate: true };
     this.d.metrics.messages.inc();
     const out = this.sign(result.msg);
     this.publishMessage(out, members, ctx.sessionId);
@@ -137,7 +170,7 @@ export class MessageService {
         this.d.logger.error({ err, conv }, 'onCommitted hook failed');
       }
     }
-    return out;
+    return { msg: out, duplicate: false };
   }
 
   /** Writes a server-authored `system` message (group events) and fans it out. */
@@ -151,7 +184,7 @@ export class MessageService {
 
   private publishMessage(msg: Msg, members: readonly string[], exceptSessionId?: string): void {
     const payload = JSON.stringify({ op: 'msg', msg });
-    this.d.bus.publish(exceptSessionId ? { userIds: members, payload, exceptSessionId } : { userIds: members, payload });
+    this.d.bus.publish(exceptSessionId ? { userIds: members, payload, exceptSessionId, ts: msg.ts } : { userIds: members, payload, ts: msg.ts });
   }
 
   /** Members of a conversation the user belongs to; forbidden/not_found otherwise. */

@@ -18,7 +18,8 @@ import type { MessageService } from '../core/message-service.js';
 import { RateLimiter, type SharedLimiter } from '../core/rate-limiter.js';
 import type { RevocationEvent, SessionRevocations } from '../core/session-revocations.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics, Platform } from '../metrics/metrics.js';
+import { clientPlatform } from './client-platform.js';
 import { type LoginRef, Session } from './session.js';
 import { SessionRegistry } from './session-registry.js';
 import { wsOriginAllowed } from './ws-origin.js';
@@ -134,10 +135,11 @@ export class Gateway {
     }
     // The shutdown may have begun while the token was being checked.
     if (!this.accepting) return rejectUpgrade(socket, 503, 'unavailable', 'server is shutting down');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user, login));
+    const platform = clientPlatform(req);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user, login, platform));
   }
 
-  private onConnection(ws: WebSocket, user: Session['user'], login: LoginRef): void {
+  private onConnection(ws: WebSocket, user: Session['user'], login: LoginRef, platform: Platform): void {
     const s = new Session(
       newSessionId(),
       user,
@@ -153,12 +155,13 @@ export class Gateway {
         run: (session, frame) => this.dispatch(session, frame).catch((e) => this.replyError(session, 'rid' in frame ? frame.rid : undefined, e)),
         mayStart: (session) => this.mayStart(session),
       },
+      platform,
     );
     this.armExpiry(s);
     if (this.sessions.add(s)) this.d.bus.setLocalOnline(user.id, true);
     this.capSockets(user.id);
     void this.capSocketsAcrossNodes(s);
-    this.d.metrics.sockets.inc();
+    this.d.metrics.sockets[platform].inc();
     s.send({
       op: 'hello',
       user,
@@ -249,7 +252,7 @@ export class Gateway {
     s.closed = true;
     clearTimeout(s.expiryTimer);
     s.requests.clear();
-    this.d.metrics.sockets.dec();
+    this.d.metrics.sockets[s.platform].dec();
     this.limiter.forget(s.id);
     this.d.shared.sockets.closed(s.userId, s.id);
     if (this.sessions.remove(s)) this.d.bus.setLocalOnline(s.userId, false);
@@ -258,7 +261,8 @@ export class Gateway {
   /** Closes a session once (and counts it once), telling the client why where the code is ours to explain. */
   private close(s: Session, code: number, reason: string, kick = code >= 4000 || code === CLOSE_SLOW_CONSUMER): void {
     if (s.closing || s.closed) return;
-    this.d.metrics.closes.inc({ code: String(code) });
+    this.d.metrics.closes(code).inc();
+    if (code === CLOSE_SLOW_CONSUMER) this.d.metrics.slowConsumerCloses.inc();
     // A restart is not a kick: the client must reconnect and keep its login (protocol-v1, "Which closes end a login").
     const explain = kick;
     s.close(code, reason, explain ? [{ op: 'kicked', reason }] : []);
@@ -329,7 +333,10 @@ export class Gateway {
     switch (f.op) {
       case 'send': {
         const wait = await this.userSendLimiter.take(uid);
-        if (wait > 0) throw new ImError('rate_limited', 'too many messages from this user', wait);
+        if (wait > 0) {
+          this.d.metrics.sends('ws', f.kind, 'rate_limited').inc();
+          throw new ImError('rate_limited', 'too many messages from this user', wait);
+        }
         const msg = await this.d.messages.send({ userId: uid, sessionId: s.id }, f);
         s.send({ op: 'ack', rid: f.rid, msg });
         return;
@@ -373,7 +380,7 @@ export class Gateway {
 
   private replyError(s: Session, rid: string | undefined, e: unknown): void {
     const err = normalizeError(e, this.d.logger, { user: s.userId });
-    this.d.metrics.frameErrors.inc({ code: err.code });
+    this.d.metrics.frameErrors(err.code).inc();
     const frame: Record<string, unknown> = { op: 'error' };
     if (rid !== undefined) frame.rid = rid;
     Object.assign(frame, err.toBody());
@@ -382,6 +389,7 @@ export class Gateway {
 
   /** Sends a bus delivery to this node's sessions of the addressed users. */
   private deliver(d: Delivery): void {
+    if (d.ts !== undefined) this.d.metrics.delivery.observe(Math.max(0, Date.now() - d.ts) / 1000);
     for (const userId of d.userIds) {
       const set = this.sessions.sessionsOf(userId);
       if (!set) continue;

@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { ClientFrame, User } from '@miniim/protocol';
 import type WebSocket from 'ws';
+import type { Platform } from '../metrics/metrics.js';
 import { RequestQueue } from './request-queue.js';
 
 /**
@@ -76,6 +77,8 @@ export class Session {
     private readonly out: OutboundLimits,
     readonly login: LoginRef,
     inbound: InboundLimits,
+    /** Which kind of client opened it (metrics label). */
+    readonly platform: Platform = 'other',
   ) {
     this.sock = (ws as unknown as { _socket?: Socket })._socket;
     this.sock?.on('drain', () => this.flush());

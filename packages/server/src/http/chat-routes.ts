@@ -42,7 +42,7 @@ export function registerChatRoutes(app: FastifyInstance, ctx: HttpContext): void
   app.post('/api/messages', async (req) => {
     const uid = await authenticate(ctx, req);
     const input = validateMessageBody(req.body);
-    return { msg: await ctx.messages.send({ userId: uid }, input) };
+    return { msg: await ctx.messages.send({ userId: uid, transport: 'http' }, input) };
   });
 
   app.get('/api/presence', async (req) => {

@@ -1,7 +1,7 @@
 /** Liveness, readiness (storage + bus reachable) and Prometheus metrics. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface HealthDeps {
   /** Resolves when storage and bus answer; throws otherwise. */

@@ -1,20 +1,17 @@
 /**
  * Browser-facing hardening: security headers and CSP on every answer (@fastify/helmet),
- * CORS only for configured origins, and what is not
- * public in production (/metrics, source maps).
+ * CORS only for configured origins, and source maps kept private in production
+ * (who may read /metrics: metrics-endpoint.ts).
  */
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isLoopbackHost } from '../config/config.js';
+import type { FastifyInstance } from 'fastify';
 
 /** The config keys this file reads. */
 export interface SecurityConfig {
   production: boolean;
   allowedOrigins: string[];
   corsOrigins: string[];
-  metricsPublic?: boolean;
-  adminToken?: string;
   mediaAllowHosts: string[];
   publicBaseUrl?: string;
   s3PublicUrl?: string;
@@ -82,14 +79,4 @@ export async function registerSecurity(app: FastifyInstance, c: SecurityConfig):
       }
     });
   }
-}
-
-/**
- * Whether `/metrics` may answer this request: public outside production (or when
- * configured so); otherwise from loopback or with the admin token.
- */
-export function metricsAllowed(c: SecurityConfig, req: FastifyRequest): boolean {
-  if (c.metricsPublic ?? !c.production) return true;
-  if (isLoopbackHost(req.socket.remoteAddress ?? '')) return true;
-  return !!c.adminToken && req.headers.authorization === `Bearer ${c.adminToken}`;
 }

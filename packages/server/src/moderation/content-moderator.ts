@@ -87,6 +87,7 @@ export class ContentModerator {
       } catch (err) {
         if (!(err instanceof StageUnavailableError)) throw err;
         this.metrics.unavailable.inc({ stage: name, policy: stage.failPolicy });
+        this.metrics.verdicts.inc({ stage: name, verdict: 'unavailable' });
         if (stage.failPolicy === 'closed') {
           this.deps.logger?.warn({ stage: name, reason: err.reason, userId: ctx.userId }, 'content check unavailable; rejecting (fail-closed)');
           this.decided('moderation.unavailable_reject', ctx, { stage: name, reason: err.reason });
@@ -95,6 +96,7 @@ export class ContentModerator {
         this.deps.logger?.warn({ stage: name, reason: err.reason, userId: ctx.userId }, 'content check unavailable; accepting (fail-open)');
         continue;
       }
+      this.metrics.verdicts.inc({ stage: name, verdict: verdict.suggest });
       const reject = verdict.suggest === 'risky' || (verdict.suggest === 'review' && stage.onReview === 'reject');
       if (verdict.suggest === 'review') {
         this.deps.logger?.info({ stage: name, label: verdict.label, userId: ctx.userId, reject }, 'content marked for review');

@@ -6,6 +6,8 @@ export interface ModerationMetrics {
   unavailable: Counter<'stage' | 'policy'>;
   /** Content refused; labels: stage. */
   rejected: Counter<'stage'>;
+  /** Every verdict a stage gave; labels: stage, verdict (pass, review, risky, unavailable). */
+  verdicts: Counter<'stage' | 'verdict'>;
 }
 
 /** Gets (or creates) the moderation counters in `registry` (default: prom-client's global one). */
@@ -13,6 +15,10 @@ export function moderationMetrics(registry: Registry = defaultRegistry): Moderat
   return {
     unavailable: counter(registry, 'miniim_moderation_unavailable_total', 'Content checks that could not be made', ['stage', 'policy']),
     rejected: counter(registry, 'miniim_moderation_rejected_total', 'Content refused by a content check', ['stage']),
+    verdicts: counter(registry, 'miniim_moderation_verdicts_total', 'Verdicts of content checks by stage (pass, review, risky, unavailable)', [
+      'stage',
+      'verdict',
+    ]),
   };
 }
 

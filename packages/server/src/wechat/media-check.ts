@@ -110,6 +110,7 @@ export class MediaCheck {
       return SUCCESS;
     }
     if (isMediaCheckFailure(event)) return this.failed(event, target);
+    this.metrics.verdicts.inc({ stage: 'wechat_media', verdict: event.suggest });
     const reject = event.suggest === 'risky' || (event.suggest === 'review' && this.deps.config.wechat.onReview === 'reject');
     if (reject) {
       const failed = await this.remove(event, target);
@@ -182,6 +183,7 @@ export class MediaCheck {
     }
     const policy = this.deps.config.wechat.failPolicy ?? 'open';
     this.metrics.unavailable.inc({ stage: 'wechat_media', policy });
+    this.metrics.verdicts.inc({ stage: 'wechat_media', verdict: 'unavailable' });
     if (policy === 'closed') {
       const failed = await this.remove(ev, target);
       if (failed) return failed;

@@ -82,6 +82,11 @@ export interface WechatApiOptions {
   timeoutMs?: number;
   /** Injected for tests; default global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Told of every call's result (metrics): the API name and WeChat's errcode as text
+   * (`0` for success), or `unreachable` (network, timeout, non-200, not JSON).
+   */
+  onResult?: (api: string, errcode: string) => void;
 }
 
 /**
@@ -94,8 +99,10 @@ export class WechatApi {
   readonly apiBase: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly onResult: (api: string, errcode: string) => void;
 
   constructor(options: WechatApiOptions = {}) {
+    this.onResult = options.onResult ?? (() => {});
     this.apiBase = (options.apiBase ?? DEFAULT_WECHAT_API_BASE).replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_WECHAT_TIMEOUT_MS;
     this.fetchImpl = options.fetch ?? fetch;
@@ -183,6 +190,17 @@ export class WechatApi {
   }
 
   private async request(api: string, method: 'GET' | 'POST', path: string, query?: Record<string, string>, json?: unknown): Promise<Record<string, unknown>> {
+    try {
+      const out = await this.call(api, method, path, query, json);
+      this.onResult(api, '0');
+      return out;
+    } catch (err) {
+      this.onResult(api, err instanceof WechatApiError ? String(err.errcode) : 'unreachable');
+      throw err;
+    }
+  }
+
+  private async call(api: string, method: 'GET' | 'POST', path: string, query?: Record<string, string>, json?: unknown): Promise<Record<string, unknown>> {
     const url = new URL(this.apiBase + path);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     let res: Response;

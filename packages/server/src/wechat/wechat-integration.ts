@@ -7,6 +7,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { Counter, type Registry } from 'prom-client';
 import type { Bus } from '../cluster/bus.js';
 import type { SharedValues } from '../cluster/shared-state.js';
 import { devSecret } from '../config/dev-secret.js';
@@ -30,6 +31,16 @@ export interface WechatFeatureConfig {
   moderation: ModerationConfig;
 }
 
+/** Calls to the WeChat API by endpoint and errcode (`0` success, `unreachable`); not on the message path. */
+function wechatApiCalls(registry: Registry): Counter<'endpoint' | 'errcode'> {
+  return new Counter({
+    name: 'miniim_wechat_api_calls_total',
+    help: 'Calls to the WeChat server API by endpoint and errcode (0 = ok, unreachable = network/HTTP failure)',
+    labelNames: ['endpoint', 'errcode'],
+    registers: [registry],
+  });
+}
+
 export interface WechatIntegrationDeps {
   config: WechatFeatureConfig;
   storage: Pick<Storage, 'wechat'>;
@@ -37,6 +48,8 @@ export interface WechatIntegrationDeps {
   /** Values and locks shared by the nodes: the access token is fetched by one node at a time. */
   shared?: SharedValues;
   logger: Logger;
+  /** Where `miniim_wechat_api_calls_total` is registered (the server's registry). */
+  registry?: Registry;
 }
 
 /**
@@ -73,9 +86,11 @@ export class WechatIntegration implements WechatModerationPort {
     this.wechatConfig = config.wechat;
     this.moderationConfig = config.moderation;
     if (this.wechatConfig.apps.length > 0) {
+      const calls = deps.registry ? wechatApiCalls(deps.registry) : undefined;
       const api = new WechatApi({
         apiBase: this.wechatConfig.apiBase,
         timeoutMs: this.wechatConfig.timeoutMs,
+        onResult: calls && ((endpoint, errcode) => calls.inc({ endpoint, errcode })),
       });
       const tokens = new AccessTokenProvider({
         api,

@@ -32,6 +32,8 @@ export interface TestServer {
   url: string;
   wsUrl: string;
   dataDir: string;
+  /** The separate metrics listener's port (MINIIM_METRICS_PORT), when configured. */
+  metricsPort?: number;
   /** Dev-logs in (creating the user) and returns the token. */
   login(userId: string, nickname?: string): Promise<string>;
   /** Opens an authenticated socket and waits for `hello`. */
@@ -74,12 +76,13 @@ export async function startServer(overrides: Record<string, unknown> = {}, dataD
     env: {},
     overrides: { port: 0, host: '127.0.0.1', dataDir: dir, devLogin: true, logLevel: 'silent', ...storage, ...overrides },
   });
-  const { port } = await server.listen();
+  const { port, metricsPort } = await server.listen();
   onCleanup(() => server.close());
   const url = `http://127.0.0.1:${port}`;
   const t: TestServer = {
     server,
     port,
+    metricsPort,
     url,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     dataDir: dir,

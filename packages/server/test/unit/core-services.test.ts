@@ -17,7 +17,7 @@ import { MessageService } from '../../src/core/message-service.js';
 import { SessionRevocations } from '../../src/core/session-revocations.js';
 import { TokenService } from '../../src/core/token-service.js';
 import { UserService } from '../../src/core/user-service.js';
-import { createMetrics } from '../../src/metrics.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { MemoryStorage } from '../support/memory-storage.js';
 
 const logger = pino({ level: 'silent' });
