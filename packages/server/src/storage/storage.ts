@@ -4,6 +4,7 @@
  * pass the contract suite in test/contract/.
  */
 import type { MessageBody, MessageKind, Msg, User } from '@miniim/protocol';
+import type { SchemaManager } from './schema.js';
 import type { CreditStore, NotifyThrottle, TraceStore } from './wechat-stores.js';
 
 export interface NewMessage {
@@ -139,6 +140,8 @@ export interface Storage extends MessageRepo, ConversationRepo, UserRepo, Sessio
   /** Cheap round-trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Migration state of a database-backed storage (absent for in-memory test doubles). */
+  readonly schema?: SchemaManager;
 }
 
 export interface GroupRow {

@@ -16,6 +16,7 @@ import type { Pool, PoolConnection } from 'mysql2/promise';
 import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
+import { type MigrateMode, type OpenSchema, prepareSchema, type SchemaManager, schemaManager } from '../schema.js';
 import type { AppendResult, NewMessage } from '../storage.js';
 import { mysqlDialect } from './mysql-dialect.js';
 import { mysqlMigrations } from './mysql-migrations.js';
@@ -31,15 +32,26 @@ const KEY_LOCK_WAIT_SEC = 10;
 
 const marks = (n: number, each: string) => Array.from({ length: n }, () => each).join(', ');
 
-export async function openMysqlStorage(pool: CallbackPool, opts: { appendConcurrency: number }): Promise<MysqlStorage> {
+function withSchema(pool: CallbackPool): { db: Kysely<Database>; schema: SchemaManager } {
   const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => mysqlMigrations } });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
+  return { db, schema: schemaManager(new Migrator({ db, provider: { getMigrations: async () => mysqlMigrations } })) };
+}
+
+export async function openMysqlStorage(pool: CallbackPool, opts: { appendConcurrency: number; migrate?: MigrateMode }): Promise<MysqlStorage> {
+  const { db, schema } = withSchema(pool);
+  try {
+    await prepareSchema(schema, opts.migrate ?? 'apply');
+  } catch (e) {
     await db.destroy();
-    throw error;
+    throw e;
   }
-  return new MysqlStorage(db, pool.promise(), opts.appendConcurrency);
+  return new MysqlStorage(db, pool.promise(), opts.appendConcurrency, schema);
+}
+
+/** The database's migrations alone; closing it ends the pool. */
+export function openMysqlSchema(pool: CallbackPool): OpenSchema {
+  const { db, schema } = withSchema(pool);
+  return { ...schema, close: () => db.destroy() };
 }
 
 export class MysqlStorage extends KyselyStorage {
@@ -50,6 +62,7 @@ export class MysqlStorage extends KyselyStorage {
     db: Kysely<Database>,
     private readonly pool: Pool,
     readonly appendConcurrency: number,
+    readonly schema?: SchemaManager,
   ) {
     super(db, mysqlDialect);
   }

@@ -17,6 +17,7 @@ import type pg from 'pg';
 import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
+import { type MigrateMode, type OpenSchema, prepareSchema, type SchemaManager, schemaManager } from '../schema.js';
 import type { AppendResult, NewMessage } from '../storage.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { postgresMigrations } from './postgres-migrations.js';
@@ -50,7 +51,8 @@ const Q = {
            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
 };
 
-export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurrency: number }): Promise<PostgresStorage> {
+/** Kysely over the pool, and the migrations of the schema the URL's search_path picks. */
+async function withSchema(pool: pg.Pool): Promise<{ db: Kysely<Database>; schema: SchemaManager }> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // The migration tables live in the schema the URL's search_path picks (Kysely looks in every schema otherwise).
   const { rows } = await pool.query<{ schema: string }>('SELECT current_schema() AS schema');
@@ -59,12 +61,24 @@ export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurren
     provider: { getMigrations: async () => postgresMigrations },
     migrationTableSchema: rows[0]?.schema ?? 'public',
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
+  return { db, schema: schemaManager(migrator) };
+}
+
+export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurrency: number; migrate?: MigrateMode }): Promise<PostgresStorage> {
+  const { db, schema } = await withSchema(pool);
+  try {
+    await prepareSchema(schema, opts.migrate ?? 'apply');
+  } catch (e) {
     await db.destroy();
-    throw error;
+    throw e;
   }
-  return new PostgresStorage(db, pool, opts.appendConcurrency);
+  return new PostgresStorage(db, pool, opts.appendConcurrency, schema);
+}
+
+/** The database's migrations alone; closing it ends the pool. */
+export async function openPostgresSchema(pool: pg.Pool): Promise<OpenSchema> {
+  const { db, schema } = await withSchema(pool);
+  return { ...schema, close: () => db.destroy() };
 }
 
 export class PostgresStorage extends KyselyStorage {
@@ -75,6 +89,7 @@ export class PostgresStorage extends KyselyStorage {
     db: Kysely<Database>,
     private readonly pool: pg.Pool,
     readonly appendConcurrency: number,
+    readonly schema?: SchemaManager,
   ) {
     super(db, postgresDialect);
   }

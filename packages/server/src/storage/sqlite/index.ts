@@ -3,15 +3,21 @@ import path from 'node:path';
 import type { Logger } from '../../logger.js';
 import type { StorageDriver } from '../storage-driver.js';
 import type { CheckpointResult } from './sqlite-checkpointer.js';
-import { openSqliteStorage } from './sqlite-storage.js';
+import { openSqliteSchema, openSqliteStorage } from './sqlite-storage.js';
 
 export const sqliteDriver: StorageDriver = {
   schemes: ['sqlite:'],
-  open(url, config, logger) {
-    const file = url ? url.slice('sqlite:'.length).replace(/^\/\//, '') : path.join(config.dataDir, 'miniim.sqlite');
-    return openSqliteStorage(file, { checkpoint: { onCheckpoint: checkpointLog(logger) } });
+  open(url, config, logger, migrate) {
+    return openSqliteStorage(sqliteFile(url, config.dataDir), { checkpoint: { onCheckpoint: checkpointLog(logger) }, migrate });
+  },
+  async openSchema(url, config) {
+    return openSqliteSchema(sqliteFile(url, config.dataDir));
   },
 };
+
+function sqliteFile(url: string | undefined, dataDir: string): string {
+  return url ? url.slice('sqlite:'.length).replace(/^\/\//, '') : path.join(dataDir, 'miniim.sqlite');
+}
 
 /** Logs the first failed checkpoint of a run of failures, and the recovery: once each. */
 function checkpointLog(logger: Logger | undefined): (r: CheckpointResult) => void {

@@ -26,6 +26,7 @@ import {
   type SessionRowDb,
   type UserRowDb,
 } from '../rows.js';
+import { type MigrateMode, type OpenSchema, prepareSchema, type SchemaManager, schemaManager } from '../schema.js';
 import type {
   AppendResult,
   CommitObserver,
@@ -43,8 +44,8 @@ import { SqliteGroupRepo } from './sqlite-group-repo.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
 
-/** Opens (creating if needed) the database file and runs pending migrations. */
-export async function openSqliteStorage(file: string, opts: { checkpoint?: CheckpointerOptions } = {}): Promise<SqliteStorage> {
+/** Opens (creating if needed) the database file and its migrations. */
+function openDatabase(file: string): { db: Database.Database; kysely: Kysely<unknown>; schema: SchemaManager } {
   if (file !== ':memory:') {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     // Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
@@ -58,10 +59,30 @@ export async function openSqliteStorage(file: string, opts: { checkpoint?: Check
   // Checkpoints run on a worker (sqlite-checkpointer.ts); this is only a safety net.
   if (file !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
-  const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return new SqliteStorage(db, kysely, file === ':memory:' ? undefined : { file, checkpoint: opts.checkpoint });
+  return { db, kysely, schema: schemaManager(new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } })) };
+}
+
+/** Opens (creating if needed) the database file and runs pending migrations (`migrate`: see storage/schema.ts). */
+export async function openSqliteStorage(file: string, opts: { checkpoint?: CheckpointerOptions; migrate?: MigrateMode } = {}): Promise<SqliteStorage> {
+  const { db, kysely, schema } = openDatabase(file);
+  try {
+    await prepareSchema(schema, opts.migrate ?? 'apply');
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return new SqliteStorage(db, kysely, file === ':memory:' ? undefined : { file, checkpoint: opts.checkpoint }, schema);
+}
+
+/** The database file's migrations alone. */
+export function openSqliteSchema(file: string): OpenSchema {
+  const { db, schema } = openDatabase(file);
+  return {
+    ...schema,
+    close: async () => {
+      db.close();
+    },
+  };
 }
 
 export class SqliteStorage implements Storage {
@@ -89,6 +110,7 @@ export class SqliteStorage implements Storage {
     private readonly db: Database.Database,
     private readonly kysely: Kysely<unknown>,
     onDisk?: { file: string; checkpoint?: CheckpointerOptions },
+    readonly schema?: SchemaManager,
   ) {
     this.wal = onDisk ? new FileSyncer(`${onDisk.file}-wal`) : undefined;
     this.checkpointer = onDisk ? new SqliteCheckpointer(onDisk.file, onDisk.checkpoint) : undefined;
