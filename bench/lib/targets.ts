@@ -5,6 +5,7 @@ import type { BenchDatabase } from './bench-database.js';
 export type TargetName =
   | 'miniim'
   | 'miniim-base'
+  | 'miniim-nometrics'
   | 'miniim-pg'
   | 'miniim-mysql'
   | 'miniim-pg-redis'
@@ -79,6 +80,16 @@ export const TARGETS: Record<TargetName, Target> = {
     storage: true,
     entry: `${process.env.BENCH_BASELINE_DIR ?? '(set BENCH_BASELINE_DIR)'}/${MINIIM_ENTRY}`,
     env: MINIIM_ENV,
+  },
+  // The cost of the metrics: the same server with MINIIM_METRICS=0 (docs/benchmarks.md, "Metrics cost").
+  'miniim-nometrics': {
+    name: 'miniim-nometrics',
+    label: 'MiniIM, metrics off',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: MINIIM_ENTRY,
+    env: { ...MINIIM_ENV, MINIIM_METRICS: '0' },
   },
   'miniim-pg': {
     name: 'miniim-pg',

@@ -31,6 +31,7 @@ import { installErrorHandling } from './http/errors.js';
 import { registerGroupRoutes } from './http/group-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { listenMetrics, metricsAllowed } from './http/metrics-endpoint.js';
+import { registerOpenApi } from './http/openapi.js';
 import { registerSecurity } from './http/security.js';
 import { registerWebRoutes } from './http/web-routes.js';
 import { createLogger, type Logger } from './logger.js';
@@ -143,6 +144,8 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   });
   installErrorHandling(app, logger);
   await registerSecurity(app, config);
+  // Before every route: each route registered from here on is described in /api/openapi.json.
+  await registerOpenApi(app);
   const limitLogin = registerAuthRateLimits(app, { shared, enabled: config.rateLimits });
   const ctx: HttpContext = {
     auth,
