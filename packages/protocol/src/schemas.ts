@@ -55,7 +55,8 @@ export const sendSchema: Schema = {
     'kind',
     'body',
   ]),
-  allOf: Object.entries(bodies).map(([kind, body]) => ({ if: { properties: { kind: { const: kind } } }, then: { properties: { body } } })),
+  // One branch per kind (the kinds differ, so exactly one can match).
+  oneOf: Object.entries(bodies).map(([kind, body]) => ({ properties: { kind: { const: kind }, body } })),
 };
 
 const nickname = str(1, L.maxNicknameChars);

@@ -245,10 +245,15 @@ function toSchema(d: RouteDoc): FastifySchema & Schema {
   if (d.body) s.body = d.body;
   if (d.querystring) s.querystring = d.querystring;
   if (d.params) s.params = d.params;
-  const error = { description: 'error (code and status: docs/protocol.md §4)', content: { 'application/json': { schema: ref('Error') } } };
-  if (d.answer === 'text') s.response = { 200: { description: 'text', content: { 'text/plain': { schema: { type: 'string' } } } }, '4xx': error };
-  else if (d.answer) s.response = { 200: { description: 'OK', content: { 'application/json': { schema: d.answer } } }, '4xx': error, '5xx': error };
+  if (d.answer === 'text') s.response = { 200: { description: 'text', content: { 'text/plain': { schema: { type: 'string' } } } }, '4xx': ERROR };
+  else if (d.answer) s.response = responses(d.answer);
   return s;
+}
+
+const ERROR = { description: 'error (code and status: docs/protocol.md §4)', content: { 'application/json': { schema: ref('Error') } } };
+
+function responses(answer: Schema): Schema {
+  return { 200: { description: 'OK', content: { 'application/json': { schema: answer } } }, '4xx': ERROR, '5xx': ERROR };
 }
 
 /** A route as registered (one per method, HEAD left out: Fastify adds it to every GET). */
@@ -285,7 +290,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) if (method !== 'HEAD') seen.push({ method, url: route.url });
     // @fastify/static hides its routes ({hide: true}); every route is described here.
-    if (route.schema && !onlyHides(route.schema)) return;
+    if (route.schema && !onlyHides(route.schema)) {
+      // A route with its own schema (a feature's) and no answer described: documented as JSON, never filtered by a serializer.
+      if (!route.schema.response) {
+        route.schema = { ...route.schema, response: responses({ type: 'object' }) } as typeof route.schema;
+        route.serializerCompiler = () => (data) => JSON.stringify(data);
+      }
+      return;
+    }
     const method = methods.find((m) => m !== 'HEAD');
     if (!method) return;
     const doc = routeDoc(method, route.url) ?? (route.url.startsWith('/api/') || route.url.startsWith('/media/') ? undefined : WEB);
@@ -306,7 +318,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       components: {
         schemas: { ...requestSchemas, ...answerSchemas } as never,
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a user token from a login route' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'a user token from a login route' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'MINIIM_ADMIN_TOKEN, or the token of a user in MINIIM_ADMIN_USERS' },
+        },
       },
     },
   });
