@@ -145,7 +145,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   installErrorHandling(app, logger);
   await registerSecurity(app, config);
   // Before every route: each route registered from here on is described in /api/openapi.json.
-  await registerOpenApi(app);
+  registerOpenApi(app);
   const limitLogin = registerAuthRateLimits(app, { shared, enabled: config.rateLimits });
   const ctx: HttpContext = {
     auth,

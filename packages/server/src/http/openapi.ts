@@ -8,7 +8,6 @@
  * second validator or serializer). The completeness test (openapi.test.ts) fails for a
  * route that is registered and not described.
  */
-import swagger from '@fastify/swagger';
 import { answerSchemas, convIdSchema, DEFAULT_LIMITS, idSchema, requestSchemas } from '@miniim/protocol';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 
@@ -256,19 +255,6 @@ function responses(answer: Schema): Schema {
   return { 200: { description: 'OK', content: { 'application/json': { schema: answer } } }, '4xx': ERROR, '5xx': ERROR };
 }
 
-/** A route as registered (one per method, HEAD left out: Fastify adds it to every GET). */
-export interface RegisteredRoute {
-  method: string;
-  url: string;
-}
-
-const registered = new WeakMap<FastifyInstance, RegisteredRoute[]>();
-
-/** Every route registered on `app` since registerOpenApi (the completeness test compares them with the document). */
-export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
-  return registered.get(app) ?? [];
-}
-
 function onlyHides(schema: object): boolean {
   const keys = Object.keys(schema);
   return keys.length === 1 && keys[0] === 'hide';
@@ -279,16 +265,23 @@ export function routeDoc(method: string, url: string): RouteDoc | undefined {
   return ROUTES[url]?.[method];
 }
 
+/** A route as described: what the document is generated from. */
+interface Described {
+  method: string | string[];
+  url: string;
+  schema: FastifySchema;
+}
+
 /**
- * Registers @fastify/swagger and the description of every route registered after it, and
- * `GET /api/openapi.json`. Call before any route is registered.
+ * Describes every route registered after this call (call it before any route), and serves
+ * `GET /api/openapi.json`. The document is generated on the first request, by @fastify/swagger
+ * in a throw-away Fastify instance holding the same routes and schemas: the generator (and
+ * its YAML and schema-resolver dependencies) is loaded only when someone asks for the document.
  */
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  const seen: RegisteredRoute[] = [];
-  registered.set(app, seen);
+export function registerOpenApi(app: FastifyInstance): void {
+  const described: Described[] = [];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) if (method !== 'HEAD') seen.push({ method, url: route.url });
     // @fastify/static hides its routes ({hide: true}); every route is described here.
     if (route.schema && !onlyHides(route.schema)) {
       // A route with its own schema (a feature's) and no answer described: documented as JSON, never filtered by a serializer.
@@ -296,19 +289,32 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         route.schema = { ...route.schema, response: responses({ type: 'object' }) } as typeof route.schema;
         route.serializerCompiler = () => (data) => JSON.stringify(data);
       }
-      return;
+    } else {
+      const method = methods.find((m) => m !== 'HEAD');
+      if (!method) return;
+      const doc = routeDoc(method, route.url) ?? (route.url.startsWith('/api/') || route.url.startsWith('/media/') ? undefined : WEB);
+      if (!doc) return;
+      // A route with several methods gets the first one's description (the methods of a partial update share one).
+      route.schema = toSchema(doc);
+      // The protocol's validators check requests; the schema only describes them.
+      route.validatorCompiler = () => (data) => ({ value: data });
+      route.serializerCompiler = () => (data) => JSON.stringify(data);
     }
-    const method = methods.find((m) => m !== 'HEAD');
-    if (!method) return;
-    const doc = routeDoc(method, route.url) ?? (route.url.startsWith('/api/') || route.url.startsWith('/media/') ? undefined : WEB);
-    if (!doc) return;
-    // A route with several methods gets the first one's description (the methods of a partial update share one).
-    route.schema = toSchema(doc);
-    // The protocol's validators check requests; the schema only describes them.
-    route.validatorCompiler = () => (data) => ({ value: data });
-    route.serializerCompiler = () => (data) => JSON.stringify(data);
+    if (!methods.every((m) => m === 'HEAD')) described.push({ method: route.method, url: route.url, schema: route.schema as FastifySchema });
   });
-  await app.register(swagger, {
+  let doc: Promise<unknown> | undefined;
+  app.get('/api/openapi.json', async () => {
+    doc ??= generate(described);
+    return doc;
+  });
+}
+
+async function generate(routes: readonly Described[]): Promise<unknown> {
+  const [{ default: Fastify }, { default: swagger }] = await Promise.all([import('fastify'), import('@fastify/swagger')]);
+  const f = Fastify({ logger: false });
+  f.setValidatorCompiler(() => (data) => ({ value: data }));
+  f.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await f.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -325,5 +331,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
     },
   });
-  app.get('/api/openapi.json', async () => app.swagger());
+  for (const r of routes) f.route({ method: r.method as never, url: r.url, schema: r.schema, handler: async () => null });
+  await f.ready();
+  try {
+    return f.swagger();
+  } finally {
+    await f.close();
+  }
 }

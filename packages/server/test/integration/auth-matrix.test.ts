@@ -53,6 +53,7 @@ const HTTP: Record<string, Row> = {
   'GET /healthz': { allowed: null, request: fixed('/healthz') },
   'GET /readyz': { allowed: null, request: fixed('/readyz') },
   'GET /metrics': { allowed: null, request: fixed('/metrics') },
+  'GET /api/openapi.json': { allowed: null, request: fixed('/api/openapi.json') },
   // Media links carry their own signature (media-recall.test.ts); the token plays no part.
   'GET /media/:key': { allowed: null, request: fixed('/media/AAAAAAAAAAAAAAAAAAAAAAAA.png') },
   'POST /api/auth/refresh': { allowed: EVERY_USER, request: fixed('/api/auth/refresh') },
