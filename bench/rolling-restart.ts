@@ -5,20 +5,25 @@
  * the time from the last node up until every client is connected with a store equal to the
  * server's history, messages lost/duplicated, logouts, token refreshes and logins.
  *
- *   npm run bench:rolling-restart -- [--nodes 2] [--clients 100] [--send-every-ms 500] [--seed 18] [--out bench/results]
+ *   npm run bench:rolling-restart -- [--nodes 2] [--clients 100] [--neighbours 1] [--workers 2] [--send-every-ms 500]
+ *                                     [--seed 18] [--sync-timeout-ms 60000] [--out bench/results]
  *
- * The nodes share the Redis bus (REDIS_URL, a fresh key prefix per run), and nginx balances as the
- * project's config does (`least_conn`), so clients spread over the nodes.
+ * The clients run in `--workers` generator processes (bench/gen/rolling-restart-clients.ts), each a
+ * block of users talking with `--neighbours` on each side of a ring, their sockets bound to 127.0.0.2–9 like
+ * the rest of bench/ (more ephemeral ports). "In sync" is what the clients can tell: connected, every
+ * acked send exactly once in its sender's and its recipient's store; then every store is compared
+ * with the server's history. The nodes share the Redis bus (REDIS_URL, a fresh key prefix per run),
+ * and nginx balances as the project's config does (`least_conn`), so clients spread over the nodes.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { findNginx, freePort, preparePrefix, startNginx } from '../deploy/test/support/nginx.js';
-import { SdkLoad, until } from '../deploy/test/support/sdk-load.js';
-import { repoRoot } from './lib/spawn-node.js';
+import type { LoadOptions, LoadReport } from '../deploy/test/support/sdk-load.js';
+import { repoRoot, spawnNode } from './lib/spawn-node.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,6 +31,9 @@ function arg(name: string, fallback: number): number {
 }
 const NODES = arg('nodes', 2);
 const CLIENTS = arg('clients', 100);
+const PEERS = arg('neighbours', 1);
+const WORKERS = Math.max(1, Math.min(arg('workers', 2), CLIENTS));
+const SYNC_TIMEOUT_MS = arg('sync-timeout-ms', 60_000);
 const SEND_EVERY_MS = arg('send-every-ms', 500);
 const SEED = arg('seed', 18);
 const outIdx = process.argv.indexOf('--out');
@@ -48,6 +56,42 @@ async function pgAdmin(q: string): Promise<void> {
     await c.query(q);
   } finally {
     await c.end();
+  }
+}
+
+/** One generator process (bench/gen/rolling-restart-clients.ts) and its IPC requests. */
+class Generator {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private readonly child: ChildProcess;
+  private stderr = '';
+
+  constructor(readonly index: number) {
+    this.child = spawnNode(path.join(repoRoot, 'bench/gen/rolling-restart-clients.ts'), { ipc: true });
+    this.child.stdout?.resume();
+    this.child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d).slice(-4000)));
+    this.child.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string }) => {
+      const w = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      if (m.ok) w?.resolve(m.result);
+      else w?.reject(new Error(`generator ${index}: ${m.error}`));
+    });
+    this.child.on('exit', (code) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`generator ${index} exited with ${code}: ${this.stderr}`));
+      this.waiting.clear();
+    });
+  }
+
+  call<T>(cmd: string, extra: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ id, cmd, ...extra });
+    });
+  }
+
+  close(): void {
+    if (this.child.connected) this.child.disconnect();
   }
 }
 
@@ -80,7 +124,6 @@ async function main(): Promise<void> {
         REDIS_URL,
         MINIIM_REDIS_PREFIX: `${schema}:`,
         MINIIM_TOKEN_SECRET: secret,
-        MINIIM_MEDIA_SIGNED_URL_SECRET: `media-${secret}`,
         MINIIM_DATA_DIR: n.dataDir,
         MINIIM_TRUST_PROXY: '127.0.0.1',
         MINIIM_RATE_LIMITS: 'off',
@@ -106,16 +149,46 @@ async function main(): Promise<void> {
   };
 
   let ng: Awaited<ReturnType<typeof startNginx>> | undefined;
-  let load: SdkLoad | undefined;
+  const gens: Generator[] = [];
+  const loadBefore = loadavg();
   try {
     await Promise.all(nodes.map(startNode));
-    const prefix = preparePrefix({ upstreams: nodes.map((n) => `127.0.0.1:${n.port}`), httpsPort: await freePort(), httpPort: await freePort() });
+    const prefix = preparePrefix({
+      upstreams: nodes.map((n) => `127.0.0.1:${n.port}`),
+      httpsPort: await freePort(),
+      httpPort: await freePort(),
+      workerConnections: Math.max(4096, CLIENTS * 3),
+    });
     ng = await startNginx(nginx, prefix);
     const base = `https://localhost:${prefix.httpsPort}`;
-    log(`rolling-restart: ${NODES} nodes, ${CLIENTS} clients through nginx ${base}, a send every ~${SEND_EVERY_MS} ms per client`);
+    log(
+      `rolling-restart: ${NODES} nodes, ${CLIENTS} clients (${WORKERS} generator processes, ${PEERS} neighbours on each side) through nginx ${base}, a send every ~${SEND_EVERY_MS} ms per client`,
+    );
 
-    load = await SdkLoad.start({ baseUrl: base, users: CLIENTS, sendEveryMs: SEND_EVERY_MS, ca: prefix.cert, seed: SEED, userPrefix: 'rr' });
-    load.startSending();
+    // Each generator: a block of users and its share of the source addresses 127.0.0.2–9.
+    const addrs = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: WORKERS }, async (_, w) => {
+        const g = new Generator(w);
+        gens.push(g);
+        const users = Math.floor(CLIENTS / WORKERS) + (w < CLIENTS % WORKERS ? 1 : 0);
+        const opts: LoadOptions = {
+          baseUrl: base,
+          users,
+          sendEveryMs: SEND_EVERY_MS,
+          ca: prefix.cert,
+          seed: SEED + w,
+          userPrefix: `rr${w}x`,
+          neighbours: PEERS,
+          localAddresses: WORKERS > addrs.length ? [addrs[w % addrs.length]!] : addrs.filter((_, i) => i % WORKERS === w),
+          concurrency: 25,
+        };
+        await g.call('start', { load: opts });
+      }),
+    );
+    log(`  ${CLIENTS} clients logged in, connected and loaded in ${Date.now() - t0} ms`);
+    await Promise.all(gens.map((g) => g.call('send')));
     await sleep(2000);
     const restarts: Array<{ node: number; stopMs: number; downMs: number }> = [];
     for (const [i, n] of nodes.entries()) {
@@ -128,36 +201,46 @@ async function main(): Promise<void> {
       if (i < nodes.length - 1) await sleep(2000);
     }
     const lastUp = Date.now();
-    await load.stopSending();
-    const truth = await load.truth();
-    const synced = await until(() => load!.allConnected() && load!.storesMatch(truth), 60_000);
-    const syncMs = Date.now() - lastUp;
-    const r = await load.verify({ storeWaitMs: 1000 });
+    // Sends stop at once; what was in flight settles, then every client must be back in sync.
+    await Promise.all(gens.map((g) => g.call('stop')));
+    const syncedAt = await Promise.all(gens.map((g) => g.call<number | null>('waitInSync', { timeoutMs: SYNC_TIMEOUT_MS })));
+    const synced = syncedAt.every((t) => t !== null);
+    const syncMs = synced ? Math.max(...(syncedAt as number[])) - lastUp : null;
+    log(`  every client in sync ${synced ? `${syncMs} ms after the last node was up` : `not within ${SYNC_TIMEOUT_MS} ms`}`);
+    const reports = await Promise.all(gens.map((g) => g.call<LoadReport>('verify')));
+    const sum = (f: (r: LoadReport) => number) => reports.reduce((a, r) => a + f(r), 0);
+    const all = <T>(f: (r: LoadReport) => T[]) => reports.flatMap(f);
+    const reconnectCodes: Record<string, number> = {};
+    for (const r of reports) for (const [code, n] of Object.entries(r.reconnectCodes)) reconnectCodes[code] = (reconnectCodes[code] ?? 0) + n;
     const report = {
       scenario: 'rolling-restart',
       at: new Date().toISOString(),
       node: process.version,
+      machine: { loadAvgBefore: loadBefore, loadAvgAfter: loadavg() },
       params: {
         nodes: NODES,
         clients: CLIENTS,
+        neighbours: PEERS,
+        workers: WORKERS,
         sendEveryMs: SEND_EVERY_MS,
         seed: SEED,
         balance: 'least_conn (deploy/nginx/miniim.conf), Redis bus between the nodes',
       },
       restarts,
-      inSyncAfterLastUpMs: synced ? syncMs : null,
-      sends: r.sends,
-      acked: r.acked,
-      failedSends: r.failedSends.length,
-      lost: r.lost.length,
-      duplicated: r.duplicated.length,
-      storeMismatches: r.mismatches.length,
-      storeMismatchExamples: r.mismatches.slice(0, 5),
-      logouts: r.sessionEnded.length,
-      refreshes: r.refreshes,
-      logins: r.logins,
-      clientsReconnected: r.clientsReconnected,
-      reconnectCodes: r.reconnectCodes,
+      inSyncAfterLastUpMs: syncMs,
+      sends: sum((r) => r.sends),
+      acked: sum((r) => r.acked),
+      failedSends: sum((r) => r.failedSends.length),
+      lost: sum((r) => r.lost.length),
+      duplicated: sum((r) => r.duplicated.length),
+      notOnceInStores: sum((r) => r.notOnceInStores.length),
+      storeMismatches: sum((r) => r.mismatches.length),
+      storeMismatchExamples: all((r) => r.mismatches).slice(0, 5),
+      logouts: sum((r) => r.sessionEnded.length),
+      refreshes: sum((r) => r.refreshes),
+      logins: sum((r) => r.logins),
+      clientsReconnected: sum((r) => r.clientsReconnected),
+      reconnectCodes,
     };
     mkdirSync(OUT, { recursive: true });
     const file = path.join(OUT, `rolling-restart-${report.at.replace(/[:.]/g, '-')}.json`);
@@ -165,10 +248,10 @@ async function main(): Promise<void> {
     writeFileSync(path.join(OUT, 'latest-rolling-restart.json'), `${JSON.stringify(report, null, 2)}\n`);
     log(JSON.stringify(report, null, 2));
     log(`wrote ${path.relative(process.cwd(), file)}`);
-    const ok = synced && r.lost.length === 0 && r.duplicated.length === 0 && r.sessionEnded.length === 0 && r.failedSends.length === 0;
+    const ok = synced && report.lost === 0 && report.duplicated === 0 && report.logouts === 0 && report.failedSends === 0 && report.storeMismatches === 0;
     if (!ok) process.exitCode = 1;
   } finally {
-    load?.dispose();
+    for (const g of gens) g.close();
     await ng?.stop();
     for (const n of nodes) await stopNode(n).catch(() => {});
     await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});

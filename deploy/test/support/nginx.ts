@@ -49,6 +49,8 @@ export interface RenderOptions {
   httpPort: number;
   /** Source config (default: deploy/nginx/miniim.conf). */
   source?: string;
+  /** nginx's connection limit (default 4096; a WebSocket through the proxy takes two). */
+  workerConnections?: number;
 }
 
 /** Creates the prefix: certificate, the project's config with ports/paths/upstreams swapped in, a top-level nginx.conf. */
@@ -79,7 +81,8 @@ export function preparePrefix(opts: RenderOptions): NginxPrefix {
     'worker_processes 1;',
     `pid ${path.join(dir, 'nginx.pid')};`,
     `error_log ${path.join(dir, 'logs/error.log')} warn;`,
-    'events { worker_connections 4096; }',
+    ...(opts.workerConnections ? [`worker_rlimit_nofile ${opts.workerConnections * 2};`] : []),
+    `events { worker_connections ${opts.workerConnections ?? 4096}; }`,
     'http {',
     '  access_log off;',
     `  client_body_temp_path ${t('body')}; proxy_temp_path ${t('proxy')}; fastcgi_temp_path ${t('fastcgi')};`,

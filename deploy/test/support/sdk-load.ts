@@ -166,11 +166,20 @@ export class SdkLoad {
   }
 
   private async json(method: string, route: string, token?: string, body?: unknown, fetchImpl: typeof fetch = this.members[0]?.fetch ?? fetch): Promise<any> {
-    const res = await fetchImpl(this.o.baseUrl + route, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    const request = () =>
+      fetchImpl(this.o.baseUrl + route, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    let res = await request();
+    // The checks' own reads, right after a restart, may meet a 502 from nginx (a kept-alive upstream
+    // connection to the old process); a read is safe to repeat, as the SDK does for its own.
+    for (let i = 0; i < 5 && method === 'GET' && res.status === 502; i++) {
+      await res.text();
+      await sleep(200);
+      res = await request();
+    }
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
     return JSON.parse(text);

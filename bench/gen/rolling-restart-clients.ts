@@ -1,0 +1,50 @@
+/**
+ * Generator process of the rolling-restart bench (bench/rolling-restart.ts): one SdkLoad block of
+ * SDK clients, driven over IPC. Requests `{id, cmd, ...}`, answers `{id, ok, result | error}`.
+ *   start {load: LoadOptions}   log in, connect, open every conversation → {logins}
+ *   send                        start the steady load
+ *   stop                        stop sending, wait for every send to settle
+ *   waitInSync {timeoutMs}      → the time (ms since epoch) every client was back in sync, or null
+ *   verify                      → LoadReport against the server's history
+ */
+import { type LoadOptions, SdkLoad } from '../../deploy/test/support/sdk-load.js';
+
+let load: SdkLoad | undefined;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function handle(m: { cmd: string; load?: LoadOptions; timeoutMs?: number }): Promise<unknown> {
+  switch (m.cmd) {
+    case 'start':
+      load = await SdkLoad.start(m.load!);
+      return { logins: load.logins };
+    case 'send':
+      load!.startSending();
+      return null;
+    case 'stop':
+      await load!.stopSending();
+      return null;
+    case 'waitInSync': {
+      const end = Date.now() + (m.timeoutMs ?? 60_000);
+      while (Date.now() < end) {
+        if (load!.inSync()) return Date.now();
+        await sleep(100);
+      }
+      return null;
+    }
+    case 'verify':
+      return load!.verify({ storeWaitMs: 1000 });
+    default:
+      throw new Error(`unknown command ${m.cmd}`);
+  }
+}
+
+process.on('message', (m: { id: number; cmd: string }) => {
+  handle(m).then(
+    (result) => process.send!({ id: m.id, ok: true, result }),
+    (e: Error) => process.send!({ id: m.id, ok: false, error: e.stack ?? String(e) }),
+  );
+});
+process.on('disconnect', () => {
+  load?.dispose();
+  process.exit(0);
+});
