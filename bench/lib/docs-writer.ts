@@ -334,7 +334,8 @@ export function writeDocs(resultsDir: string, docPath: string): string {
 export interface RollingRestartReport {
   at: string;
   node: string;
-  params: { nodes: number; clients: number; sendEveryMs: number; seed: number; balance: string };
+  params: { nodes: number; clients: number; sendEveryMs: number; seed: number; balance: string; workers?: number; neighbours?: number };
+  machine?: { loadAvgBefore: number[]; loadAvgAfter: number[] };
   restarts: Array<{ node: number; stopMs: number; downMs: number }>;
   inSyncAfterLastUpMs: number | null;
   sends: number;
@@ -357,7 +358,11 @@ export function rollingRestartSection(r: RollingRestartReport): string {
   return [
     '## Rolling restart (`rolling-restart`)',
     '',
-    `run on ${r.at.slice(0, 16).replace('T', ' ')} UTC · Node ${r.node} · command: \`npm run bench:rolling-restart -- --nodes ${r.params.nodes} --clients ${r.params.clients} --send-every-ms ${r.params.sendEveryMs}\``,
+    `run on ${r.at.slice(0, 16).replace('T', ' ')} UTC · Node ${r.node} · command: \`npm run bench:rolling-restart -- --nodes ${r.params.nodes} --clients ${r.params.clients}` +
+      `${r.params.workers ? ` --workers ${r.params.workers} --neighbours ${r.params.neighbours}` : ''} --send-every-ms ${r.params.sendEveryMs}\`` +
+      (r.machine
+        ? ` · load average ${r.machine.loadAvgBefore.map((x) => x.toFixed(1)).join(' ')} before, ${r.machine.loadAvgAfter.map((x) => x.toFixed(1)).join(' ')} after (2 cores, shared)`
+        : ''),
     '',
     `${r.params.nodes} MiniIM nodes (production build, one PostgreSQL schema) behind nginx running deploy/nginx/miniim.conf (TLS, wss), ` +
       `${r.params.clients} SDK clients each sending about every ${r.params.sendEveryMs} ms; every node stopped with SIGTERM and started again, one by one. ` +
