@@ -57,6 +57,15 @@ export function storageContractMore(open: () => Promise<Storage>, newDatabase: (
     expect((await s.history('d:Wang:wang', { limit: 5 })).messages[0]).toMatchObject({ body: { text } });
     const [dup] = await s.appendMessages([msg('d:Wang:wang', 'wang', { clientMsgId: '消息-1' })]);
     expect(dup).toMatchObject({ ok: true, duplicate: true, msg: { seq: 1 } });
+    // A lone surrogate (valid in a JS string, not in UTF-8) fails neither its message nor the batch; key order and
+    // escapes of the body survive. In a clientMsgId it is stored as UTF-8 stores it (U+FFFD) and still dedupes.
+    const odd = { z: 1, text: 'a\ud800b\u0000', a: [1, { y: 2, x: 3 }] };
+    const batch = await s.appendMessages([msg('d:Wang:wang', 'Wang', { body: odd, clientMsgId: 'x\udc00' }), msg('d:Wang:wang', 'wang')]);
+    expect(batch.map((b) => b.ok && b.msg.seq)).toEqual([2, 3]);
+    const stored = (await s.history('d:Wang:wang', { after: 1, limit: 5 })).messages[0]!;
+    expect(JSON.stringify(stored.body)).toBe(JSON.stringify(odd));
+    const [again] = await s.appendMessages([msg('d:Wang:wang', 'Wang', { clientMsgId: 'x\udc00' })]);
+    expect(again).toMatchObject({ ok: true, duplicate: true, msg: { seq: 2 } });
     await s.close();
   });
 

@@ -17,6 +17,27 @@ export interface BatchPlan {
 
 export const dedupeKey = (from: string, clientMsgId: string): string => `${from}\u0000${clientMsgId}`;
 
+/** A string as the database stores it after UTF-8 encoding: a lone surrogate becomes U+FFFD. */
+export function asStored(s: string): string {
+  return /[\uD800-\uDFFF]/.test(s) ? Buffer.from(s, 'utf8').toString('utf8') : s;
+}
+
+/**
+ * The stored duplicates of a batch, keyed by dedupeKey of each item's own (from, clientMsgId):
+ * a clientMsgId the database stored changed (U+FFFD) still finds its row.
+ */
+export function duplicatesByItem(items: readonly NewMessage[], found: readonly Msg[]): Map<string, Msg> {
+  const out = new Map<string, Msg>();
+  if (found.length === 0) return out;
+  const byStoredKey = new Map(found.map((m) => [dedupeKey(m.from, m.clientMsgId!), m]));
+  for (const it of items) {
+    if (it.clientMsgId === undefined) continue;
+    const m = byStoredKey.get(dedupeKey(it.from, asStored(it.clientMsgId)));
+    if (m) out.set(dedupeKey(it.from, it.clientMsgId), m);
+  }
+  return out;
+}
+
 /** `stored`: the batch's (from, clientMsgId) already in the database, by dedupeKey. */
 export function planBatch(items: readonly NewMessage[], stored: ReadonlyMap<string, Msg>): BatchPlan {
   const results: (AppendResult | undefined)[] = new Array(items.length);

@@ -9,11 +9,11 @@
  * sees what the other transaction committed.
  */
 import { createHash } from 'node:crypto';
-import { convKindOf, type Msg } from '@miniim/protocol';
+import { convKindOf } from '@miniim/protocol';
 import { Kysely, Migrator, MysqlDialect } from 'kysely';
 import type { Pool as CallbackPool } from 'mysql2';
 import type { Pool, PoolConnection } from 'mysql2/promise';
-import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
+import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, duplicatesByItem, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
 import { type MigrateMode, type OpenSchema, prepareSchema, type SchemaManager, schemaManager } from '../schema.js';
@@ -109,7 +109,6 @@ export class MysqlStorage extends KyselyStorage {
   }
 
   private async plan(conn: PoolConnection, items: readonly NewMessage[], keyed: readonly NewMessage[]): Promise<BatchPlan> {
-    const stored = new Map<string, Msg>();
     if (keyed.length > 0) {
       // Locks taken in sorted order (the select list runs left to right), so two batches cannot wait on each other.
       const names = [...new Set(keyed.map((it) => `miniim:${createHash('sha1').update(dedupeKey(it.from, it.clientMsgId!)).digest('hex')}`))].sort();
@@ -121,9 +120,9 @@ export class MysqlStorage extends KyselyStorage {
         `SELECT * FROM messages WHERE (from_user, client_msg_id) IN (${marks(keyed.length, '(?, ?)')})`,
         keyed.flatMap((it) => [it.from, it.clientMsgId!]),
       );
-      for (const row of rows as MessageRowDb[]) stored.set(dedupeKey(row.from_user, row.client_msg_id!), rowToMsg(row));
+      return planBatch(items, duplicatesByItem(items, (rows as MessageRowDb[]).map(rowToMsg)));
     }
-    return planBatch(items, stored);
+    return planBatch(items, new Map());
   }
 
   /** Locks and moves each conversation's counter once for the whole batch; returns conv → first new seq. Creates missing direct conversations. */

@@ -38,8 +38,7 @@ export const postgresDriver: StorageDriver = {
   schemes: ['postgres:', 'postgresql:'],
   async open(url, config, logger, migrate) {
     const pool = await connect(url!, config, logger);
-    // Appends take one connection per batch in flight; leave the rest for reads.
-    return openPostgresStorage(pool, { appendConcurrency: Math.max(1, Math.min(2, config.dbPool - 2)), migrate });
+    return openPostgresStorage(pool, { migrate });
   },
   async openSchema(url, config) {
     return openPostgresSchema(await connect(url!, config, undefined));

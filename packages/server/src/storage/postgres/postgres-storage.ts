@@ -1,20 +1,21 @@
 /**
- * PostgreSQL backend (`pg` pool, Kysely for the shared repositories). The append path is
- * raw, prepared SQL on one pooled connection per batch, in one transaction:
- *   dedupe lookup (one statement) → lock and bump every conversation's counter of the
- *   batch (one statement, rows locked in conv order so processes cannot deadlock) →
- *   insert every message (one multi-row statement via unnest) → COMMIT.
- * Several batches are in flight over the pool; the ordered step of batch N (dedupe locks
- * and lookup, then counters) starts only after batch N-1 took its counters (which it
- * holds until it commits), so seqs follow batch order per conversation, and results
- * resolve in batch order. A (from, clientMsgId) is serialised across processes by a
- * transaction-scoped advisory lock taken before the lookup, so a resend racing its
- * original waits for it and comes back as the duplicate (no unique-violation retry).
+ * PostgreSQL backend (`pg` pool, Kysely for the shared repositories). A batch of messages
+ * is ONE prepared statement, run as its own transaction (autocommit: its reply means
+ * committed), whose CTEs
+ *   look up stored duplicates of the batch's (from, clientMsgId) → number the rest per
+ *   conversation → take every conversation's seqs in one upsert of the counters (rows
+ *   locked in conv order, so processes cannot deadlock; a missing direct conversation is
+ *   created, with its members) → insert every message.
+ * The batch travels as JSON parameters (one `JSON.stringify`, no per-element array
+ * encoding in the driver). Batches of one storage instance run one after another (the
+ * next collects meanwhile), so seqs follow batch order. A resend racing its original in
+ * another process or batch hits the unique dedupe index: the statement fails whole and
+ * runs again, and then finds the original.
  */
 import { convKindOf, type Msg } from '@miniim/protocol';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type pg from 'pg';
-import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, planBatch, seqDemand } from '../kysely/batch-append.js';
+import { AppendOrder, asStored, assignSeqs, duplicatesByItem, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
 import { type MigrateMode, type OpenSchema, prepareSchema, type SchemaManager, schemaManager } from '../schema.js';
@@ -22,36 +23,59 @@ import type { AppendResult, NewMessage } from '../storage.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { postgresMigrations } from './postgres-migrations.js';
 
-/** A transaction that lost a race the database detected (deadlock, serialization; a dedupe race as a safety net) is run again. */
+/** A statement that lost a race the database detected (deadlock, serialization, a dedupe race) is run again. */
 function retryable(e: unknown): boolean {
   const { code, constraint } = e as { code?: string; constraint?: string };
   return code === '40P01' || code === '40001' || (code === '23505' && constraint === 'messages_dedupe');
 }
 
-const Q = {
-  /** Serialises appends of one (from, clientMsgId) across processes: the second waits, then sees the first's row. */
-  lockKeys: `SELECT pg_advisory_xact_lock(k) FROM (
-               SELECT DISTINCT hashtextextended(f || chr(1) || c, 0) AS k FROM unnest($1::text[], $2::text[]) AS t(f, c) ORDER BY 1
-             ) AS s`,
-  dups: `SELECT m.* FROM messages m
-         JOIN unnest($1::text[], $2::text[]) AS d(from_user, client_msg_id)
-           ON m.from_user = d.from_user AND m.client_msg_id = d.client_msg_id`,
-  bump: `WITH v AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS t(conv, n, ts)),
-         l AS (SELECT c.conv FROM conversations c WHERE c.conv = ANY($1::text[]) ORDER BY c.conv FOR UPDATE)
-         UPDATE conversations c SET last_seq = c.last_seq + v.n, updated_at = v.ts
-         FROM v JOIN l ON l.conv = v.conv WHERE c.conv = v.conv
-         RETURNING c.conv, c.last_seq`,
-  convs: `INSERT INTO conversations (conv, kind, last_seq, updated_at)
-          SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ON CONFLICT DO NOTHING`,
-  members: `INSERT INTO conv_members (user_id, conv, read_seq, joined_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) ON CONFLICT DO NOTHING`,
-  refs: `INSERT INTO media_refs (conv, seq, media_key)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
-  insert: `INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id)
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])`,
-};
+/**
+ * $1: the batch (first copy of each (from, clientMsgId)) as [{o, conv, id, from_user, kind, body, ts, client_msg_id}];
+ * $2: [{conv, kind}] of its conversations; $3: [{conv, user_id}], members to create a conversation with;
+ * $4: [{o, media_key}], the blobs each message references.
+ * Returns the stored duplicates (`o` set) and each conversation's new last seq (`o` null).
+ */
+const APPEND = `
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json)
+    AS t(o int, conv text, id text, from_user text, kind text, body text, ts bigint, client_msg_id text)
+), dup AS (
+  SELECT i.o, m.* FROM input i JOIN messages m ON m.from_user = i.from_user AND m.client_msg_id = i.client_msg_id
+), fresh AS (
+  SELECT i.*, row_number() OVER (PARTITION BY i.conv ORDER BY i.o) AS rn, count(*) OVER (PARTITION BY i.conv) AS n,
+         first_value(i.ts) OVER (PARTITION BY i.conv ORDER BY i.o DESC) AS last_ts
+  FROM input i WHERE NOT EXISTS (SELECT 1 FROM dup d WHERE d.o = i.o)
+), counter AS (
+  INSERT INTO conversations AS c (conv, kind, last_seq, updated_at)
+  SELECT DISTINCT ON (f.conv) f.conv, k.kind, f.n, f.last_ts
+  FROM fresh f JOIN json_to_recordset($2::json) AS k(conv text, kind text) ON k.conv = f.conv
+  ORDER BY f.conv
+  ON CONFLICT (conv) DO UPDATE SET last_seq = c.last_seq + excluded.last_seq, updated_at = excluded.updated_at
+  RETURNING c.conv, c.last_seq, c.updated_at, c.xmax = 0 AS created
+), member AS (
+  INSERT INTO conv_members (user_id, conv, read_seq, joined_at)
+  SELECT p.user_id, p.conv, 0, c.updated_at
+  FROM json_to_recordset($3::json) AS p(conv text, user_id text) JOIN counter c ON c.conv = p.conv AND c.created
+  ON CONFLICT DO NOTHING
+), ins AS (
+  INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id)
+  SELECT f.conv, c.last_seq - f.n + f.rn, f.id, f.from_user, f.kind, f.body, f.ts, f.client_msg_id
+  FROM fresh f JOIN counter c ON c.conv = f.conv
+), ref AS (
+  INSERT INTO media_refs (conv, seq, media_key)
+  SELECT f.conv, c.last_seq - f.n + f.rn, r.media_key
+  FROM json_to_recordset($4::json) AS r(o int, media_key text) JOIN fresh f ON f.o = r.o JOIN counter c ON c.conv = f.conv
+  ON CONFLICT DO NOTHING
+)
+SELECT d.o, d.conv, d.seq, d.id, d.from_user, d.kind, d.body, d.ts, d.client_msg_id, d.recalled_by, d.recalled_at FROM dup d
+UNION ALL
+SELECT NULL, c.conv, c.last_seq, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM counter c`;
 
-/** Kysely over the pool, and the migrations of the schema the URL's search_path picks. */
+type AppendRow = MessageRowDb & { o: number | null };
+
+/** Conversations this instance knows exist (they are never deleted): no member list is sent for them. */
+const KNOWN_CONVS_MAX = 100_000;
+
 async function withSchema(pool: pg.Pool): Promise<{ db: Kysely<Database>; schema: SchemaManager }> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // The migration tables live in the schema the URL's search_path picks (Kysely looks in every schema otherwise).
@@ -64,7 +88,7 @@ async function withSchema(pool: pg.Pool): Promise<{ db: Kysely<Database>; schema
   return { db, schema: schemaManager(migrator) };
 }
 
-export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurrency: number; migrate?: MigrateMode }): Promise<PostgresStorage> {
+export async function openPostgresStorage(pool: pg.Pool, opts: { migrate?: MigrateMode } = {}): Promise<PostgresStorage> {
   const { db, schema } = await withSchema(pool);
   try {
     await prepareSchema(schema, opts.migrate ?? 'apply');
@@ -72,7 +96,7 @@ export async function openPostgresStorage(pool: pg.Pool, opts: { appendConcurren
     await db.destroy();
     throw e;
   }
-  return new PostgresStorage(db, pool, opts.appendConcurrency, schema);
+  return new PostgresStorage(db, pool, schema);
 }
 
 /** The database's migrations alone; closing it ends the pool. */
@@ -83,113 +107,67 @@ export async function openPostgresSchema(pool: pg.Pool): Promise<OpenSchema> {
 
 export class PostgresStorage extends KyselyStorage {
   readonly kind = 'postgres';
+  /** One batch at a time: a batch is one round trip, and its seqs must follow the previous batch's. */
+  readonly appendConcurrency = 1;
   private readonly order = new AppendOrder(retryable);
+  private readonly knownConvs = new Set<string>();
 
   constructor(
     db: Kysely<Database>,
     private readonly pool: pg.Pool,
-    readonly appendConcurrency: number,
     readonly schema?: SchemaManager,
   ) {
     super(db, postgresDialect);
   }
 
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.order.run((myTurn, countersTaken) => this.appendOnce(items, myTurn, countersTaken));
+    // The next batch's turn comes once this one committed or gave up (after its retries): seqs follow batch order.
+    return this.order.run(async (myTurn) => {
+      await myTurn;
+      return this.appendOnce(items);
+    });
   }
 
-  private async appendOnce(items: readonly NewMessage[], prevCounters: Promise<void>, countersTaken: () => void): Promise<AppendResult[]> {
-    const client = await this.pool.connect();
-    let discard = false;
-    try {
-      await client.query('BEGIN');
-      await prevCounters;
-      const plan = await this.plan(client, items);
-      if (plan.fresh.length > 0) {
-        const first = await this.takeSeqs(client, plan.fresh);
-        countersTaken();
-        const rows = assignSeqs(plan, first);
-        await client.query({
-          name: 'miniim_append_insert',
-          text: Q.insert,
-          values: [
-            rows.map((r) => r.conv),
-            rows.map((r) => r.seq),
-            rows.map((r) => r.id),
-            rows.map((r) => r.from),
-            rows.map((r) => r.kind),
-            rows.map((r) => JSON.stringify(r.body)),
-            rows.map((r) => r.ts),
-            rows.map((r) => r.clientMsgId ?? null),
-          ],
-        });
-        const refs = rows.flatMap((r) => (r.mediaKeys ?? []).map((key) => [r.conv, r.seq, key] as const));
-        if (refs.length > 0) {
-          await client.query({
-            name: 'miniim_append_refs',
-            text: Q.refs,
-            values: [refs.map((x) => x[0]), refs.map((x) => x[1]), refs.map((x) => x[2])],
-          });
-        }
-      }
-      countersTaken();
-      await client.query('COMMIT');
-      return plan.results as AppendResult[];
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {
-        discard = true;
-      });
-      throw e;
-    } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: the pool drops it.
-      client.release(discard);
+  private async appendOnce(items: readonly NewMessage[]): Promise<AppendResult[]> {
+    // Repeats of a (from, clientMsgId) within the batch are resolved here; the statement sees first copies only.
+    const { fresh: firsts } = planBatch(items, new Map());
+    const input = firsts.map(({ item }, o) => ({
+      o,
+      conv: item.conv,
+      id: item.id,
+      from_user: item.from,
+      kind: item.kind,
+      // Stored as text exactly as SQLite stores it (the json type would refuse a lone surrogate's escape).
+      body: JSON.stringify(item.body),
+      ts: item.ts,
+      client_msg_id: item.clientMsgId === undefined ? null : asStored(item.clientMsgId),
+    }));
+    const membersOf = new Map<string, readonly string[]>();
+    for (const { item } of firsts) if (!membersOf.has(item.conv)) membersOf.set(item.conv, item.members);
+    const convs = [...membersOf.keys()];
+    const members: Array<{ conv: string; user_id: string }> = [];
+    for (const [conv, users] of membersOf) {
+      if (!this.knownConvs.has(conv)) for (const user_id of users) members.push({ conv, user_id });
     }
-  }
-
-  /** Finds duplicates (stored, or earlier in the batch) and the items to store. */
-  private async plan(client: pg.PoolClient, items: readonly NewMessage[]): Promise<BatchPlan> {
-    const keyed = items.filter((it) => it.clientMsgId !== undefined);
-    const stored = new Map<string, Msg>();
-    if (keyed.length > 0) {
-      const keys = [keyed.map((it) => it.from), keyed.map((it) => it.clientMsgId!)];
-      await client.query({ name: 'miniim_append_lock', text: Q.lockKeys, values: keys });
-      const r = await client.query<MessageRowDb>({ name: 'miniim_append_dups', text: Q.dups, values: keys });
-      for (const row of r.rows) stored.set(dedupeKey(row.from_user, row.client_msg_id!), rowToMsg(row));
+    const refs = firsts.flatMap(({ item }, o) => (item.mediaKeys ?? []).map((media_key) => ({ o, media_key })));
+    const r = await this.pool.query<AppendRow>({
+      name: 'miniim_append',
+      text: APPEND,
+      values: [JSON.stringify(input), JSON.stringify(convs.map((conv) => ({ conv, kind: convKindOf(conv) }))), JSON.stringify(members), JSON.stringify(refs)],
+    });
+    if (this.knownConvs.size + convs.length > KNOWN_CONVS_MAX) this.knownConvs.clear();
+    for (const conv of convs) this.knownConvs.add(conv);
+    const found: Msg[] = [];
+    const last = new Map<string, number>();
+    for (const row of r.rows) {
+      if (row.o === null) last.set(row.conv, Number(row.seq));
+      else found.push(rowToMsg(row));
     }
-    return planBatch(items, stored);
-  }
-
-  /** Bumps each conversation's counter once for the whole batch; returns conv → first new seq. Creates missing direct conversations. */
-  private async takeSeqs(client: pg.PoolClient, fresh: BatchPlan['fresh']): Promise<Map<string, number>> {
-    const { count, lastTs, members } = seqDemand(fresh);
+    const plan = planBatch(items, duplicatesByItem(items, found));
+    const { count } = seqDemand(plan.fresh);
     const first = new Map<string, number>();
-    const bump = async (convs: string[]) => {
-      const r = await client.query<{ conv: string; last_seq: number }>({
-        name: 'miniim_append_bump',
-        text: Q.bump,
-        values: [convs, convs.map((c) => count.get(c)!), convs.map((c) => lastTs.get(c)!)],
-      });
-      for (const row of r.rows) first.set(row.conv, Number(row.last_seq) - count.get(row.conv)! + 1);
-    };
-    await bump([...count.keys()]);
-    const missing = [...count.keys()].filter((c) => !first.has(c));
-    if (missing.length > 0) {
-      const ts = missing.map((c) => lastTs.get(c)!);
-      await client.query({
-        name: 'miniim_append_convs',
-        text: Q.convs,
-        values: [missing, missing.map(convKindOf), missing.map(() => 0), ts],
-      });
-      const pairs = missing.flatMap((c) => members.get(c)!.map((u) => [u, c, lastTs.get(c)!] as const));
-      if (pairs.length > 0) {
-        await client.query({
-          name: 'miniim_append_members',
-          text: Q.members,
-          values: [pairs.map((p) => p[0]), pairs.map((p) => p[1]), pairs.map(() => 0), pairs.map((p) => p[2])],
-        });
-      }
-      await bump(missing);
-    }
-    return first;
+    for (const [conv, n] of count) first.set(conv, last.get(conv)! - n + 1);
+    assignSeqs(plan, first);
+    return plan.results as AppendResult[];
   }
 }
