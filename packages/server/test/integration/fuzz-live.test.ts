@@ -155,6 +155,13 @@ describe(`live fuzz (seed ${SEED})`, () => {
     const alice = await TestClient.connect(ws(ta));
     const bob = await TestClient.connect(ws(tb));
 
+    // Generated up front: sampling blocks this process for seconds on a loaded machine, which
+    // would starve the honest client's reply timers.
+    const frames = fc.sample(fc.oneof({ weight: 3, arbitrary: frameArb.map((f) => JSON.stringify(f)) }, { weight: 2, arbitrary: rawArb }), {
+      seed: SEED,
+      numRuns: FRAMES,
+    });
+    const reqs = fc.sample(httpArb, { seed: SEED + 1, numRuns: HTTP_REQUESTS });
     // Honest traffic for the whole run.
     let running = true;
     let acked = 0;
@@ -173,10 +180,6 @@ describe(`live fuzz (seed ${SEED})`, () => {
       maxRss = Math.max(maxRss, rssMb(pid));
     }, 100);
 
-    const frames = fc.sample(fc.oneof({ weight: 3, arbitrary: frameArb.map((f) => JSON.stringify(f)) }, { weight: 2, arbitrary: rawArb }), {
-      seed: SEED,
-      numRuns: FRAMES,
-    });
     const tally: Tally = { frames: 0, errors: new Map(), closes: new Map(), problems: [] };
     const per = Math.ceil(frames.length / WORKERS);
     const started = Date.now();
@@ -187,7 +190,6 @@ describe(`live fuzz (seed ${SEED})`, () => {
     // HTTP routes, at the same time.
     const statuses = new Map<number, number>();
     const httpProblems: string[] = [];
-    const reqs = fc.sample(httpArb, { seed: SEED + 1, numRuns: HTTP_REQUESTS });
     for (let i = 0; i < reqs.length; i += 8) {
       await Promise.all(
         reqs.slice(i, i + 8).map(async (r) => {
