@@ -3,7 +3,7 @@
  * check requests: on seeded near-valid inputs both must accept and refuse the same values,
  * so a client generated from /api/openapi.json is neither stricter nor looser than the server.
  */
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
