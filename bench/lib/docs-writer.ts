@@ -237,23 +237,30 @@ not configured. \`deploy/test/production-build.test.ts\` fails above 95 MiB on N
 const STORAGE_HEADER = `# Storage backends
 
 MiniIM on SQLite, on PostgreSQL 15 and on MariaDB 10.11 (the local services; a fresh database per run,
-\`DATABASE_URL\`, default pool of 10, two batches in flight), beside a Socket.IO 4 server that writes each
-message to PostgreSQL with one \`INSERT … RETURNING\` (autocommit) — what a Node team would write. From
-\`bench/results/storage/\`:
+\`DATABASE_URL\`, default pool of 10), beside a Socket.IO 4 server that writes each message to PostgreSQL with
+one \`INSERT … RETURNING\` (autocommit) — what a Node team would write. From \`bench/results/storage/\`:
 \`npm run bench -- --scenarios direct,group --targets miniim,miniim-pg,miniim-mysql,socketio-pg --out bench/results/storage --no-docs\`.
 The database servers run on the same 2 cores as MiniIM and the load generator, and other engineers' tests ran
-on the machine meanwhile (load average 15–17 on 2 cores during this run): the figures move by tens of percent between runs (the group rows most), so read
-the ratios, not the absolutes. Server CPU is MiniIM's (or Socket.IO's) process only, not the database's.
+on the machine meanwhile (load average 14–17 on 2 cores during this run, 2026-12-01 12:08–12:12 UTC; SQLite's
+fsync-bound rate suffers most from that): the figures move by tens of percent between runs, so read the
+ratios, not the absolutes. Server CPU is MiniIM's (or Socket.IO's) process only, not the database's.
 
-Against the storage issue's targets (direct, closed loop, this run): MiniIM on PostgreSQL acks 8.0× the
-Socket.IO + PostgreSQL baseline (target ≥ 5×, met); its server CPU per message is 1.8× MiniIM on SQLite
-(target ≤ 1.5×, not met: each batch is six statements through node-postgres, whose per-statement and
-per-parameter-array cost SQLite's in-process calls do not have); MariaDB reaches 0.81× PostgreSQL's rate
-(target ≥ 0.7×, met). Two batches in flight measured faster than one (961 msgs/s on PostgreSQL) or eight
-(1,102): with fewer in flight each batch is bigger, and batches that share a conversation wait for each
-other's row locks anyway. The baseline's \`lost\`/\`duplicated\` counts in the group rows are its
-deliveries arriving out of order (concurrent INSERTs commit in another order than their ids); MiniIM lost
-and duplicated nothing on any backend.
+Against the storage issue's targets (direct, closed loop, this run): MiniIM on PostgreSQL acks 10.6× the
+Socket.IO + PostgreSQL baseline (target ≥ 5×, met); its server CPU per message is 0.98× MiniIM on SQLite
+(268 vs 274 µs; target ≤ 1.5×, met); MariaDB reaches 1.53× PostgreSQL's rate (target ≥ 0.7×, met).
+
+What changed since the first run (1.8× SQLite's CPU per message then; 2.3× in a same-load A/B run of the
+old and new PostgreSQL code, 0.98× after): a PostgreSQL batch was six statements (BEGIN, advisory locks on
+the dedupe keys, duplicate lookup, counter bump, multi-row insert, COMMIT), each a round trip through
+node-postgres with its per-statement and per-parameter-array encoding cost. It is now one named prepared
+statement in autocommit whose CTEs do the lookup, the counters (one upsert) and the insert, with the batch
+as JSON parameters (one native \`JSON.stringify\` instead of eight arrays encoded element by element); one
+batch at a time (the next collects meanwhile). A MySQL/MariaDB batch went from eight round trips (with
+\`GET_LOCK\`/\`RELEASE_ALL_LOCKS\`) to two, on multi-statement connections reserved for appends. Dedupe across
+processes now rests on the unique index (the racing batch runs again), which the contract suite's
+three-instance test exercises on every run. The baseline's \`lost\`/\`duplicated\` counts in the group rows
+are its deliveries arriving out of order (concurrent INSERTs commit in another order than their ids);
+MiniIM lost and duplicated nothing on any backend.
 `;
 
 const CLUSTER_HEADER = `# Cluster (2 nodes on PostgreSQL + Redis)
