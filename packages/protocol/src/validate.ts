@@ -67,6 +67,8 @@ export function str(o: Obj, field: string, min: number, max: number, path = fiel
   if (typeof v !== 'string') throw bad(`${path} must be a string`);
   if (v.length < min) throw bad(min === 1 ? `${path} must not be empty` : `${path} is too short`);
   if (v.length > max) throw bad(`${path} must be at most ${max} characters`);
+  // PostgreSQL cannot store U+0000 in text: refused on every backend alike (docs/protocol.md).
+  if (v.includes('\u0000')) throw bad(`${path} must not contain U+0000`);
   return v;
 }
 

@@ -38,6 +38,22 @@ describe('bad input over WebSocket', () => {
     expect(await a.request({ op: 'ping' })).toMatchObject({ op: 'pong' });
   });
 
+  it('refuses U+0000 in a clientMsgId or a name (PostgreSQL cannot store it), and a send batched beside it is acked', async () => {
+    const s = await startServer();
+    await s.login('bob');
+    const carol = await s.connect(await s.login('carol'));
+    const a = await s.connect(await s.login('alice'));
+    const honest = carol.request({ op: 'send', to: 'u:bob', clientMsgId: 'ok1', kind: 'text', body: { text: 'fine' } });
+    const nul = a.request({ op: 'send', to: 'u:bob', clientMsgId: 'c\u0000d', kind: 'text', body: { text: 'a\u0000b' } });
+    expect(await nul).toMatchObject({ op: 'error', code: 'bad_request', message: expect.stringMatching(/clientMsgId/) });
+    expect(await honest).toMatchObject({ op: 'ack' });
+    // U+0000 inside a text body is stored escaped in the body's JSON: allowed on every backend.
+    expect(await a.request({ op: 'send', to: 'u:bob', clientMsgId: 'c2', kind: 'text', body: { text: 'a\u0000b' } })).toMatchObject({ op: 'ack' });
+    const patch = await s.http('PATCH', '/api/me', { token: await s.login('dave'), body: { nickname: 'x\u0000y' } });
+    expect(patch.status).toBe(400);
+    expect(patch.body.error.code).toBe('bad_request');
+  });
+
   it('ignores a forged from: the message is from the authenticated user', async () => {
     const s = await startServer();
     await s.login('bob');
