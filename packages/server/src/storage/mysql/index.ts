@@ -7,17 +7,12 @@ import { redactUrl, StorageUnavailableError } from '../storage-errors.js';
 import { openMysqlSchema, openMysqlStorage } from './mysql-storage.js';
 
 /** A pool that has reached the server once (so an unreachable database is one clear line at start). */
-async function connect(
-  url: string,
-  config: Config,
-  logger: Logger | undefined,
-  shape: { connectionLimit: number; multipleStatements?: boolean } = { connectionLimit: config.dbPool },
-): Promise<mysql.Pool> {
+async function connect(url: string, config: Config, logger: Logger | undefined): Promise<mysql.Pool> {
   const u = new URL(url);
   u.protocol = 'mysql:';
   const pool = mysql.createPool({
     uri: u.toString(),
-    ...shape,
+    connectionLimit: config.dbPool,
     connectTimeout: config.dbConnectTimeoutMs,
     charset: 'UTF8MB4_BIN',
     // Timestamps, seqs and counts are BIGINT; every value MiniIM stores fits in 2^53.
@@ -49,17 +44,8 @@ async function connect(
 export const mysqlDriver: StorageDriver = {
   schemes: ['mysql:', 'mariadb:'],
   async open(url, config, logger, migrate) {
-    const appendConcurrency = Math.max(1, Math.min(2, config.dbPool - 2));
-    const pool = await connect(url!, config, logger, { connectionLimit: Math.max(1, config.dbPool - appendConcurrency) });
-    // The append path's own connections (taken from the pool size): several statements per round trip.
-    const appendPool = await connect(url!, config, logger, { connectionLimit: appendConcurrency, multipleStatements: true }).catch(async (e) => {
-      await pool
-        .promise()
-        .end()
-        .catch(() => {});
-      throw e;
-    });
-    return openMysqlStorage(pool, appendPool, { appendConcurrency, migrate });
+    const pool = await connect(url!, config, logger);
+    return openMysqlStorage(pool, { appendConcurrency: Math.max(1, Math.min(2, config.dbPool - 2)), migrate });
   },
   async openSchema(url, config) {
     return openMysqlSchema(await connect(url!, config, undefined));

@@ -30,8 +30,6 @@ function retryable(e: unknown): boolean {
 /** Seconds a batch waits for another transaction holding the same (from, clientMsgId). */
 const KEY_LOCK_WAIT_SEC = 10;
 
-const KNOWN_CONVS_MAX = 100_000;
-
 const marks = (n: number, each: string) => Array.from({ length: n }, () => each).join(', ');
 
 function withSchema(pool: CallbackPool): { db: Kysely<Database>; schema: SchemaManager } {
@@ -39,15 +37,7 @@ function withSchema(pool: CallbackPool): { db: Kysely<Database>; schema: SchemaM
   return { db, schema: schemaManager(new Migrator({ db, provider: { getMigrations: async () => mysqlMigrations } })) };
 }
 
-/**
- * `appendPool`: connections with multiple statements per query, used only by the append
- * path (whose SQL is placeholders only), so a batch is two round trips.
- */
-export async function openMysqlStorage(
-  pool: CallbackPool,
-  appendPool: CallbackPool,
-  opts: { appendConcurrency: number; migrate?: MigrateMode },
-): Promise<MysqlStorage> {
+export async function openMysqlStorage(pool: CallbackPool, opts: { appendConcurrency: number; migrate?: MigrateMode }): Promise<MysqlStorage> {
   const { db, schema } = withSchema(pool);
   try {
     await prepareSchema(schema, opts.migrate ?? 'apply');
@@ -55,7 +45,7 @@ export async function openMysqlStorage(
     await db.destroy();
     throw e;
   }
-  return new MysqlStorage(db, pool.promise(), appendPool.promise(), opts.appendConcurrency, schema);
+  return new MysqlStorage(db, pool.promise(), opts.appendConcurrency, schema);
 }
 
 /** The database's migrations alone; closing it ends the pool. */
@@ -67,13 +57,10 @@ export function openMysqlSchema(pool: CallbackPool): OpenSchema {
 export class MysqlStorage extends KyselyStorage {
   readonly kind = 'mysql';
   private readonly order = new AppendOrder(retryable);
-  /** Conversations this instance knows exist (they are never deleted). */
-  private readonly knownConvs = new Set<string>();
 
   constructor(
     db: Kysely<Database>,
     private readonly pool: Pool,
-    private readonly appendPool: Pool,
     readonly appendConcurrency: number,
     readonly schema?: SchemaManager,
   ) {
@@ -81,95 +68,7 @@ export class MysqlStorage extends KyselyStorage {
   }
 
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    // A group conversation this instance has not seen yet takes the step-by-step path (it may have to be created with its members).
-    const slow = items.some((it) => !this.knownConvs.has(it.conv) && convKindOf(it.conv) === 'group');
-    return this.order.run((myTurn, countersTaken) => (slow ? this.appendOnce(items, myTurn, countersTaken) : this.appendInTwo(items, myTurn, countersTaken)));
-  }
-
-  override async close(): Promise<void> {
-    await super.close();
-    await this.appendPool.end().catch(() => {});
-  }
-
-  /**
-   * Two round trips: (1) begin, lock the batch's counters (primary-key order; for
-   * conversations not seen before: lock, create the missing ones and their members with
-   * INSERT IGNORE, lock again) and look up stored
-   * duplicates; (2) move the counters, insert every message, commit. A resend racing its
-   * original reaches the unique dedupe key, and the batch runs again.
-   */
-  private async appendInTwo(items: readonly NewMessage[], prevCounters: Promise<void>, countersTaken: () => void): Promise<AppendResult[]> {
-    const conn = await this.appendPool.getConnection();
-    let discard = false;
-    try {
-      await prevCounters;
-      const members = new Map<string, { members: readonly string[]; ts: number }>();
-      for (const it of items) if (!members.has(it.conv)) members.set(it.conv, { members: it.members, ts: it.ts });
-      const convs = [...members.keys()].sort();
-      const fresh = convs.filter((c) => !this.knownConvs.has(c));
-      const keyed = items.filter((it) => it.clientMsgId !== undefined);
-      let q = 'START TRANSACTION;';
-      const v: unknown[] = [];
-      const lock = `SELECT conv, last_seq FROM conversations WHERE conv IN (${marks(convs.length, '?')}) ORDER BY conv FOR UPDATE;`;
-      if (fresh.length > 0) {
-        // Lock what exists first, so that INSERT IGNORE never holds a shared lock it must then upgrade.
-        q += lock;
-        v.push(...convs);
-        q += `INSERT IGNORE INTO conversations (conv, kind, last_seq, updated_at) VALUES ${marks(fresh.length, '(?, ?, 0, ?)')};`;
-        for (const c of fresh) v.push(c, convKindOf(c), members.get(c)!.ts);
-        const pairs = fresh.flatMap((c) => members.get(c)!.members.map((u) => [u, c, members.get(c)!.ts]));
-        q += `INSERT IGNORE INTO conv_members (user_id, conv, read_seq, joined_at) VALUES ${marks(pairs.length, '(?, ?, 0, ?)')};`;
-        v.push(...pairs.flat());
-      }
-      q += lock;
-      v.push(...convs);
-      if (keyed.length > 0) {
-        q += `SELECT * FROM messages WHERE (from_user, client_msg_id) IN (${marks(keyed.length, '(?, ?)')});`;
-        for (const it of keyed) v.push(it.from, it.clientMsgId!);
-      }
-      const [results] = await conn.query(q, v);
-      countersTaken();
-      const sets = results as unknown[];
-      const counters = sets[fresh.length > 0 ? 4 : 1] as Array<{ conv: string; last_seq: number }>;
-      const dups = keyed.length > 0 ? (sets[sets.length - 1] as MessageRowDb[]).map(rowToMsg) : [];
-      const plan = planBatch(items, duplicatesByItem(items, dups));
-      const current = new Map(counters.map((r) => [r.conv, Number(r.last_seq)]));
-      if (plan.fresh.length === 0) {
-        await conn.query('COMMIT');
-        return plan.results as AppendResult[];
-      }
-      const { count, lastTs } = seqDemand(plan.fresh);
-      const bumped = [...count.keys()];
-      const first = new Map(bumped.map((c) => [c, current.get(c)! + 1]));
-      const rows = assignSeqs(plan, first);
-      const refs = rows.flatMap((r) => (r.mediaKeys ?? []).map((key) => [r.conv, r.seq, key]));
-      await conn.query(
-        `UPDATE conversations SET last_seq = CASE conv ${bumped.map(() => 'WHEN ? THEN ?').join(' ')} END,
-           updated_at = CASE conv ${bumped.map(() => 'WHEN ? THEN ?').join(' ')} END
-         WHERE conv IN (${marks(bumped.length, '?')});
-         INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES ${marks(rows.length, '(?, ?, ?, ?, ?, ?, ?, ?)')};
-         ${refs.length > 0 ? `INSERT IGNORE INTO media_refs (conv, seq, media_key) VALUES ${marks(refs.length, '(?, ?, ?)')};` : ''}
-         COMMIT`,
-        [
-          ...bumped.flatMap((c) => [c, current.get(c)! + count.get(c)!]),
-          ...bumped.flatMap((c) => [c, lastTs.get(c)!]),
-          ...bumped,
-          ...rows.flatMap((r) => [r.conv, r.seq, r.id, r.from, r.kind, JSON.stringify(r.body), r.ts, r.clientMsgId ?? null]),
-          ...refs.flat(),
-        ],
-      );
-      if (this.knownConvs.size + convs.length > KNOWN_CONVS_MAX) this.knownConvs.clear();
-      for (const c of convs) this.knownConvs.add(c);
-      return plan.results as AppendResult[];
-    } catch (e) {
-      await conn.query('ROLLBACK').catch(() => {
-        discard = true;
-      });
-      throw e;
-    } finally {
-      if (discard) conn.destroy();
-      else conn.release();
-    }
+    return this.order.run((myTurn, countersTaken) => this.appendOnce(items, myTurn, countersTaken));
   }
 
   private async appendOnce(items: readonly NewMessage[], prevCounters: Promise<void>, countersTaken: () => void): Promise<AppendResult[]> {
@@ -195,7 +94,6 @@ export class MysqlStorage extends KyselyStorage {
       }
       countersTaken();
       await conn.query('COMMIT');
-      for (const it of items) this.knownConvs.add(it.conv);
       return plan.results as AppendResult[];
     } catch (e) {
       await conn.query('ROLLBACK').catch(() => {
