@@ -247,7 +247,10 @@ ratios, not the absolutes. Server CPU is MiniIM's (or Socket.IO's) process only,
 
 Against the storage issue's targets (direct, closed loop, this run): MiniIM on PostgreSQL acks 10.6× the
 Socket.IO + PostgreSQL baseline (target ≥ 5×, met); its server CPU per message is 0.98× MiniIM on SQLite
-(268 vs 274 µs; target ≤ 1.5×, met); MariaDB reaches 1.53× PostgreSQL's rate (target ≥ 0.7×, met).
+(268 vs 274 µs; target ≤ 1.5×, met). MariaDB reached 1.53× PostgreSQL's rate in this run with a two-round-trip
+append that was then reverted (its three-instance contract test hung under CI load); with the append path as
+it stands (eight round trips), a quiet-machine run at 13:02 UTC (load 0.7) gave MariaDB 4,424 acked msgs/s vs
+PostgreSQL 5,829 = 0.76× (target ≥ 0.7×, met) and PostgreSQL 143 vs SQLite 165 µs CPU per message = 0.87×.
 
 What changed since the first run (1.8× SQLite's CPU per message then; 2.3× in a same-load A/B run of the
 old and new PostgreSQL code, 0.98× after): a PostgreSQL batch was six statements (BEGIN, advisory locks on
@@ -255,9 +258,9 @@ the dedupe keys, duplicate lookup, counter bump, multi-row insert, COMMIT), each
 node-postgres with its per-statement and per-parameter-array encoding cost. It is now one named prepared
 statement in autocommit whose CTEs do the lookup, the counters (one upsert) and the insert, with the batch
 as JSON parameters (one native \`JSON.stringify\` instead of eight arrays encoded element by element); one
-batch at a time (the next collects meanwhile). A MySQL/MariaDB batch went from eight round trips (with
-\`GET_LOCK\`/\`RELEASE_ALL_LOCKS\`) to two, on multi-statement connections reserved for appends. Dedupe across
-processes now rests on the unique index (the racing batch runs again), which the contract suite's
+batch at a time (the next collects meanwhile). A MySQL/MariaDB batch stays eight round trips (with
+\`GET_LOCK\`/\`RELEASE_ALL_LOCKS\`): the two-round-trip version measured here was reverted. Dedupe across
+processes on PostgreSQL rests on the unique index (the racing batch runs again), which the contract suite's
 three-instance test exercises on every run. The baseline's \`lost\`/\`duplicated\` counts in the group rows
 are its deliveries arriving out of order (concurrent INSERTs commit in another order than their ids);
 MiniIM lost and duplicated nothing on any backend.
