@@ -109,10 +109,13 @@ describe.skipIf(missing.length > 0 && !required)('cluster end to end (3 nodes, P
     })();
     load.startSending();
 
+    // Every client back within this (an SDK that met nginx's 502 while the dead node was still marked
+    // up backs off with jitter; on a loaded CI machine 20 s was once not enough). Loss is what is asserted.
+    const RECONNECT_MS = 45_000;
     await sleep(4000);
     // (a) A node dies without a goodbye: its clients come back through nginx on the others.
     await killed(nodes[0]!.child, 'SIGKILL');
-    expect(await until(() => load.allConnected(), 20_000)).toBe(true);
+    expect(await until(() => load.allConnected(), RECONNECT_MS)).toBe(true);
     await sleep(3000);
     nodes[0] = await start(0);
 
@@ -126,7 +129,7 @@ describe.skipIf(missing.length > 0 && !required)('cluster end to end (3 nodes, P
     for (let i = 0; i < 3; i++) {
       await killed(nodes[i]!.child, 'SIGTERM');
       nodes[i] = await start(i);
-      expect(await until(() => load.allConnected(), 20_000)).toBe(true);
+      expect(await until(() => load.allConnected(), RECONNECT_MS)).toBe(true);
       await sleep(1500);
     }
 

@@ -174,10 +174,11 @@ export class SdkLoad {
       });
     let res = await request();
     // The checks' own reads, right after a restart, may meet a 502 from nginx (a kept-alive upstream
-    // connection to the old process); a read is safe to repeat, as the SDK does for its own.
-    for (let i = 0; i < 5 && method === 'GET' && res.status === 502; i++) {
+    // connection to the old process, or every node still marked failed for its fail_timeout of 2 s in
+    // deploy/nginx/miniim.conf); a read is safe to repeat, as the SDK does for its own: up to ~5 s.
+    for (let i = 0; i < 10 && method === 'GET' && res.status === 502; i++) {
       await res.text();
-      await sleep(200);
+      await sleep(500);
       res = await request();
     }
     const text = await res.text();
