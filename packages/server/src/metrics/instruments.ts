@@ -115,10 +115,10 @@ abstract class Metric<C> extends Children<C> implements Collectable {
   reset(): void {}
 }
 
-export class Counter extends Metric<CounterChild> {
-  readonly type = 'counter';
-  constructor(o: MetricOptions) {
-    super(o, () => new CounterChild());
+/** A metric of one number per label set (counter, gauge); without labels its one child exists from the start. */
+abstract class ScalarMetric<C extends CounterChild> extends Metric<C> {
+  constructor(o: MetricOptions, make: () => C) {
+    super(o, make);
     if (!o.labelNames?.length) this.child();
   }
   protected values(): Value[] {
@@ -126,14 +126,17 @@ export class Counter extends Metric<CounterChild> {
   }
 }
 
-export class Gauge extends Metric<GaugeChild> {
+export class Counter extends ScalarMetric<CounterChild> {
+  readonly type = 'counter';
+  constructor(o: MetricOptions) {
+    super(o, () => new CounterChild());
+  }
+}
+
+export class Gauge extends ScalarMetric<GaugeChild> {
   readonly type = 'gauge';
   constructor(o: MetricOptions) {
     super(o, () => new GaugeChild());
-    if (!o.labelNames?.length) this.child();
-  }
-  protected values(): Value[] {
-    return [...this.each()].map(({ labels, child }) => ({ labels, value: child.value }));
   }
 }
 
