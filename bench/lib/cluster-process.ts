@@ -19,6 +19,8 @@ export type BenchServer = Pick<
   readonly baseUrls?: string[];
   /** Each node's CPU ms so far (one entry for one process). */
   cpuMsByNode?(): number[];
+  /** Every node's pid (perf stat counts them together); absent for one process. */
+  readonly pids?: number[];
 };
 
 export class ClusterProcess implements BenchServer {
@@ -108,9 +110,23 @@ export class ClusterProcess implements BenchServer {
     return this.nodes[0]!.metricsText();
   }
 
-  /** No CPU profile of a cluster. */
-  async startProfile(): Promise<null> {
-    return null;
+  get pids(): number[] {
+    return this.nodes.map((n) => n.pid);
+  }
+
+  /** One CPU profile per node: `<file>` becomes `<file without .cpuprofile>-node<i>.cpuprofile`. */
+  async startProfile(): Promise<{ stop(file: string): Promise<string[]> } | null> {
+    const all = await Promise.all(this.nodes.map((n) => n.startProfile()));
+    if (all.some((p) => p === null)) {
+      await Promise.all(all.map((p) => p?.stop('/dev/null')));
+      return null;
+    }
+    return {
+      async stop(file: string) {
+        const written = await Promise.all(all.map((p, i) => p!.stop(file.replace(/\.cpuprofile$/, `-node${i}.cpuprofile`))));
+        return written.flat();
+      },
+    };
   }
 
   stop(): Promise<void> {

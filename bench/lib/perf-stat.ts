@@ -19,12 +19,14 @@ export const PERF_EVENTS = [
 
 export type PerfCounts = Record<string, number>;
 
-/** Starts counting; `stop()` returns the counts (null when perf is missing or not permitted). */
-export function startPerfStat(pid: number): { stop(): Promise<PerfCounts | null> } {
+/** Starts counting (the processes added up); `stop()` returns the counts (null when perf is missing or not permitted). */
+export function startPerfStat(pids: readonly number[]): { stop(): Promise<PerfCounts | null> } {
   let child: ChildProcess | undefined;
   let err = '';
   try {
-    child = spawn('perf', ['stat', '-x', ',', '-e', PERF_EVENTS.join(','), '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // BENCH_PERF_EVENTS replaces the list (e.g. `syscalls:sys_enter_*` for every syscall).
+    const events = process.env.BENCH_PERF_EVENTS ?? PERF_EVENTS.join(',');
+    child = spawn('perf', ['stat', '-x', ',', '-e', events, '-p', pids.join(',')], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
     });
@@ -48,6 +50,27 @@ export function startPerfStat(pid: number): { stop(): Promise<PerfCounts | null>
         out[event.replace(/^syscalls:sys_enter_|^raw_syscalls:sys_enter$/, (m) => (m.startsWith('raw') ? 'syscalls' : ''))] = Number(value);
       }
       return Object.keys(out).length ? out : null;
+    },
+  };
+}
+
+/**
+ * With BENCH_PERF_RECORD=<dir>: a system-wide `perf record` (on-CPU samples of every process:
+ * nodes, database, Redis, generator) over a window, written to `<dir>/<name>.data`; read it with
+ * `perf report -i … --sort comm,dso,sym` (start the servers with BENCH_NODE_ARGS=--perf-basic-prof
+ * so JavaScript frames have names). Null without the variable.
+ */
+export function startPerfRecord(name: string): { stop(): Promise<void> } | null {
+  const dir = process.env.BENCH_PERF_RECORD;
+  if (!dir) return null;
+  const child = spawn('perf', ['record', '-a', '-F', '1999', '-o', `${dir}/${name.replace(/[^\w]+/g, '-')}.data`], { stdio: 'ignore' });
+  child.on('error', () => {});
+  return {
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     },
   };
 }

@@ -1,6 +1,6 @@
 /** CPU time and memory of another process, read from /proc (Linux). */
 import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticks = 0;
 function clockTicks(): number {
@@ -29,4 +29,18 @@ export function procRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
   return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** CPU ms so far of every process whose command name is `comm` (e.g. `postgres`: the server and its backends). */
+export function commCpuMs(comm: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) total += procCpuMs(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }

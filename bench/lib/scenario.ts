@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { type BenchServer, ClusterProcess } from './cluster-process.js';
 import { commitStagesBetween } from './commit-stages.js';
 import type { BenchOptions } from './options.js';
-import { startPerfStat } from './perf-stat.js';
+import { startPerfRecord, startPerfStat } from './perf-stat.js';
+import { commCpuMs } from './proc-stats.js';
 import { selfTimeByFile, topSelfTime } from './profile-summary.js';
 import { type ServerLaunch, ServerProcess } from './server-process.js';
 import type { Target, TargetName } from './targets.js';
@@ -140,25 +141,44 @@ export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, 
   const metrics0 = stats ? await ctx.server.metricsText() : '';
   const loopDelayOn = await ctx.server.startLoopDelay();
   const profiler = ctx.opts.profile && ctx.target.name.startsWith('miniim') && tag ? await ctx.server.startProfile() : null;
-  const perf = ctx.opts.perfStat ? startPerfStat(ctx.server.pid) : null;
+  const perf = ctx.opts.perfStat ? startPerfStat(ctx.server.pids ?? [ctx.server.pid]) : null;
+  const perfRecord = tag ? startPerfRecord(`${ctx.target.name}-${tag}`) : null;
   const s0 = ctx.server.cpuMs();
+  const n0 = ctx.server.cpuMsByNode?.();
+  const svc0 = servicesCpuMs();
   const g0 = await ctx.workers.cpuMs();
   const t0 = performance.now();
   const value = await fn();
   const wallMs = performance.now() - t0;
   const serverCpuMs = ctx.server.cpuMs() - s0;
+  const nodeCpuMs = n0 ? ctx.server.cpuMsByNode!().map((v, i) => v - n0[i]!) : [serverCpuMs];
+  const svc1 = servicesCpuMs();
   const perfCounts = perf ? await perf.stop() : null;
+  await perfRecord?.stop();
   const genCpuMs = (await ctx.workers.cpuMs()) - g0;
   const loopDelay = loopDelayOn ? await ctx.server.loopDelay() : null;
+  // Who used the machine's cores during the window (% of one core).
+  const share = {
+    nodes: nodeCpuMs.map((v) => round((v / wallMs) * 100, 0)),
+    postgres: round(((svc1.postgres - svc0.postgres) / wallMs) * 100, 0),
+    redis: round(((svc1.redis - svc0.redis) / wallMs) * 100, 0),
+    generator: round((genCpuMs / wallMs) * 100, 0),
+  };
+  if (tag) ctx.log(`    ${tag} CPU % of one core: server ${share.nodes.join(' + ')} · PostgreSQL ${share.postgres} · Redis ${share.redis} · generator ${share.generator}`);
   if (profiler && tag) {
     const dir = join(ctx.opts.outDir, 'profiles');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${ctx.target.name}-${tag.replace(/[^\w]+/g, '-')}.cpuprofile`);
-    if (await profiler.stop(file))
-      ctx.log(`    ${tag}: CPU profile ${file}\n      ${topSelfTime(file, 20).join('\n      ')}\n    by file:\n      ${selfTimeByFile(file).join('\n      ')}`);
+    for (const f of await profiler.stop(file))
+      ctx.log(`    ${tag}: CPU profile ${f}\n      ${topSelfTime(f, 20).join('\n      ')}\n    by file:\n      ${selfTimeByFile(f).join('\n      ')}`);
   }
   const commitStages = stats ? commitStagesBetween(metrics0, await ctx.server.metricsText()) : undefined;
-  return { value, wallMs, serverCpuMs, genCpuMs, loopDelay, commitStages, perfCounts };
+  return { value, wallMs, serverCpuMs, genCpuMs, loopDelay, commitStages, perfCounts, share };
+}
+
+/** CPU ms so far of the shared services a target may use (PostgreSQL's processes, Redis). */
+function servicesCpuMs(): { postgres: number; redis: number } {
+  return { postgres: commCpuMs('postgres'), redis: commCpuMs('redis-server') };
 }
 
 export const round = (v: number, digits = 1) => {

@@ -43,7 +43,7 @@ function httpStatus(url: string): Promise<number> {
 export interface ServerLaunch {
   entry: string;
   env: Record<string, string>;
-  /** Extra node flags, e.g. `--cpu-prof`. */
+  /** Extra node flags, e.g. `--cpu-prof` (BENCH_NODE_ARGS adds more, to every server). */
   nodeArgs?: string[];
   /** A fresh database on this service for the run, passed as DATABASE_URL (dropped on stop). */
   database?: BenchDatabase;
@@ -87,7 +87,7 @@ export class ServerProcess {
     const dataDir = mkdtempSync(join(tmpdir(), 'miniim-bench-'));
     const db = launch.database ? await createBenchDatabase(launch.database) : undefined;
     const child = spawnNode(resolve(repoRoot, launch.entry), {
-      nodeArgs: ['--inspect=127.0.0.1:0', ...(launch.nodeArgs ?? [])],
+      nodeArgs: ['--inspect=127.0.0.1:0', ...(launch.nodeArgs ?? []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       env: {
         ...launch.env,
         ...(db ? { DATABASE_URL: db.url } : {}),
@@ -183,7 +183,8 @@ export class ServerProcess {
    * Starts V8's sampling profiler in the server over its own inspector session (100 µs interval);
    * `stop(file)` writes the `.cpuprofile` of just that window.
    */
-  async startProfile(): Promise<{ stop(file: string): Promise<boolean> } | null> {
+  /** Profiles the server until `stop(file)`, which writes the profile and returns the files written ([] on error). */
+  async startProfile(): Promise<{ stop(file: string): Promise<string[]> } | null> {
     const session = await this.openInspector();
     if (!session) return null;
     try {
@@ -199,9 +200,9 @@ export class ServerProcess {
         try {
           const r = await session.call('Profiler.stop');
           writeFileSync(file, JSON.stringify(r.profile));
-          return true;
+          return [file];
         } catch {
-          return false;
+          return [];
         } finally {
           session.close();
         }

@@ -55,6 +55,8 @@ async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'c
   if (perMsg)
     ctx.log(
       `    ${tag} per message: ${Object.entries(perMsg)
+        .filter(([, v]) => v > 0)
+        .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => `${k} ${v}`)
         .join(' · ')}`,
     );
