@@ -164,7 +164,10 @@ export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, 
     redis: round(((svc1.redis - svc0.redis) / wallMs) * 100, 0),
     generator: round((genCpuMs / wallMs) * 100, 0),
   };
-  if (tag) ctx.log(`    ${tag} CPU % of one core: server ${share.nodes.join(' + ')} · PostgreSQL ${share.postgres} · Redis ${share.redis} · generator ${share.generator}`);
+  if (tag)
+    ctx.log(
+      `    ${tag} CPU % of one core: server ${share.nodes.join(' + ')} · PostgreSQL ${share.postgres} · Redis ${share.redis} · generator ${share.generator}`,
+    );
   if (profiler && tag) {
     const dir = join(ctx.opts.outDir, 'profiles');
     mkdirSync(dir, { recursive: true });
