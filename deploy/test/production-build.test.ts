@@ -139,14 +139,20 @@ describe('production build (the Dockerfile stages, in a clean copy)', () => {
       const hc = await new Promise<number | null>((resolve) => spawn(process.execPath, hcArgs, { env, stdio: 'ignore' }).on('exit', resolve));
       expect(hc).toBe(0);
 
-      // Idle RSS of a production node before its first socket (docs/benchmarks.md).
-      await new Promise((r) => setTimeout(r, 1000));
-      const rssKb = Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]);
-      // Measured 85.7 MiB on Node 20 and 99.7 MiB on Node 24 (docs/benchmarks.md); the limits leave
-      // room for noise and small dependency updates, not for a module that should load lazily.
-      const limitMib = Number(process.versions.node.split('.')[0]) >= 24 ? 108 : 95;
-      console.log(`production node idle RSS: ${(rssKb / 1024).toFixed(1)} MiB (${process.version}, limit ${limitMib} MiB)`);
-      expect(rssKb / 1024).toBeLessThan(limitMib);
+      // Idle RSS of a production node before its first socket (docs/benchmarks.md). After listen the
+      // node gives back the heap start-up grew (src/startup-heap.ts): at once on Node 24, through
+      // V8's memory reducer about 8 s later on Node 20; the figure is taken once that has happened.
+      // Measured 69.4 MiB on Node 20 and 79.0 MiB on Node 24; the limits leave room for noise and
+      // small dependency updates, not for a module that should load lazily.
+      const limitMib = Number(process.versions.node.split('.')[0]) >= 24 ? 86 : 76;
+      const rssMib = () => Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]) / 1024;
+      let rss = rssMib();
+      for (let waited = 0; waited < 20_000 && rss >= limitMib; waited += 500) {
+        await new Promise((r) => setTimeout(r, 500));
+        rss = rssMib();
+      }
+      console.log(`production node idle RSS: ${rss.toFixed(1)} MiB (${process.version}, limit ${limitMib} MiB)`);
+      expect(rss).toBeLessThan(limitMib);
 
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -30,6 +30,7 @@ import { authenticate, type HttpContext } from './http/context.js';
 import { installErrorHandling } from './http/errors.js';
 import { registerGroupRoutes } from './http/group-routes.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { lazyValidators } from './http/lazy-validators.js';
 import { listenMetrics, metricsAllowed } from './http/metrics-endpoint.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerSecurity } from './http/security.js';
@@ -137,7 +138,13 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   });
 
   // Forwarded headers count only from the configured proxies (MINIIM_TRUST_PROXY), never from anyone.
-  const app = Fastify({ logger: false, bodyLimit: config.maxBodyBytes, trustProxy: config.trustProxy.length ? config.trustProxy : false });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.maxBodyBytes,
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
+    // Route schemas (the admin API's) compile on first use, not at start-up.
+    schemaController: { compilersFactory: { buildValidator: lazyValidators as never } },
+  });
   const routes: string[] = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${r.url}`);

@@ -6,6 +6,7 @@
  */
 import { createServer } from './app.js';
 import { ConfigError } from './config/config.js';
+import { releaseStartupHeap } from './startup-heap.js';
 import { StorageUnavailableError } from './storage/storage-errors.js';
 
 /** A graceful shutdown takes ≈ 10 s at most (5 s drain, 3 s socket close, 2 s HTTP); past this, something hangs. */
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
     await server.listen();
     // Under a process manager (pm2 `wait_ready`), "ready" lets a reload stop the old process only now.
     process.send?.('ready');
+    // Start-up's garbage and the heap V8 grew for it, handed back once (startup-heap.ts).
+    setImmediate(releaseStartupHeap);
   } catch (err) {
     server.logger.fatal({ err }, 'cannot listen');
     await server.close().catch(() => {});

@@ -6,9 +6,14 @@
  *   otherwise                 public outside production (or MINIIM_METRICS_PUBLIC=1), else loopback or the admin token
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
 import { isLoopbackHost } from '../config/config.js';
+
+// Required, not imported: on Node 24 an ES import of node:http builds its ES module facade, whose
+// lazy `WebSocket`/`CloseEvent` getters load undici (about 6 MB of RSS that nothing else here needs).
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 /** The config keys this file reads. */
 export interface MetricsAccessConfig {
