@@ -302,7 +302,18 @@ function busCostsSection(file: string): string {
   ].join('\n');
 }
 
-/** Writes the doc; returns its path. */
+/** Everything after this line of the doc is written by hand and kept as it is when the doc is regenerated. */
+export const HAND_WRITTEN_MARKER = '<!-- Hand-written from here on: bench/lib/docs-writer.ts keeps it when it regenerates the tables above. -->';
+
+/** The hand-written tail of the existing doc (from the marker on), or '' when there is none. */
+function handWritten(docPath: string): string {
+  if (!existsSync(docPath)) return '';
+  const text = readFileSync(docPath, 'utf8');
+  const at = text.indexOf(HAND_WRITTEN_MARKER);
+  return at < 0 ? '' : `\n${text.slice(at)}`;
+}
+
+/** Writes the doc (keeping its hand-written tail, see HAND_WRITTEN_MARKER); returns its path. */
 export function writeDocs(resultsDir: string, docPath: string): string {
   const sections: string[] = [HEADER];
   const add = (dir: string, suffix: string) => {
@@ -336,7 +347,7 @@ export function writeDocs(resultsDir: string, docPath: string): string {
     const costs = join(cluster, 'latest-bus-costs.json');
     if (existsSync(costs)) sections.push(busCostsSection(costs));
   }
-  writeFileSync(docPath, `${sections.join('\n')}\n`);
+  writeFileSync(docPath, `${sections.join('\n')}\n${handWritten(docPath)}`);
   return docPath;
 }
 

@@ -44,3 +44,48 @@ export function commCpuMs(comm: string): number {
   }
   return total;
 }
+
+/**
+ * User and system CPU time (ms) of each kind of thread of `pid`, from `/proc/<pid>/task/<tid>/stat`:
+ * `main` (the event loop), `libuv` (the thread pool: fs calls such as fdatasync), `v8` (GC and compiler
+ * helpers), `other` (worker threads and the rest). Threads that exited in between are missing from the later reading.
+ */
+export function procThreadCpuMs(pid: number): Record<string, { user: number; sys: number }> {
+  const out: Record<string, { user: number; sys: number }> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const kind = Number(tid) === pid ? 'main' : comm.startsWith('libuv-worker') ? 'libuv' : comm.startsWith('V8 ') ? 'v8' : 'other';
+    const t = out[kind] ?? { user: 0, sys: 0 };
+    out[kind] = t;
+    t.user += (Number(fields[11]) * 1000) / clockTicks();
+    t.sys += (Number(fields[12]) * 1000) / clockTicks();
+  }
+  return out;
+}
+
+/** `after - before` of two `procThreadCpuMs` readings, as `<kind> usr µs` / `<kind> sys µs` entries (microseconds). */
+export function threadCpuDelta(
+  before: Record<string, { user: number; sys: number }>,
+  after: Record<string, { user: number; sys: number }>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [kind, a] of Object.entries(after)) {
+    const b = before[kind] ?? { user: 0, sys: 0 };
+    out[`${kind} usr µs`] = (a.user - b.user) * 1000;
+    out[`${kind} sys µs`] = (a.sys - b.sys) * 1000;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { type BenchServer, ClusterProcess } from './cluster-process.js';
 import { commitStagesBetween } from './commit-stages.js';
 import type { BenchOptions } from './options.js';
 import { startPerfRecord, startPerfStat } from './perf-stat.js';
-import { commCpuMs } from './proc-stats.js';
+import { commCpuMs, procThreadCpuMs, threadCpuDelta } from './proc-stats.js';
 import { selfTimeByFile, topSelfTime } from './profile-summary.js';
 import { type ServerLaunch, ServerProcess } from './server-process.js';
 import type { Target, TargetName } from './targets.js';
@@ -134,7 +134,7 @@ export function spread<T>(items: T[], n: number): T[][] {
  * Server and generator CPU over a measured window, and the server's event-loop delay (sampled
  * through the inspector; null when it has none); with `--commit-stats`, MiniIM's commit stages; with
  * `--profile` and a `tag`, a CPU profile of MiniIM during just this window; with `--perf-stat`, the
- * server's syscall and context-switch counts (perf-stat.ts).
+ * server's syscall and context-switch counts (perf-stat.ts) and its CPU time by thread kind, user and system (µs).
  */
 export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, tag?: string) {
   const stats = ctx.opts.commitStats && ctx.target.name.startsWith('miniim');
@@ -143,6 +143,8 @@ export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, 
   const profiler = ctx.opts.profile && ctx.target.name.startsWith('miniim') && tag ? await ctx.server.startProfile() : null;
   const perf = ctx.opts.perfStat ? startPerfStat(ctx.server.pids ?? [ctx.server.pid]) : null;
   const perfRecord = tag ? startPerfRecord(`${ctx.target.name}-${tag}`) : null;
+  // One process: its CPU by thread kind as well (a cluster's nodes are counted together by perf stat).
+  const threads0 = ctx.opts.perfStat && !ctx.server.pids ? procThreadCpuMs(ctx.server.pid) : null;
   const s0 = ctx.server.cpuMs();
   const n0 = ctx.server.cpuMsByNode?.();
   const svc0 = servicesCpuMs();
@@ -153,7 +155,8 @@ export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, 
   const serverCpuMs = ctx.server.cpuMs() - s0;
   const nodeCpuMs = n0 ? ctx.server.cpuMsByNode!().map((v, i) => v - n0[i]!) : [serverCpuMs];
   const svc1 = servicesCpuMs();
-  const perfCounts = perf ? await perf.stop() : null;
+  const threads = threads0 ? threadCpuDelta(threads0, procThreadCpuMs(ctx.server.pid)) : null;
+  const perfCounts = perf ? { ...(await perf.stop()), ...threads } : null;
   await perfRecord?.stop();
   const genCpuMs = (await ctx.workers.cpuMs()) - g0;
   const loopDelay = loopDelayOn ? await ctx.server.loopDelay() : null;

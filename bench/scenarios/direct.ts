@@ -184,12 +184,15 @@ export const directScenario: Scenario = {
         value: p99 != null ? `${p99} ms` : 'n/a',
         met: p99 != null ? p99 <= 25 : null,
       },
-      // Issue 15: the commit path at light load.
-      ...rows.map((row) => {
-        const a = m('miniim', row, 'cpuUsPerMsg');
-        const b = m('raw', row, 'cpuUsPerMsg');
-        return { goal: `${row}: server CPU per message ≤ 2× raw ws`, value: ratio(a, b), met: a != null && b ? a <= 2 * b : null };
-      }),
+      // Issue 15: the commit path at light load. Its CPU target covers the closed loop and the open 25/50/75 % rows;
+      // the 10 % row has a latency target only.
+      ...rows
+        .filter((row) => row !== 'open 10%')
+        .map((row) => {
+          const a = m('miniim', row, 'cpuUsPerMsg');
+          const b = m('raw', row, 'cpuUsPerMsg');
+          return { goal: `${row}: server CPU per message ≤ 2× raw ws`, value: ratio(a, b), met: a != null && b ? a <= 2 * b : null };
+        }),
       ...(
         [
           ['open 50%', 10],
