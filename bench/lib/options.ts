@@ -17,6 +17,11 @@ export interface Sizes {
     closedMs: number;
     openMs: number;
     levels: number[];
+    /**
+     * First run the closed loop once on the fresh server and report it as the row `closed (cold start)`;
+     * `closed` (and the open-loop rates derived from it) then measure the server warmed up.
+     */
+    coldRow?: boolean;
   };
   group: {
     sizes: number[];

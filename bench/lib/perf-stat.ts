@@ -58,12 +58,24 @@ export function startPerfStat(pids: readonly number[]): { stop(): Promise<PerfCo
  * With BENCH_PERF_RECORD=<dir>: a system-wide `perf record` (on-CPU samples of every process:
  * nodes, database, Redis, generator) over a window, written to `<dir>/<name>.data`; read it with
  * `perf report -i … --sort comm,dso,sym` (start the servers with BENCH_NODE_ARGS=--perf-basic-prof
- * so JavaScript frames have names). Null without the variable.
+ * so JavaScript frames have names; BENCH_PERF_RECORD_ARGS adds perf flags, e.g. `-g`). Null without the variable.
  */
 export function startPerfRecord(name: string): { stop(): Promise<void> } | null {
   const dir = process.env.BENCH_PERF_RECORD;
   if (!dir) return null;
-  const child = spawn('perf', ['record', '-a', '-F', '1999', '-o', `${dir}/${name.replace(/[^\w]+/g, '-')}.data`], { stdio: 'ignore' });
+  const child = spawn(
+    'perf',
+    [
+      'record',
+      '-a',
+      '-F',
+      '1999',
+      ...(process.env.BENCH_PERF_RECORD_ARGS?.split(' ').filter(Boolean) ?? []),
+      '-o',
+      `${dir}/${name.replace(/[^\w]+/g, '-')}.data`,
+    ],
+    { stdio: 'ignore' },
+  );
   child.on('error', () => {});
   return {
     async stop() {

@@ -9,7 +9,7 @@ import { mergeEncoded, nowAbs, summarize } from '../lib/histogram.js';
 import type { ResultRow, Scenario, ScenarioContext, TargetResult } from '../lib/scenario.js';
 import { measureCpu, round, spread } from '../lib/scenario.js';
 
-async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'closed' | 'open', rate: number, tag: string) {
+async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'closed' | 'open', rate: number, tag: string, key = tag) {
   const d = ctx.opts.sizes.direct;
   const durationMs = mode === 'closed' ? d.closedMs : d.openMs;
   const startAt = nowAbs() + 200;
@@ -36,7 +36,7 @@ async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'c
   const acked = sum('acked');
   const delivered = sum('delivered');
   const row: ResultRow = {
-    key: mode === 'closed' ? 'closed' : tag,
+    key,
     metrics: {
       msgsPerSec: round(sum('ackedInWindow') / (durationMs / 1000), 0),
       delivPerSec: round(sum('deliveredInWindow') / (durationMs / 1000), 0),
@@ -122,8 +122,10 @@ export const directScenario: Scenario = {
     const failed = conn.reduce((s, c) => s + c.failed, 0);
     if (failed) throw new Error(`${failed} users failed to connect: ${conn.flatMap((c) => c.errors).join('; ')}`);
     const notes: string[] = [];
-    const phases = [await phase(ctx, pairs, 'closed', 0, 'closed')];
-    const closedRate = phases[0].row.metrics.msgsPerSec ?? 0;
+    const phases = d.coldRow ? [await phase(ctx, pairs, 'closed', 0, 'cold', 'closed (cold start)')] : [];
+    const closed = await phase(ctx, pairs, 'closed', 0, 'closed');
+    phases.push(closed);
+    const closedRate = closed.row.metrics.msgsPerSec ?? 0;
     ctx.log(`    closed loop: ${closedRate} msgs/s`);
     // --ref-rate: every server gets the same open-loop schedule (a same-rate A/B).
     const maxRate = ctx.opts.refRate ?? closedRate;
