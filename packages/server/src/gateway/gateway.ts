@@ -389,15 +389,18 @@ export class Gateway {
 
   /** Sends a bus delivery to this node's sessions of the addressed users. */
   private deliver(d: Delivery): void {
-    if (d.ts !== undefined) this.d.metrics.delivery.observe(Math.max(0, Date.now() - d.ts) / 1000);
+    let handed = false;
     for (const userId of d.userIds) {
       const set = this.sessions.sessionsOf(userId);
       if (!set) continue;
       for (const s of set) {
         if (s.id === d.exceptSessionId) continue;
         s.sendRaw(d.payload);
+        handed = true;
       }
     }
+    // Only where the push reached a socket: in a cluster the publishing node sees every delivery too.
+    if (handed && d.ts !== undefined) this.d.metrics.delivery.observe(Math.max(0, Date.now() - d.ts) / 1000);
   }
 
   private sweep(): void {

@@ -120,6 +120,8 @@ describe('message-path metrics', () => {
     expect(series(t2, 'miniim_bus_received_total', { record: 'delivery' })).toBeGreaterThanOrEqual(1);
     expect(series(t2, 'miniim_bus_lag_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(series(t2, 'miniim_delivery_seconds_count')).toBeGreaterThanOrEqual(1);
+    // The sending node holds no socket of bob's (and alice's own got the ack): no delivery observed there.
+    expect(series(t1, 'miniim_delivery_seconds_count')).toBe(0);
     expect(series(t1, 'miniim_bus_degraded')).toBe(0);
   });
 });
