@@ -17,7 +17,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -202,11 +202,15 @@ async function main(): Promise<void> {
     }
     const lastUp = Date.now();
     // Sends stop at once; what was in flight settles, then every client must be back in sync.
-    await Promise.all(gens.map((g) => g.call('stop')));
+    const settledAt = await Promise.all(gens.map((g) => g.call<number>('stop')));
     const syncedAt = await Promise.all(gens.map((g) => g.call<number | null>('waitInSync', { timeoutMs: SYNC_TIMEOUT_MS })));
+    const connectedAt = await Promise.all(gens.map((g) => g.call<number | null>('connectedAt')));
     const synced = syncedAt.every((t) => t !== null);
     const syncMs = synced ? Math.max(...(syncedAt as number[])) - lastUp : null;
+    const sendsSettledMs = Math.max(...settledAt) - lastUp;
+    const connectedMs = connectedAt.every((t) => t !== null) ? Math.max(...(connectedAt as number[])) - lastUp : null;
     log(`  every client in sync ${synced ? `${syncMs} ms after the last node was up` : `not within ${SYNC_TIMEOUT_MS} ms`}`);
+    log(`  (sends in flight settled after ${sendsSettledMs} ms; every client connected after ${connectedMs ?? '-'} ms)`);
     const reports = await Promise.all(gens.map((g) => g.call<LoadReport>('verify')));
     const sum = (f: (r: LoadReport) => number) => reports.reduce((a, r) => a + f(r), 0);
     const all = <T>(f: (r: LoadReport) => T[]) => reports.flatMap(f);
@@ -228,6 +232,8 @@ async function main(): Promise<void> {
       },
       restarts,
       inSyncAfterLastUpMs: syncMs,
+      sendsSettledAfterLastUpMs: sendsSettledMs,
+      allConnectedAfterLastUpMs: connectedMs,
       sends: sum((r) => r.sends),
       acked: sum((r) => r.acked),
       failedSends: sum((r) => r.failedSends.length),
@@ -252,6 +258,13 @@ async function main(): Promise<void> {
     if (!ok) process.exitCode = 1;
   } finally {
     for (const g of gens) g.close();
+    // nginx's own complaints (descriptors, upstream errors) say where a large run broke.
+    const errors = ng
+      ? readFileSync(path.join(ng.prefix.dir, 'logs/error.log'), 'utf8')
+          .split('\n')
+          .filter((l) => /\[(error|crit|alert|emerg)\]/.test(l))
+      : [];
+    if (errors.length) log(`nginx error.log: ${errors.length} errors, the last ones:\n${errors.slice(-5).join('\n')}`);
     await ng?.stop();
     for (const n of nodes) await stopNode(n).catch(() => {});
     await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});

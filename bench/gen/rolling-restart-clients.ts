@@ -3,13 +3,16 @@
  * SDK clients, driven over IPC. Requests `{id, cmd, ...}`, answers `{id, ok, result | error}`.
  *   start {load: LoadOptions}   log in, connect, open every conversation → {logins}
  *   send                        start the steady load
- *   stop                        stop sending, wait for every send to settle
+ *   stop                        stop sending, wait for every send to settle → the time that happened
  *   waitInSync {timeoutMs}      → the time (ms since epoch) every client was back in sync, or null
+ *   connectedAt                 → the time waitInSync first saw every client connected, or null
  *   verify                      → LoadReport against the server's history
  */
 import { type LoadOptions, SdkLoad } from '../../deploy/test/support/sdk-load.js';
 
 let load: SdkLoad | undefined;
+/** When waitInSync first saw every client connected (ms since epoch). */
+let connectedAt: number | undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function handle(m: { cmd: string; load?: LoadOptions; timeoutMs?: number }): Promise<unknown> {
@@ -22,15 +25,18 @@ async function handle(m: { cmd: string; load?: LoadOptions; timeoutMs?: number }
       return null;
     case 'stop':
       await load!.stopSending();
-      return null;
+      return Date.now();
     case 'waitInSync': {
       const end = Date.now() + (m.timeoutMs ?? 60_000);
       while (Date.now() < end) {
+        if (load!.allConnected()) connectedAt ??= Date.now();
         if (load!.inSync()) return Date.now();
         await sleep(100);
       }
       return null;
     }
+    case 'connectedAt':
+      return connectedAt ?? null;
     case 'verify':
       return load!.verify({ storeWaitMs: 1000 });
     default:

@@ -137,4 +137,34 @@ describe.skipIf(!nginx)('deploy/nginx/miniim.conf', () => {
     expect(up.status).toBe(200);
     expect(JSON.parse(up.body).url).toMatch(new RegExp(`^https://localhost:${p.httpsPort}/media/`));
   });
+
+  it('sends every request to a live node while the nodes restart one after the other (no 502 from a node still marked failed)', async () => {
+    // Two stand-in nodes on fixed ports; each restart is: the port refuses, then answers again.
+    const [portA, portB] = [await freePort(), await freePort()];
+    const listen = (port: number, name: string) =>
+      new Promise<http.Server>((resolve) => {
+        const srv = http.createServer((_req, res) => res.end(name));
+        srv.keepAliveTimeout = 100;
+        srv.listen(port, '127.0.0.1', () => resolve(srv));
+      });
+    const close = (srv: http.Server) => new Promise<void>((resolve) => srv.close(() => resolve()) && srv.closeAllConnections());
+    const p = await ports();
+    const prefix = preparePrefix({ upstreams: [`127.0.0.1:${portA}`, `127.0.0.1:${portB}`], ...p });
+    const ng = await startNginx(nginx!, prefix);
+    running.push(ng);
+    const base = `https://localhost:${p.httpsPort}`;
+    const get = async () => (await h2(base, prefix.cert, { ':path': '/readyz' })).status;
+
+    // A restarts: B answers every request, and A's refusals are what nginx sees of it.
+    let b = await listen(portB, 'B');
+    for (let i = 0; i < 4; i++) expect(await get()).toBe(200);
+    // A is back and B stops at once (pm2 reload, a deploy script): A must get the requests now.
+    const a = await listen(portA, 'A');
+    await close(b);
+    for (let i = 0; i < 4; i++) expect(await get()).toBe(200);
+    b = await listen(portB, 'B');
+    await close(a);
+    for (let i = 0; i < 4; i++) expect(await get()).toBe(200);
+    await close(b);
+  });
 });

@@ -110,6 +110,9 @@ describe('production build (the Dockerfile stages, in a clean copy)', () => {
     expect(env.NODE_ENV).toBe('production');
     const [cmd, ...args] = execForm(/^CMD (\[.+\])$/m);
     expect(cmd).toBe('node');
+    // The image's CMD is `npm run start:prod` without npm in between (SIGTERM reaches node).
+    const scripts = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['start:prod']).toBe([cmd, ...args].join(' '));
     const child = spawn(process.execPath, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

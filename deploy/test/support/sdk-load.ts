@@ -5,6 +5,8 @@
  * Logins are counted here (dev login), so "nobody had to log in again" is `logins === users`.
  */
 import https from 'node:https';
+import { isIP } from 'node:net';
+import tls from 'node:tls';
 import WebSocket from 'ws';
 import type { ImClient } from '../../../packages/sdk/src/index.js';
 import type { WebSocketConstructor } from '../../../packages/sdk/src/transport/websocket-transport.js';
@@ -137,6 +139,8 @@ export class SdkLoad {
   private readonly pending: PendingSend[] = [];
   private sending = false;
   private senders: Promise<void>[] = [];
+  /** Wakes the senders' pauses when sending stops (a stop must not wait out up to 1.5 × sendEveryMs). */
+  private readonly wakers = new Set<() => void>();
   private readonly sessionEnded: string[] = [];
   private refreshes = 0;
   private readonly random: () => number;
@@ -150,9 +154,17 @@ export class SdkLoad {
     const { ca, localAddresses } = this.o;
     const localAddress = localAddresses?.length ? localAddresses[i % localAddresses.length] : undefined;
     if (!ca && !localAddress) return { fetch, WS: WebSocket as unknown as WebSocketConstructor };
+    // Like a browser or WeChat, each client keeps its TLS session and resumes it when it reconnects
+    // (nginx: ssl_session_cache and tickets), instead of a full handshake on every reconnect.
+    let session: Buffer | undefined;
+    const createConnection = (opts: tls.ConnectionOptions & { host?: string }) => {
+      const socket = tls.connect({ ...opts, path: undefined, servername: opts.servername ?? (isIP(opts.host ?? '') ? '' : opts.host), session });
+      socket.on('session', (s: Buffer) => (session = s));
+      return socket;
+    };
     const WS = class extends WebSocket {
       constructor(url: string, protocols?: string | string[]) {
-        super(url, protocols, { ca, localAddress });
+        super(url, protocols, (url.startsWith('wss:') ? { ca, localAddress, createConnection } : { ca, localAddress }) as WebSocket.ClientOptions);
       }
     } as unknown as WebSocketConstructor;
     return { fetch: ca ? caFetch(ca, localAddress) : fetch, WS };
@@ -174,8 +186,7 @@ export class SdkLoad {
       });
     let res = await request();
     // The checks' own reads, right after a restart, may meet a 502 from nginx (a kept-alive upstream
-    // connection to the old process, or every node still marked failed for its fail_timeout of 2 s in
-    // deploy/nginx/miniim.conf); a read is safe to repeat, as the SDK does for its own: up to ~5 s.
+    // connection to the old process); a read is safe to repeat, as the SDK does for its own: up to ~5 s.
     for (let i = 0; i < 10 && method === 'GET' && res.status === 502; i++) {
       await res.text();
       await sleep(500);
@@ -237,7 +248,7 @@ export class SdkLoad {
     this.sending = true;
     this.senders = this.members.map(async (m) => {
       while (this.sending) {
-        await sleep(this.o.sendEveryMs * (0.5 + this.random()));
+        await this.pause(this.o.sendEveryMs * (0.5 + this.random()));
         if (!this.sending) break;
         const text = `${m.user}#${++m.sent}`;
         const peer = m.peers[Math.floor(this.random() * m.peers.length)]!;
@@ -257,8 +268,22 @@ export class SdkLoad {
   }
 
   /** Stops sending and waits (bounded) for every send to be acked or failed. */
+  /** A sender's pause between two sends, cut short by stopSending(). */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+
   async stopSending(settleMs = 30_000): Promise<void> {
     this.sending = false;
+    for (const wake of [...this.wakers]) wake();
     await Promise.all(this.senders);
     await Promise.race([Promise.all(this.pending.map((x) => x.p)), sleep(settleMs)]);
   }
