@@ -1,7 +1,8 @@
 /**
  * SQLite backend (better-sqlite3, WAL). Message batches, read state, recalls,
  * profiles and logins commit with synchronous=NORMAL and are made durable by an
- * fdatasync of the WAL off the event loop (file-syncer.ts) before anyone is told;
+ * fdatasync of the WAL (file-syncer.ts: on the thread pool, or at light load at the
+ * end of the event-loop turn) before anyone is told;
  * the rare group and WeChat writes use synchronous=FULL. Schema and migrations
  * go through Kysely; the hot paths (append, history, read state) use prepared
  * statements directly because they run synchronously inside one transaction per
@@ -43,6 +44,13 @@ import { type CheckpointerOptions, SqliteCheckpointer } from './sqlite-checkpoin
 import { SqliteGroupRepo } from './sqlite-group-repo.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { SqliteWechatRepo } from './sqlite-wechat-repo.js';
+
+/**
+ * Largest message batch whose WAL fsync may run on the event loop (FileSyncer). A larger batch
+ * means the server is busy: its fsync goes to the thread pool, so the loop reads and writes the
+ * next batch meanwhile.
+ */
+const LOOP_FSYNC_MAX_BATCH = 8;
 
 /** Opens (creating if needed) the database file and its migrations. */
 function openDatabase(file: string): { db: Database.Database; kysely: Kysely<unknown>; schema: SchemaManager } {
@@ -236,14 +244,15 @@ export class SqliteStorage implements Storage {
 
   /**
    * Runs a write on this thread with `synchronous = NORMAL` (frames written to the WAL,
-   * no fsync), then fsyncs the WAL file on libuv's thread pool before resolving: as
-   * durable as `FULL`, but the event loop keeps serving sockets, and the next writes
-   * commit, while the disk syncs (their fsyncs coalesce). Used by the frequent writes
-   * (message batches, read state, logins); the rare ones (groups, WeChat) stay `FULL`.
-   * In WAL mode `NORMAL` still syncs around checkpoints, so a checkpoint never drops
-   * frames that were not yet on disk.
+   * no fsync), then fsyncs the WAL file before resolving: as durable as `FULL`, but the
+   * fsync is shared by every write of the turn (or, on libuv's thread pool, by every write
+   * made while one runs) and, on the pool, the event loop keeps serving sockets and the next
+   * writes commit while the disk syncs. `onLoop` false keeps this write's fsync off the event
+   * loop (a large batch: see FileSyncer). Used by the frequent writes (message batches, read
+   * state, logins); the rare ones (groups, WeChat) stay `FULL`. In WAL mode `NORMAL` still
+   * syncs around checkpoints, so a checkpoint never drops frames that were not yet on disk.
    */
-  private async durably<T>(write: () => T): Promise<T> {
+  private async durably<T>(write: () => T, onLoop = true): Promise<T> {
     if (!this.wal) return write();
     this.syncNormal.run();
     let result: T;
@@ -252,13 +261,13 @@ export class SqliteStorage implements Storage {
     } finally {
       this.syncFull.run();
     }
-    await this.wal.sync();
+    await this.wal.sync(onLoop);
     this.checkpointer?.wrote();
     return result;
   }
 
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.observer ? this.observedAppend(items, this.observer) : this.durably(() => this.appendTx(items));
+    return this.observer ? this.observedAppend(items, this.observer) : this.durably(() => this.appendTx(items), items.length <= LOOP_FSYNC_MAX_BATCH);
   }
 
   private async observedAppend(items: readonly NewMessage[], o: CommitObserver): Promise<AppendResult[]> {
@@ -268,7 +277,7 @@ export class SqliteStorage implements Storage {
       const r = this.appendTx(items);
       t1 = performance.now();
       return r;
-    });
+    }, items.length <= LOOP_FSYNC_MAX_BATCH);
     o.write(t1 - t0);
     o.durable(performance.now() - t1);
     return results;
