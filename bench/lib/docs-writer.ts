@@ -273,9 +273,12 @@ pair split across the nodes and group members alternating between them, beside M
 two processes with \`@socket.io/redis-adapter\` and one PostgreSQL INSERT per message. From \`bench/results/cluster/\`:
 \`npm run bench -- --scenarios cluster,cluster-group --out bench/results/cluster --no-docs\` and
 \`npx tsx bench/bus-costs.ts\`. Server CPU is summed over a target's nodes. PostgreSQL, Redis, the nodes and the load
-generator share the same 2 cores with other engineers' work (load average beside each table): read the ratios of one
-run, not the absolutes. What the figures mean for sizing a cluster: docs/cluster.md ("Capacity planning"); why one bus
-channel: docs/architecture.md.
+generator share the same 2 cores (the bench prints, per phase, how much of a core each of them used); the runs below were
+taken with no other work on the machine, and repeated quiet runs still move by ±15 % in absolute figures: read the
+ratios of one run. Each direct target runs its closed loop twice: \`closed (cold start)\` right after it started, while
+V8 is still compiling the hot code (once per process, so a 2-node target pays it twice for the same messages), then
+\`closed\`, which the targets and the open-loop rate use. What the figures mean for sizing a cluster: docs/cluster.md
+("Capacity planning"); why one bus channel: docs/architecture.md.
 `;
 
 /** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
