@@ -1,6 +1,6 @@
 /** Conversations, history, read marks, HTTP send and presence. */
 
-import { DEFAULT_LIMITS, ImError, parseConvId, validateConvId, validateMessageBody, validateReadBody } from '@miniim/protocol';
+import { DEFAULT_LIMITS, ImError, validateConvId, validateMessageBody, validateReadBody } from '@miniim/protocol';
 import type { FastifyInstance } from 'fastify';
 import { authenticate, type HttpContext, queryIdList, queryInt } from './context.js';
 

@@ -44,7 +44,12 @@ function examples(): Example[] {
 function match(spec: Spec, p: string): { template: string; params: Record<string, string> } | undefined {
   for (const template of Object.keys(spec.paths)) {
     const names: string[] = [];
-    const re = new RegExp(`^${template.replace(/\{(\w+)\}/g, (_m, n) => (names.push(n), '([^/]+)'))}$`);
+    const re = new RegExp(
+      `^${template.replace(/\{(\w+)\}/g, (_m, n: string) => {
+        names.push(n);
+        return '([^/]+)';
+      })}$`,
+    );
     const m = re.exec(p);
     if (m) return { template, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
   }
