@@ -14,6 +14,11 @@
  * acked send exactly once in its sender's and its recipient's store; then every store is compared
  * with the server's history. The nodes share the Redis bus (REDIS_URL, a fresh key prefix per run),
  * and nginx balances as the project's config does (`least_conn`), so clients spread over the nodes.
+ *
+ * A command of its own rather than a scenario of bench/run.ts: that runner starts one server per target
+ * (MiniIM and the baselines) and drives it from a shared worker pool; this one needs several production
+ * nodes, PostgreSQL, Redis and nginx, restarts them, and has no baseline. Its runs are listed in
+ * docs/benchmarks.md by bench/lib/docs-writer.ts (every bench/results/rolling-restart-*.json).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -158,6 +163,9 @@ async function main(): Promise<void> {
       httpsPort: await freePort(),
       httpPort: await freePort(),
       workerConnections: Math.max(4096, CLIENTS * 3),
+      // Each client is two descriptors in nginx (its own and the upstream's); one worker holds ~4,000
+      // clients within this machine's limit of 20,000 descriptors a process.
+      workerProcesses: Math.min(4, Math.ceil(CLIENTS / 4000)),
     });
     ng = await startNginx(nginx, prefix);
     const base = `https://localhost:${prefix.httpsPort}`;

@@ -1,5 +1,5 @@
 /** Regenerates docs/benchmarks.md from the `latest-<scenario>.json` files. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { SCENARIOS } from './options.js';
 import { BASELINES, type ScenarioReport } from './report.js';
@@ -203,7 +203,7 @@ idle would save the thread-pool hop but block the loop for the whole fsync (15�
 ## Production node memory
 
 Idle RSS of one node before its first socket (SQLite, no WeChat, no S3, no Redis; \`VmRSS\` 2–3 s after \`/readyz\`
-answers; measured by hand and by \`deploy/test/production-build.test.ts\`, which prints it on every run). MiB
+answers in the rows up to 12:05 UTC, the later rows say when; measured by hand and by \`deploy/test/production-build.test.ts\`, which prints it on every run). MiB
 (\`VmRSS\` kB / 1024); each step adds to the row above it; load average 13–21 on the 2 cores during the runs
 (other engineers' tests), which moves RSS by well under 1 MiB between repeats:
 
@@ -215,23 +215,42 @@ answers; measured by hand and by \`deploy/test/production-build.test.ts\`, which
 | bundle minified and ASCII-only (the source string V8 keeps: 7.4 MB UTF-16 → 1.8 MB) | 98.2 MiB | — |
 | SQLite checkpoint worker started by the first checkpoint the WAL needs; ioredis only with \`REDIS_URL\` | 82.6 MiB | 89.8 MiB |
 | zod imported as a namespace (\`import * as z\`), so esbuild drops its 40 locales and unused classes | 77.6 MiB | 84.6 MiB |
-| main at 12:05 UTC: + admin console and API, signed media links, cluster shared state (same build) | **85.7 MiB** | **99.7 MiB** |
+| main at 12:05 UTC: + admin console and API, signed media links, cluster shared state (same build) | 85.7 MiB | 99.7 MiB |
+| main 62eb3a1 at 14:30 UTC, measured as below (2.5 s after \`/readyz\` / 12 s after) | 89.9 / 71.0 MiB | 105.2 / 105.3 MiB |
+| \`node:http\` required instead of imported (on Node 24 its ES module facade loads undici) | 85.4 MiB | 102.1 MiB |
+| Fastify's validators (Ajv; only the admin API's routes have schemas) compiled on first use | 78.7 / 79.4 MiB | 89.5 / 89.6 MiB |
+| after \`listen\`, one memory-reducing full GC hands back what start-up grew (\`src/startup-heap.ts\`) | 79.0 / **69.4 MiB** | **79.0 / 78.9 MiB** |
 
-The issue's target (80 MB) was met on Node 20 if read as MiB, as these figures always were (77.6 MiB = 81.4 MB), and not on
-Node 24 (84.6 MiB = 88.7 MB); the features landed since put it back to 85.7 / 99.7 MiB. Their live heap is the
-same 16 MiB after a full GC (heap snapshot); what grew is V8's slack after start-up, new space 11.8 MiB committed
-(was 8) and old space 16.5 MiB (was 13.5): some start-up step now allocates several MB of short-lived objects.
-Not found yet; the next step is a \`--heap-prof\` of start-up on today's code. An empty \`node -e ''\`
-is 39.7 MiB on Node 20 and 43.4 MiB on Node 24, so MiniIM itself costs about 38 MiB on Node 20 and 41 MiB on
-Node 24; the rest of Node 24's surplus is its larger binary (3 MiB more file-backed pages) and V8's trusted space.
-What the 38 MiB is: V8 heap 24 MiB committed (13 MiB old space, 8 MiB new space of which 2 MiB used, 2 MiB
-source string), 7 MiB of \`malloc\` (SQLite, OpenSSL, libuv), and 6 MiB more of the node binary's pages touched
-(code run, built-in modules' sources).
-Measured, not taken: \`--max-semi-space-size=1\` would save another 5 MiB (new space kept at 2 MiB), at a throughput
-cost under load that was not measured, so start:prod and the Dockerfile pass no V8 flags. Still in the bundle
-because start-up needs them: Fastify with ajv and fast-json-stringify, @fastify/static (with glob), prom-client,
-Kysely (SQLite migrations), zod (config); the WeChat and moderation modules (≈ 60 KB of source) load even when
-not configured. \`deploy/test/production-build.test.ts\` fails above 95 MiB on Node 20 and 108 MiB on Node 24.
+The last four rows: 2026-12-01 14:29–14:31 UTC, load average 0.3–1.9 (quiet machine, \`bench.sh\`), each
+variant built from the same tree with one change more, two starts each (the spread between starts is
+under 1 MiB), \`VmRSS\` read 2.5 s and 12 s after \`/readyz\` (SQLite, no WeChat/S3/Redis, log level warn).
+In MB (10⁶ bytes): Node 20 settles at **72.8 MB** — the issue's target (≤ 80 MB) is met — and Node 24
+at **82.8 MB**, 2.8 MB over it. \`deploy/test/production-build.test.ts\` waits (≤ 20 s) for the node to
+settle and fails above 76 MiB on Node 20 and 86 MiB on Node 24.
+
+What the steps are. Start-up allocated ≈ 32 MB (heap sampling profile with collected objects kept),
+of which 7.3 MB was Ajv compiling the admin routes' request schemas (3.4 MB of that its draft-07
+meta-schema) and 6 MB on Node 24 was undici, loaded because \`import { createServer } from 'node:http'\`
+builds the ES module facade whose \`WebSocket\`/\`CloseEvent\` getters require it (a CommonJS \`require\`
+does not). V8 answers such a burst by growing the young generation to 16 MB (12 MB of it resident
+while empty) and keeps it: it shrinks only in a memory-reducing GC, which its memory reducer starts
+about 8 s after a full GC. On Node 20 start-up used to end with one, so an idle node fell from 90 to
+71 MiB after 10 s; with the validators lazy there is none, and on Node 24 there never was. So after
+\`listen\` the node runs one GC itself (V8's \`gc()\`, exposed with \`v8.setFlagsFromString('--expose-gc')\`
+and a \`vm\` context, not a process flag): on Node ≥ 22 the \`last-resort\` flavour, a memory-reducing GC
+(≈ 50–90 ms, before any client is there), on Node 20 a full GC that starts the memory reducer. The
+young generation grows again under load as before, so throughput is unchanged.
+
+What the rest is (Node 24, settled): the node binary's touched pages 43 MiB (33 MiB for an empty
+\`node\`), V8 heap 20 MiB committed (old space 12.4 MiB, trusted 2.9, sources in large-object space 2.2,
+code 1.3), \`malloc\` arenas and SQLite ≈ 8 MiB. An empty \`node -e ''\` is 39.7 MiB on Node 20 and
+43.4 MiB on Node 24. Measured, not taken: esbuild without \`keepNames\` (its \`__name\` calls allocate
+1.7 MB at start-up) −1.2 MiB on both, but error and class names in logs would then carry esbuild's
+renames; \`MALLOC_ARENA_MAX=2\` −1.3 MiB on Node 24 (an environment variable the operator sets, so it
+belongs in deployment notes if at all); \`--v8-pool-size=1\` −0.8 MiB in one start (another did not come up: not pursued). Still in the bundle because
+start-up needs them: Fastify (with ajv and fast-json-stringify, which its schema controller loads),
+@fastify/static, prom-client, Kysely, zod; Fastify's server module requires \`http2\` (≈ 1 MiB) and
+prom-client \`cluster\` even when unused.
 `;
 
 const STORAGE_HEADER = `# Storage backends
@@ -335,8 +354,12 @@ export function writeDocs(resultsDir: string, docPath: string): string {
     sections.push('# Full-size run\n\nThe sizes of issue 7 (`--full`), from `bench/results/full/`; may cover fewer servers.\n');
     add(full, ' — full sizes');
   }
-  const rolling = join(resultsDir, 'latest-rolling-restart.json');
-  if (existsSync(rolling)) sections.push(rollingRestartSection(JSON.parse(readFileSync(rolling, 'utf8')) as RollingRestartReport));
+  // Every stored run (rolling-restart-<date>.json), smallest first; the largest in detail.
+  const rolling = readdirSync(resultsDir)
+    .filter((f) => /^rolling-restart-.+\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as RollingRestartReport)
+    .sort((a, b) => a.params.clients - b.params.clients || a.at.localeCompare(b.at));
+  if (rolling.length) sections.push(rollingRestartSection(rolling));
   // The storage backends (`--targets miniim,miniim-pg,miniim-mysql,socketio-pg --out bench/results/storage`).
   const storage = join(resultsDir, 'storage');
   if (existsSync(storage)) {
@@ -362,6 +385,8 @@ export interface RollingRestartReport {
   machine?: { loadAvgBefore: number[]; loadAvgAfter: number[] };
   restarts: Array<{ node: number; stopMs: number; downMs: number }>;
   inSyncAfterLastUpMs: number | null;
+  /** When the sends in flight during the restarts had all settled (acked or failed), after the last node was up. */
+  sendsSettledAfterLastUpMs?: number;
   sends: number;
   acked: number;
   failedSends: number;
@@ -375,12 +400,45 @@ export interface RollingRestartReport {
   reconnectCodes: Record<string, number>;
 }
 
-/** The rolling-restart section (reconnect reporting for deploys): restarts, sync time, losses, logouts. */
-export function rollingRestartSection(r: RollingRestartReport): string {
+/** What the stored rolling-restart runs are, and what was changed between them (written by hand). */
+const ROLLING_NOTES = [
+  '',
+  'The runs (2 nodes, bench.sh, 2 generator processes, one send every ~2 s per client; load average as in the table, the',
+  'run itself loading the 2 cores): 1,000 clients at 14:45 (TLS full handshake on every reconnect), 3,000 at 14:52 with the',
+  "bench's clients resuming their TLS session as browsers and WeChat do (7.5–8.2 s in three more runs), 10,000 at 15:06",
+  "and again at 15:10 with a listen backlog of 4,096 (was Node's 511). What changed before them: deploy/nginx/miniim.conf",
+  'had `max_fails=1 fail_timeout=2s`; a node just back was still marked failed when the next one stopped, so nginx answered',
+  "502 to every WebSocket upgrade and the SDK's backoff grew: 1,000 clients took 5.6–6.5 s and 3,000 took 29 s to be back",
+  'in sync; with `max_fails=0` 1.9 s and 8 s. The 15:06 run of 10,000 had 114 nginx errors "upstream timed out while',
+  'connecting": the 10,000 clients of the stopped node arrive at the other within the SDK\'s first reconnect window (≤ 500 ms)',
+  'and overflowed its accept backlog; with 4,096 there were none, and the time stayed at 55 s: the 2 cores are saturated',
+  '(top: MiniIM nodes 50–100 %, generators 60–120 %, nginx 10–30 % of the 200 %), and every client was connected only',
+  "after 54 s. Not found yet: how that time splits between the SDK's reconnect attempts (backoff after timed-out",
+  "attempts), TLS at nginx and the nodes' authentication and `sync` answers; the next step is a CPU profile of the node",
+  'and of a generator during the storm, and a run with the generators on another machine.',
+];
+
+/** The rolling-restart section (reconnect reporting for deploys): every run in one table, the largest in detail. */
+export function rollingRestartSection(runs: RollingRestartReport[]): string {
   const mark = (ok: boolean) => (ok ? '✅' : '❌');
-  const sync = r.inSyncAfterLastUpMs === null ? 'not within 60 s' : `${(r.inSyncAfterLastUpMs / 1000).toFixed(1)} s`;
+  const syncOf = (x: RollingRestartReport) => (x.inSyncAfterLastUpMs === null ? 'not within the timeout' : `${(x.inSyncAfterLastUpMs / 1000).toFixed(1)} s`);
+  const r = runs.at(-1)!;
+  const sync = syncOf(r);
   return [
     '## Rolling restart (`rolling-restart`)',
+    '',
+    'A separate command (`npm run bench:rolling-restart`), not a scenario of `npm run bench`: that runner starts one server per',
+    'target (MiniIM and the baselines) and drives it from a shared worker pool, while this one needs several production nodes,',
+    'PostgreSQL, Redis and nginx, restarts them under load, and has no baseline to compare with.',
+    '',
+    '| run (UTC) | clients | send every ms | every client in sync after the last node is up | sends settled after | acked | lost | duplicated | logouts | stores differing | load average before → after |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    ...runs.map(
+      (x) =>
+        `| ${x.at.slice(0, 16).replace('T', ' ')} | ${x.params.clients} | ${x.params.sendEveryMs} | ${syncOf(x)} | ${x.sendsSettledAfterLastUpMs === undefined ? '—' : `${(x.sendsSettledAfterLastUpMs / 1000).toFixed(1)} s`} | ${x.acked} | ${x.lost} | ${x.duplicated} | ${x.logouts} | ${x.storeMismatches} | ${x.machine ? `${x.machine.loadAvgBefore[0]!.toFixed(1)} → ${x.machine.loadAvgAfter[0]!.toFixed(1)}` : '—'} |`,
+    ),
+    '',
+    `The largest run in detail:`,
     '',
     `run on ${r.at.slice(0, 16).replace('T', ' ')} UTC · Node ${r.node} · command: \`npm run bench:rolling-restart -- --nodes ${r.params.nodes} --clients ${r.params.clients}` +
       `${r.params.workers ? ` --workers ${r.params.workers} --neighbours ${r.params.neighbours}` : ''} --send-every-ms ${r.params.sendEveryMs}\`` +
@@ -406,6 +464,7 @@ export function rollingRestartSection(r: RollingRestartReport): string {
     '',
     `- ${mark(r.lost === 0)} 0 lost · ${mark(r.duplicated === 0)} 0 duplicated · ${mark(r.logouts === 0 && r.logins === r.params.clients)} 0 logouts (one login per client)`,
     `- ${mark(r.inSyncAfterLastUpMs !== null && r.inSyncAfterLastUpMs <= 5000)} every client back in sync ≤ 5 s after the last node is up (target for 10,000 clients; this run: ${r.params.clients})`,
+    ...ROLLING_NOTES,
     ...(r.storeMismatches > 0
       ? [
           '- The server holds every acked message exactly once; the differences are in client stores: after the reconnect some stores',

@@ -51,6 +51,8 @@ export interface RenderOptions {
   source?: string;
   /** nginx's connection limit (default 4096; a WebSocket through the proxy takes two). */
   workerConnections?: number;
+  /** nginx worker processes (default 1): each has its own descriptor limit, and each connection through it takes two. */
+  workerProcesses?: number;
 }
 
 /** Creates the prefix: certificate, the project's config with ports/paths/upstreams swapped in, a top-level nginx.conf. */
@@ -78,7 +80,7 @@ export function preparePrefix(opts: RenderOptions): NginxPrefix {
   const top = [
     // Workers run as the user starting nginx (as root, `user` must say so or workers become nobody).
     process.getuid?.() === 0 ? 'user root;' : '',
-    'worker_processes 1;',
+    `worker_processes ${opts.workerProcesses ?? 1};`,
     `pid ${path.join(dir, 'nginx.pid')};`,
     `error_log ${path.join(dir, 'logs/error.log')} warn;`,
     ...(opts.workerConnections ? [`worker_rlimit_nofile ${opts.workerConnections * 2};`] : []),

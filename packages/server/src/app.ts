@@ -213,7 +213,10 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     routes,
     wechat: { wechat: wechat.wechat, flush: () => wechatHooks.flush() },
     async listen() {
-      await app.listen({ port: config.port, host: config.host });
+      // A rolling restart moves every client of the stopped node here within the SDK's first
+      // reconnect window (≤ 500 ms): Node's default backlog of 511 overflowed with 10,000 clients and
+      // dropped connection attempts cost nginx its 2 s connect timeout. The kernel caps this at somaxconn.
+      await app.listen({ port: config.port, host: config.host, backlog: 4096 });
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       if (config.devLogin && !isLoopbackHost(config.host)) {
