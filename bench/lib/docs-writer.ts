@@ -84,11 +84,11 @@ Reading the figures:
 - The raw relay writes each frame with its own \`write\`; MiniIM corks each socket for the rest of an event-loop
   turn, so a burst of frames to one socket leaves in one \`writev\`. That is why MiniIM can beat the "practical
   limit" per group delivery when several messages reach the same members in one turn.
-- MiniIM acks and delivers a message only after its WAL is on disk (\`fdatasync\` on libuv's thread pool, shared
-  by every batch committed meanwhile). Its p99 send→deliver in the open-loop rows therefore includes the disk's
-  sync latency under write load: on this VM 27–38 ms at 50 % across quick runs, against 13 ms in an experiment
-  with the sync skipped. The 25 ms target is not met here for that reason; delivering before the sync would meet
-  it but could show a recipient a message that a power cut then loses.
+- MiniIM acks and delivers a message only after its WAL is on disk (\`fdatasync\` shared by every batch committed
+  meanwhile: on libuv's thread pool, or at light load on the event loop at the end of the turn). Its p99
+  send→deliver in the open-loop rows therefore includes the disk's sync latency under write load (on a quiet
+  machine 10–20 ms at 50 %; 27–38 ms when other work loaded the machine); delivering before the sync would cut it
+  but could show a recipient a message that a power cut then loses.
 - Open-loop rows at low load cost more CPU per message than the closed loop: fewer messages share each
   transaction, sync and \`writev\`.
 
@@ -96,109 +96,137 @@ Reading the figures:
 
 How to look at it: \`npm run bench -- --scenarios direct --targets miniim,raw --commit-stats --perf-stat --profile --no-docs --out /tmp/c15\`
 (\`--commit-stats\` starts MiniIM with \`MINIIM_COMMIT_STATS=on\` and logs each phase's commit stages from \`/metrics\`;
-\`--perf-stat\` counts the server's syscalls and context switches per message with \`perf stat -p\`; \`--profile\` also
-writes a CPU profile of each MiniIM phase alone). For a before/after in one invocation: unpack an older commit
-(\`git archive <commit> packages | tar -x -C /tmp/base\`, link \`node_modules\` and \`packages/server/node_modules\` in),
-\`BENCH_BASELINE_DIR=/tmp/base npm run bench -- --scenarios direct --targets miniim-base,miniim,raw --ref-rate 800\`
-(\`--ref-rate\` gives every server the same open-loop rates). \`npx tsx bench/commit-path.ts\` compares the batching
-rules in one process on the real SQLite storage with a fixed arrival schedule.
+\`--perf-stat\` counts the server's syscalls and context switches per message with \`perf stat -p\` and splits its CPU
+per message by thread (event loop, other threads: libuv's pool, V8's helpers, the checkpoint worker) and into user
+and system time; \`--profile\` also writes a CPU profile of each MiniIM phase alone). For a before/after in one
+invocation: unpack an older commit (\`git archive <commit> packages | tar -x -C /tmp/base\`, link \`node_modules\` and
+\`packages/server/node_modules\` in), \`BENCH_BASELINE_DIR=/tmp/base npm run bench -- --scenarios direct --targets miniim-base,miniim,raw\`
+(add \`--ref-rate <msgs/s>\` to give every server the same open-loop rates; without it each server's open rows run at
+fractions of its own closed-loop rate, so raw \`ws\` runs them ~1.8× faster than MiniIM). \`npx tsx bench/commit-path.ts\`
+compares the committer's batching rules in one process on the real SQLite storage.
 
-All figures below were measured on 2026-12-01 between 10:50 and 11:45 UTC while other engineers' builds and test
-suites ran on the same 2 cores: **load average 12–26**, the WAL's \`fdatasync\` at p50 1–6 ms and p99 15–90 ms
-(against ~0.7 ms on a quiet machine), and the closed-loop rate of every server (raw \`ws\` included) 5–20× below the
-quick-run tables further down. Whole-server CPU and latency figures moved by 2× between identical runs; read the
-per-message counts (syscalls, transactions, fsyncs) and the in-process A/B first.
+Everything below was measured on 2026-12-01 between 14:17 and 15:10 UTC with the machine reserved for the
+measurement (no build or test ran meanwhile; load average 1–2.5, up to 5–7 right after other engineers' test runs).
+Earlier figures in this section, taken at load 12–26, are superseded: at that load the WAL's \`fdatasync\` took 1–6 ms
+at p50 (0.15–0.25 ms here) and whole-server figures moved 2× between identical runs.
 
-### Where the time goes (before the changes)
+### Where the time goes
 
-Commit stages per batch, \`MINIIM_COMMIT_STATS=on\` (quick run, load average 12–17; ms):
+Per message, main at 62eb3a1 (\`--perf-stat\`, 14:18, load 2.2; \`perf stat\` adds its own cost to every syscall, so
+read the split and the counts, not the totals; messages per batch from \`--commit-stats\`, same build, 14:17):
 
-| row | messages per batch (mean) | transactions per fsync | queue p50 / p99 | write p50 / p99 | durable p50 / p99 | fsync p50 / p99 | total p99 |
+| row | MiniIM loop user / system µs | MiniIM other threads µs | raw loop user / system µs | syscalls MiniIM / raw | context switches MiniIM / raw | fdatasync | messages per batch |
 |---|---:|---:|---:|---:|---:|---:|---:|
-| open 10 % | 1.3–1.5 | 1.0–1.1 | 0.10 / 0.6–1.0 | 0.25–0.29 / 0.9–3.2 | 1.3–8.6 / 15–93 | 1.0–4.9 / 15–47 | 15–93 |
-| open 25 % | 1.3–1.4 | 1.0–1.1 | 0.05–0.08 / 0.7–2.3 | 0.17–0.23 / 1.0–1.4 | 1.3–1.7 / 45–72 | 0.9–1.3 / 28 | 47–72 |
-| open 50 % | 1.2–3.2 | 1.4–1.6 | 0.04–0.08 / 1.3–16 | 0.23–0.25 / 1.6–25 | 5.9–9.3 / 66–89 | 1.3–4.6 / 24–87 | 66–92 |
-| open 75 % | 1.7–1.9 | 1.8–2.4 | 0.04–0.06 / 9–15 | 0.24–0.26 / 4–7 | 10–12 / 48–79 | 2.0–3.5 / 40–49 | 48–84 |
+| closed | 27.1 / 13.6 | 8.5 | 8.2 / 11.5 | 5.2 / 2.6 | 0.15 / 0.07 | 0.01 | 76 |
+| open 10 % | 107.2 / 68.5 | 68.5 | 20.3 / 14.9 | 26.7 / 3.8 | 4.8 / 0.8 | 0.66 | 1.6 |
+| open 25 % | 64.3 / 33.4 | 28.6 | 13.6 / 13.0 | 16.8 / 3.5 | 1.8 / 0.3 | 0.31 | 3.6 |
+| open 50 % | 42.3 / 30.4 | 15.5 | 10.0 / 12.2 | 12.1 / 3.4 | 0.75 / 0.14 | 0.12 | 7.6 |
+| open 75 % | 23.0 / 24.2 | 11.1 | 7.2 / 12.1 | 10.7 / 3.2 | 0.53 / 0.07 | 0.08 | 15.8 |
 
-- Nothing waits on a timer: a send reaches its commit in < 0.1 ms at p50 (one \`setImmediate\`).
-- "durable" (end of the transaction until the WAL is on disk) is 85–95 % of a batch's time: the wait for the
-  fsync in flight, then its own. Its p99 is the disk's fsync p99 or twice it — the deliver p99 of these rows.
-- Below 50 % almost every message is its own transaction and its own fsync; at 50–75 % the committer started a
-  new transaction in each event-loop turn (16 batches in flight) that all waited for the same next fsync:
-  1.4–2.4 transactions per fsync that could have been one.
-- Per message at 10 % (\`perf stat\`): 36–55 syscalls and 12–16 context switches against 19–22 and 9–11 for raw
-  \`ws\`; the difference is the transaction (4 WAL frames = 8 \`pwrite64\`, 6 \`fcntl\` WAL locks per commit), the
-  fsync (thread-pool hop: \`futex\` wake, completion wake of the loop) and \`epoll_pwait\` wake-ups.
-- CPU profiles of the 25 % and 50 % phases alone: the event loop is idle 80–84 % of the time; of the rest,
-  better-sqlite3 \`run\` 2.0–2.8 %, \`writev\` 1.9–2.6 %, submitting the fsync 1.2 %, frame validation
-  (\`validateSend\`) up to 1.7 %, the gateway's \`onMessage\` 0.7–1.0 %, prom-client 0.4–0.7 %. No JS function
-  dominates; the cost at light load is in the kernel (syscalls, wake-ups, the fsync) and is paid per transaction.
-- Event-loop delay p99 (new column; Node reports the interval between its 1 ms timer ticks, so idle ≈ 1.1 ms)
-  was 3.5–15 ms at 10 % for MiniIM and 5–11 ms for raw \`ws\` on this machine: the loop is not the bottleneck at
-  light load; scheduling on an overloaded machine is.
+At fixed rates (fresh servers, 3 rounds alternated, 14:23, load 2.1 → 1.3) MiniIM's CPU per message follows
+**≈ 38 µs per message + ≈ 210 µs per batch** (170 µs at 1.6 messages per batch, 98 at 3.6, 66 at 7.6), against
+24–36 µs for raw \`ws\`. The per-batch part is what the light-load rows pay. Its pieces, from \`perf record -g\` of the
+server at 2,500 msgs/s against 12,000 (node \`--perf-basic-prof\`, stacks classified by thread and syscall; µs per
+message, inflated ~20 % by perf itself):
+
+| what | 2,500 msgs/s (1.6 per batch) | 12,000 msgs/s (7.6 per batch) |
+|---|---:|---:|
+| \`fdatasync\` in the pool thread (kernel: ext4 writeback, the virtio kick ≈ 30 % of it, I/O waits) | 36.1 | 8.2 |
+| SQLite user code (B-tree inserts, WAL checksums, commit) | 25.9 | 12.0 |
+| handing the fsync to the pool and back (loop: \`pthread_cond_signal\` + mutex wake; pool: futex waits, eventfd write) | 26.3 | 3.8 |
+| socket \`writev\` (kernel; includes waking the receiving process, which raw pays too) | 19.4 | 7.8 |
+| WAL \`pwrite\` + \`fcntl\` locks (kernel) | 14.7 | 7.5 |
+| \`epoll_pwait\` (the loop's wake-ups) | 12.2 | 1.9 |
+| JavaScript (gateway, message service, \`ws\`, streams, GC) and the rest | ~70 | ~30 |
+
+- A one-message transaction writes 5.1 WAL frames (2 \`pwrite\` each): the row's page of \`messages\`, of its two unique
+  indexes (\`id\`, sender + \`clientMsgId\`) and of \`conversations\`, plus an interior page now and then; 2 messages
+  write 8.0, 4 write 13.8, 16 write 25. In one process, one 1-message \`appendMessages\` costs 103 µs of CPU: the
+  transaction 30, the fsync of its frames ~45, the hand-off to the pool and back ~16, promises and the rest ~10.
+- The \`PRAGMA synchronous\` pair around each durable write is parsed again on every run (SQLite applies that pragma
+  when it prepares it): 4 µs of loop CPU per batch at 2,500 msgs/s (profile), 1.7 µs in isolation. Left as it is:
+  removing it means keeping the connection at \`NORMAL\` and routing every group, WeChat and admin write through the
+  WAL fsync, for ~2 % at 10 % load.
+- Frame validation, the metrics and the committer's own JavaScript are each under 1 % of the loop's busy time at
+  25 % (CPU profile); no timer is on the path (a send reaches its commit in one \`setImmediate\`, p50 0.04 ms).
 
 ### Changes
 
-1. **Merge while a batch is in flight** (\`group-committer.ts\`, \`appendOverlapMin\`): with a batch waiting for its
-   fsync, arrivals collect and are committed as one transaction when it completes; a second batch overlaps only
-   for a backlog of ≥ 64 messages (SQLite; PostgreSQL/MySQL keep 1, i.e. their previous behaviour). A lone message
-   on an idle server is still committed at the end of its turn, with no timer. Ack and delivery still follow the
-   WAL's \`fdatasync\`.
-2. **\`fs.fdatasync(fd, callback)\`** instead of \`FileHandle.datasync()\`: one request object per fsync instead of a
-   promise, a request wrapper and ref/unref (micro-benchmark, write 4 KiB + sync, load average 16: median
-   214 → 178 µs CPU).
+1. **fdatasync on the event loop at light load** (\`file-syncer.ts\`, 09d4340). The fsync of a batch of ≤ 8 messages
+   runs on the event loop at the end of the turn (\`setImmediate\`, shared by every durable write of the turn) instead
+   of on libuv's thread pool, when no pool fsync is in flight and the last 32 fsyncs each took ≤ 2 ms; one slower
+   fsync sends the next ones back to the pool until 32 fast ones in a row, so a slow or stalled disk holds the loop
+   for at most the one fsync that revealed it. Larger batches keep the pool, so that the loop writes the next batch
+   while the disk syncs. Ack and delivery still follow the fsync. Tests: \`file-syncer.test.ts\` (turn sharing, a
+   caller that refuses the loop, back to the pool after a slow fsync and back to the loop after enough fast ones).
+2. Tried and not kept: a worker thread woken with \`Atomics.notify\` instead of libuv's pool (84 µs per write +
+   fsync against 80 through the pool and 68 on the loop, in one process); detecting a resend by the insert itself
+   (\`ON CONFLICT … DO NOTHING\`) instead of a lookup before every insert (−0.5 to −1.2 µs of a 19–20 µs per-message
+   transaction cost, ~1 % of the server's CPU).
+3. The merge rule of the earlier work (arrivals during an fsync are committed together when it ends, a second batch
+   overlaps only for a backlog of 64) is kept; at 10 % load most batches are still one message: nothing arrives
+   during a 0.2 ms fsync to merge with, and waiting for company would need the timer this issue rules out.
 
-In-process A/B of the batching rules (\`npx tsx bench/commit-path.ts --rates 1000,2500 --ms 1000 --rounds 7\`,
-real SQLite storage and fsync, fixed arrival schedule, rules interleaved round by round, medians; load average
-23.8 → 25.1):
+### Before / after
 
-| rate msgs/s | rule | transactions/msg | fsyncs/msg | CPU µs/msg | append→durable p50 ms | p99 ms |
-|---:|---|---:|---:|---:|---:|---:|
-| 1000 | batch per turn (before) | 0.19 | 0.07 | 192 | 36.95 | 115.16 |
-| 1000 | merge while in flight (now) | 0.11 | 0.11 | 189 | 17.03 | 54.71 |
-| 2500 | batch per turn (before) | 0.16 | 0.05 | 117 | 17.04 | 61.73 |
-| 2500 | merge while in flight (now) | 0.03 | 0.03 | 87 | 19.28 | 60.60 |
+Fixed rates, fresh servers, the two builds alternated for 5 rounds (\`BENCH_BASELINE_DIR\` = main before the change,
+14:54–14:57, load 5.0 → 2.0; medians; deliver p99 in ms):
 
-One transaction per fsync instead of up to 5; CPU per message −2 % and −26 %; latency unchanged within the noise
-(the fsync dominates it).
+| msgs/s | CPU µs/msg before | after | change | loop + other threads after (before) | deliver p99 before | after |
+|---:|---:|---:|---:|---|---:|---:|
+| 2,500 | 177.4 | 151.3 | −15 % | 146 + 12 (130 + 44) | 4.45 | 3.72 |
+| 6,000 | 103.6 | 100.0 | −3 % | 86 + 6 (80 + 24) | 6.55 | 5.75 |
+| 12,000 | 68.8 | 67.0 | −3 % | 60 + 8 (55 + 12) | 12.73 | 12.13 |
+| 17,000 | 55.2 | 54.2 | −2 % | 46 + 7 (47 + 8) | 25.58 | 17.34 |
 
-### Before / after, whole server (same invocation, same open-loop rates)
+Whole bench, one invocation each (15:06–15:08, load 6.8 → 3.3 falling; before = \`miniim-base\`), CPU µs/msg and
+deliver p99 ms:
 
-\`BENCH_BASELINE_DIR=<d91d3b9 unpacked> npm run bench -- --scenarios direct --targets <order>,raw --ref-rate 800 --perf-stat\`,
-two invocations with the order of the two MiniIMs swapped ("before" = main at d91d3b9, "now" = this branch):
+| row | own-fraction rates: before | after | raw | after / raw | p99 before | after | raw | same rates (\`--ref-rate 25000\`): before | after | raw | after / raw | p99 before | after | raw |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| closed | 52.0 | 53.5 | 19.6 | 2.73× | 22.0 | 25.9 | 12.3 | 44.9 | 35.8 | 18.0 | 1.99× | 18.8 | 16.0 | 11.3 |
+| open 10 % | 284.0 | 215.9 | 33.3 | 6.48× | 6.32 | 5.35 | 2.19 | 178.8 | 152.9 | 42.4 | 3.61× | 5.07 | 5.05 | 1.58 |
+| open 25 % | 147.4 | 138.2 | 31.4 | 4.40× | 8.98 | 10.04 | 2.76 | 119.5 | 95.0 | 28.2 | 3.37× | 10.30 | 5.98 | 1.77 |
+| open 50 % | 85.8 | 87.0 | 24.3 | 3.58× | 17.39 | 10.19 | 6.70 | 70.1 | 64.0 | 25.9 | 2.47× | 11.83 | 19.90 | 5.76 |
+| open 75 % | 65.3 | 65.8 | 18.1 | 3.64× | 18.16 | 42.75 | 7.51 | 49.6 | 53.0 | 21.6 | 2.45× | 15.29 | 28.72 | 2.97 |
 
-| row | run | CPU µs/msg before | now | raw ws | now / raw | deliver p99 ms before | now | raw | loop delay p99 ms before | now | raw | syscalls/msg before | now | raw |
-|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-| closed | 1 (load 23.5→25.9) | 230 | 268 | 196 | 1.36× | 620 | 1744 | 649 | 223 | 147 | 2.6 | 3.4 | 2.7 |
-| closed | 2 (load 25.4→19.0) | 347 | 379 | 246 | 1.54× | 735 | 592 | 560 | 195 | 165 | 3.1 | 2.8 | 2.8 |
-| open 10 % | 1 | 1250 | 882 | 662 | 1.33× | 318 | 255 | 13.5 | 14.3 | 87.0 | 37.9 | 10.8 | 22.4 |
-| open 10 % | 2 | 1838 | 1765 | 662 | 2.67× | 55.1 | 42.1 | 29.5 | 15.2 | 5.8 | 55.3 | 45.5 | 18.9 |
-| open 25 % | 1 | 441 | 588 | 412 | 1.43× | 687 | 386 | 4.8 | 164.8 | 81.7 | 4.1 | 8.2 | 11.6 |
-| open 25 % | 2 | 794 | 1441 | 588 | 2.45× | 260 | 29.5 | 15.8 | 51.9 | 4.8 | 16.5 | 34.0 | 9.7 |
-| open 50 % | 1 | 221 | 265 | 309 | 0.86× | 566 | 2255 | 7.2 | 179.0 | 159.9 | 4.4 | 2.3 | 7.8 |
-| open 50 % | 2 | 412 | 515 | 382 | 1.35× | 333 | 274 | 4.5 | 83.8 | 50.0 | 8.7 | 11.1 | 8.1 |
-| open 75 % | 1 | 157 | 167 | 226 | 0.74× | 1334 | 2308 | 7.1 | 195.4 | 484.4 | 2.3 | 2.3 | 6.2 |
-| open 75 % | 2 | 255 | 373 | 245 | 1.52× | 689 | 182 | 4.0 | 152.8 | 33.5 | 6.3 | 10.7 | 6.8 |
+A third invocation with \`--perf-stat --commit-stats\` (15:07, load 3.6): 10 % 230 → 184, 25 % 109 → 115, 50 % 71 → 74,
+75 % 50 → 57, closed 39 → 45 µs/msg (the "after" server's closed loop ran at 24,031 msgs/s against 26,547, so its
+batches were smaller); loop fsyncs took 0.16 ms at p50 and 0.59 ms at p99 at 10 % (0.18 / 1.17 on the pool before).
+Context switches per message at 10 %: 3.84 → 2.24, futex calls 2.32 → 0.21.
 
-Saturated figures: \`--full\` direct (500 pairs; load 14.7 → 24.5), closed loop: before 569 msgs/s at 175 µs/msg,
-now 1079 msgs/s at 156 µs/msg; group rows (quick, load 18.6 → 14.5): 200 members before 10,613 deliveries/s at
-13.1 µs/delivery, now 28,524 at 7.1; 2000 members before 14,012 at 21.4, now 6,876 at 29.3. Every pair of runs
-above moved in both directions by more than any effect of these changes, so they show no regression only in the
-weak sense that nothing fell outside the run-to-run spread.
+The 10 % row is 15–24 % cheaper in every run. Elsewhere the whole-bench runs scatter by ±10–20 % between
+invocations of the same build, more than the 2–3 % the alternated A/B finds at 6,000–17,000 msgs/s. The 75 % rows
+run close to what the 2 cores can give server and generator together (ack p50 2.6–12.7 ms across runs of both
+builds), and there the after build's deliver p99 was worse in two of the three invocations (42.8 against 18.2 ms,
+28.7 against 15.3) and better in the third (30.9 against 38.6) and in the alternated A/B (17.3 against 25.6 at
+17,000 msgs/s): not resolved by these runs. Batches at 75 % are mostly over 8 messages and keep the pool.
 
-Against the issue's targets, honestly: **not shown to be met.** CPU per message ≤ 2× raw: met in 8 of 10
-whole-server rows above, missed at 10 % and 25 % in run 2 (2.67×, 2.45×); but in run 1 the disk stalled under the
-"now" server (closed loop 54 msgs/s, its 50 % and 75 % rows fell behind their schedule), so run 1's ratios mean
-little. Deliver p99 ≤ 10 ms at 50 % and ≤ 5 ms at 10 %: missed everywhere here — the disk's fsync p99 alone
-was 15–90 ms during these runs, and the guarantee (ack and delivery only after the WAL is on disk) keeps that in
-every delivery. At 10 % most messages are still one transaction and one fsync each: nothing arrives during the
-fsync to merge with, and waiting for company would need the timer this issue rules out.
+Saturated figures, one run each way (\`BENCH_BASELINE_DIR\` as above): \`--full\` direct (500 pairs), closed loop,
+15:11 (load 6.0 → 2.5, before first): before 15,495 msgs/s at 60.8 µs/msg, after 13,706 at 68.6; 15:16 (load 2.8 →
+2.4, after first): after 15,758 at 61.8, before 16,722 at 59.1. Batches there are hundreds of messages and their
+fsyncs take ~2 ms, so they take the thread-pool path, which the change leaves as it was; the two runs put the
+after build 6–12 % lower, inside the 20–30 % by which the quick closed-loop rows of one build moved between the
+invocations above (19,068–28,929 msgs/s after, 19,466–26,547 before), so no regression is shown, nor ruled out
+below ~10 %. The open rows of the full runs: 10 % 254 → 266 and 238 → 218, 25 % 152 → 158 and 161 → 144 µs/msg.
+Group (quick, 15:13, load 2.7): 200 members before 229,990 deliveries/s at 3.00 µs per delivery, after 243,920 at
+2.85; 2,000 members 72,072 at 9.63, after 74,596 at 9.64 (raw \`ws\` 122,671 at 6.90 and 64,867 at 10.56).
 
-Noticed and left alone: the \`PRAGMA synchronous = NORMAL/FULL\` pair around each durable write is re-prepared
-by SQLite on every run (those pragmas act at prepare time and expire their statement; ~10 µs per batch, and the
-first write after start runs with \`FULL\`, which is only slower); keeping the connection at \`NORMAL\` would need
-every group and WeChat write routed through the WAL fsync first. Running the fsync on the event loop when it is
-idle would save the thread-pool hop but block the loop for the whole fsync (15–90 ms p99 here).
+### Status against the targets (quiet machine)
+
+- **CPU per message ≤ 2× raw \`ws\`** — closed loop: at the edge (1.98× in the lead's run at 14:13, 1.99–2.73× here
+  and 2.35× in the quick tables below,
+  the closed-loop rows of both servers moving by 20 % between runs). Open 25 / 50 / 75 %: **not met** — 2.9–4.4×,
+  2.4–3.6×, 2.3–3.6×. With ≈ 210 µs per batch, at 25 % load (3–4 messages per batch, because a batch is whatever
+  arrived during the previous fsync) the per-batch part alone is ≈ 55 µs per message, already 2× raw's whole cost
+  (25–31 µs). Of those 210 µs about 16 were software (the pool hand-off, now gone at light load) and a few more
+  (the pragma pair, promises); the rest is the transaction's WAL writes, the fsync's kernel work on this VM and the
+  extra wake-ups of a message that is answered one fsync after it was read. Meeting the target would need fewer
+  fsyncs per message at light load, i.e. waiting for more messages, which the issue rules out.
+- **Deliver p99 ≤ 5 ms at 10 % load** — at the edge: 4.51–6.12 ms after (6.12 in the quick tables below; 4.55 in the
+  lead's run before, 5.07–6.32 in the runs above); raw \`ws\` 1.6–2.5 ms on the same machine.
+- **Deliver p99 ≤ 10 ms at 50 % load** — at the edge and unstable: 10.2–22.2 ms after, 10.0–17.4 before; a batch's
+  own commit takes 0.8–0.9 ms at p50 and 4.5–8.7 ms at p99 there, so the rest is queueing on 2 shared cores.
 
 ## Production node memory
 
