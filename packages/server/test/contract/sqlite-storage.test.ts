@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { FileSyncer } from '../../src/storage/sqlite/file-syncer.js';
 import type { CheckpointResult } from '../../src/storage/sqlite/sqlite-checkpointer.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { tempDir } from '../support/server.js';
@@ -11,6 +12,36 @@ storageContract('sqlite', async () => {
 });
 
 describe('sqlite durability settings', () => {
+  it('lets the WAL fsync of a small batch run on the event loop, never that of a batch over 8 messages', async () => {
+    const storage = await openSqliteStorage(path.join(tempDir(), 'loop.sqlite'));
+    const calls: boolean[] = [];
+    const sync = FileSyncer.prototype.sync;
+    const spy = vi.spyOn(FileSyncer.prototype, 'sync').mockImplementation(function (this: FileSyncer, onLoop?: boolean) {
+      calls.push(onLoop ?? true);
+      return sync.call(this, onLoop);
+    });
+    try {
+      const batch = (n: number, at: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          id: `m${at + i}`,
+          conv: 'd:a:b',
+          members: ['a', 'b'],
+          from: 'a',
+          kind: 'text' as const,
+          body: { text: '' },
+          ts: 0,
+        }));
+      await storage.appendMessages(batch(1, 0));
+      await storage.appendMessages(batch(8, 1));
+      await storage.appendMessages(batch(9, 9));
+      await storage.markRead('d:a:b', 'b', 3);
+      expect(calls).toEqual([true, true, false, true]);
+    } finally {
+      spy.mockRestore();
+      await storage.close();
+    }
+  });
+
   it('commits appends with the WAL fsynced off-thread, and leaves synchronous = FULL for every other write', async () => {
     const file = path.join(tempDir(), 'durability.sqlite');
     const storage = await openSqliteStorage(file);
