@@ -171,15 +171,18 @@ export async function measureCpu<T>(ctx: ScenarioContext, fn: () => Promise<T>, 
     ctx.log(
       `    ${tag} CPU % of one core: server ${share.nodes.join(' + ')} · PostgreSQL ${share.postgres} · Redis ${share.redis} · generator ${share.generator}`,
     );
-  if (profiler && tag) {
-    const dir = join(ctx.opts.outDir, 'profiles');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${ctx.target.name}-${tag.replace(/[^\w]+/g, '-')}.cpuprofile`);
-    for (const f of await profiler.stop(file))
-      ctx.log(`    ${tag}: CPU profile ${f}\n      ${topSelfTime(f, 20).join('\n      ')}\n    by file:\n      ${selfTimeByFile(f).join('\n      ')}`);
-  }
+  if (profiler && tag) await logProfiles(ctx, profiler, tag);
   const commitStages = stats ? commitStagesBetween(metrics0, await ctx.server.metricsText()) : undefined;
   return { value, wallMs, serverCpuMs, genCpuMs, loopDelay, commitStages, perfCounts, share };
+}
+
+/** Stops a running profile (one file per node) under `<out>/profiles/` and logs each one's top self time. */
+export async function logProfiles(ctx: ScenarioContext, profiler: { stop(file: string): Promise<string[]> }, tag: string): Promise<void> {
+  const dir = join(ctx.opts.outDir, 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${ctx.target.name}-${tag.replace(/[^\w]+/g, '-')}.cpuprofile`);
+  for (const f of await profiler.stop(file))
+    ctx.log(`    ${tag}: CPU profile ${f}\n      ${topSelfTime(f, 20).join('\n      ')}\n    by file:\n      ${selfTimeByFile(f).join('\n      ')}`);
 }
 
 /** CPU ms so far of the shared services a target may use (PostgreSQL's processes, Redis). */

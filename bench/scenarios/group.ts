@@ -7,7 +7,7 @@
 import type { DelivItem } from '../gen/group-load.js';
 import { mergeEncoded, newHistogram, nowAbs, recordMs, summarize } from '../lib/histogram.js';
 import type { ResultRow, Scenario, ScenarioContext, TargetResult } from '../lib/scenario.js';
-import { round, spread } from '../lib/scenario.js';
+import { logProfiles, round, spread } from '../lib/scenario.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,9 +125,11 @@ async function runSize(ctx: ScenarioContext, size: number): Promise<{ row: Resul
   winStart = start + g.warmupMs;
   winEnd = winStart + g.durationMs;
   await sleep(g.warmupMs);
+  const profiler = ctx.opts.profile && ctx.target.name.startsWith('miniim') ? await ctx.server.startProfile() : null;
   const c0 = ctx.server.cpuMs();
   await sleep(g.durationMs);
   const windowCpuMs = ctx.server.cpuMs() - c0;
+  if (profiler) await logProfiles(ctx, profiler, `${size} members`);
   const stopped = await ctx.workers.all<{ acked: number; sent: number }>('group-stop');
   const sent = stopped.reduce((s, x) => s + x.sent, 0);
   const drainUntil = nowAbs() + 15_000;
