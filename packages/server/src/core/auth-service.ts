@@ -7,7 +7,7 @@
 import { ImError, type User, validateDevAuth } from '@miniim/protocol';
 import type { SessionRevocations } from './session-revocations.js';
 import type { TokenClaims, TokenService } from './token-service.js';
-import type { UserService } from './user-service.js';
+import { ownProfile, type UserService } from './user-service.js';
 
 /** A verified login: who, which stored session, until when. */
 export type AuthSession = TokenClaims;
@@ -48,8 +48,8 @@ export class AuthService {
 
   /** `verify` plus the user's profile (the WebSocket `hello`); unauthorized when the user is gone. */
   async verifyWithUser(token: string | undefined): Promise<{ session: AuthSession; user: User }> {
-    const session = await this.verify(token);
-    return { session, user: await this.d.users.me(session.userId) };
+    const { claims, user } = await this.d.tokens.verifyWithUser(token);
+    return { session: claims, user: ownProfile(user) };
   }
 
   /** Development login as any user id (`{userId, nickname?, avatarUrl?}`); not_found when dev login is off. */

@@ -11,6 +11,12 @@ export function publicUser(u: StoredUser): User {
   return { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl };
 }
 
+/** The profile of a token's own user; unauthorized when that user no longer exists. */
+export function ownProfile(user: StoredUser | undefined): User {
+  if (!user) throw new ImError('unauthorized', 'unknown user');
+  return publicUser(user);
+}
+
 export interface UserServiceDeps {
   users: UserRepo;
   /** Content-safety check of a new nickname; throws content_rejected / unavailable. */
@@ -40,9 +46,7 @@ export class UserService {
 
   /** The caller's own profile; unauthorized when the token's user no longer exists. */
   async me(userId: string): Promise<User> {
-    const user = await this.d.users.getUser(userId);
-    if (!user) throw new ImError('unauthorized', 'unknown user');
-    return publicUser(user);
+    return ownProfile(await this.d.users.getUser(userId));
   }
 
   /** Validates and applies a profile patch (`{nickname?, avatarUrl?}`) of the caller. */

@@ -3,7 +3,18 @@
  * mapping from their rows to the interface's types, shared so the drivers cannot drift.
  */
 import type { MessageKind, Msg } from '@miniim/protocol';
-import type { AuditRow, BanRow, GroupMemberRow, GroupRow, MembershipRow, SessionRow, StoredUser, UserPhoneRow, WechatIdentityRow } from './storage.js';
+import type {
+  AuditRow,
+  BanRow,
+  GroupMemberRow,
+  GroupRow,
+  MembershipRow,
+  SessionRow,
+  SessionWithUser,
+  StoredUser,
+  UserPhoneRow,
+  WechatIdentityRow,
+} from './storage.js';
 import type { MediaTarget } from './wechat-stores.js';
 
 export interface MessageRowDb {
@@ -174,6 +185,20 @@ export function rowToSession(r: SessionRowDb): SessionRow {
   const row: SessionRow = { id: r.id, userId: r.user_id, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
   if (r.revoked_at !== null) row.revokedAt = Number(r.revoked_at);
   return row;
+}
+
+/** A session row LEFT JOINed with its user's columns (`uid` null when the user is gone). */
+export interface SessionUserRowDb extends SessionRowDb {
+  uid: string | null;
+  nickname: string | null;
+  avatar_url: string | null;
+  user_created_at: number | null;
+}
+
+export function sessionWithUser(r: SessionUserRowDb): SessionWithUser {
+  const session = rowToSession(r);
+  if (r.uid === null) return { session };
+  return { session, user: { id: r.uid, nickname: r.nickname ?? '', avatarUrl: r.avatar_url ?? '', createdAt: Number(r.user_created_at) } };
 }
 
 export function rowToMembership(r: ConversationRowDb & { read_seq: number }): MembershipRow {

@@ -124,9 +124,19 @@ export interface SessionRow {
   revokedAt?: number;
 }
 
+export interface SessionWithUser {
+  session: SessionRow;
+  user?: StoredUser;
+}
+
 export interface SessionRepo {
   createSession(row: SessionRow): Promise<void>;
   getSession(id: string): Promise<SessionRow | undefined>;
+  /**
+   * The session and its user in one query (the token check of every WebSocket upgrade, which a
+   * reconnect storm repeats for every client); `user` is undefined when the user no longer exists.
+   */
+  getSessionWithUser(id: string): Promise<SessionWithUser | undefined>;
   revokeSession(id: string, at: number): Promise<void>;
   /** Deletes sessions that expired, or were revoked, before `before`; returns how many. */
   pruneSessions(before: number): Promise<number>;

@@ -108,6 +108,14 @@ export function storageContract(name: string, newDatabase: NewDatabase, opts: { 
       await s.createSession({ id: 's1', userId: 'a', createdAt: 1, expiresAt: 2 });
       await s.revokeSession('s1', 5);
       expect(await s.getSession('s1')).toEqual({ id: 's1', userId: 'a', createdAt: 1, expiresAt: 2, revokedAt: 5 });
+      // The upgrade's one-query lookup: the same session row plus its user, or no user when it is gone.
+      expect(await s.getSessionWithUser('s1')).toEqual({
+        session: { id: 's1', userId: 'a', createdAt: 1, expiresAt: 2, revokedAt: 5 },
+        user: { id: 'a', nickname: '甲', avatarUrl: 'https://x/y', createdAt: u.createdAt },
+      });
+      await s.createSession({ id: 's0', userId: 'gone', createdAt: 1, expiresAt: 100 });
+      expect(await s.getSessionWithUser('s0')).toEqual({ session: { id: 's0', userId: 'gone', createdAt: 1, expiresAt: 100 } });
+      expect(await s.getSessionWithUser('nope')).toBeUndefined();
       // Pruning drops expired and revoked sessions only.
       await s.createSession({ id: 's2', userId: 'a', createdAt: 1, expiresAt: 100 });
       await s.createSession({ id: 's3', userId: 'a', createdAt: 1, expiresAt: 100 });

@@ -187,6 +187,13 @@ export class MemoryStorage implements Storage {
     return this.sessions.get(id);
   }
 
+  async getSessionWithUser(id: string) {
+    const session = this.sessions.get(id);
+    if (!session) return undefined;
+    const user = this.users.get(session.userId);
+    return user ? { session, user } : { session };
+  }
+
   async revokeSession(id: string, at: number) {
     const s = this.sessions.get(id);
     if (s) s.revokedAt = at;

@@ -280,7 +280,12 @@ describe('TokenService and AuthService', () => {
     await expect(c.tokens.verify(token, Date.now() + 3600_001)).rejects.toThrow(/expired/);
     const refreshed = await c.auth.refresh(token);
     expect(await code(c.auth.verify(token))).toBe('unauthorized'); // the old session was revoked
+    // The upgrade's check (session and user in one lookup) refuses the same tokens.
+    await expect(c.auth.verifyWithUser(token)).rejects.toThrow(/session revoked/);
+    expect(await code(c.auth.verifyWithUser(forged))).toBe('unauthorized');
+    expect(await code(c.auth.verifyWithUser(`${data}.${sig}x`))).toBe('unauthorized');
     expect((await c.auth.verify(refreshed.token)).userId).toBe('erin');
+    expect((await c.auth.verifyWithUser(refreshed.token)).user).toEqual({ id: 'erin', nickname: 'erin', avatarUrl: '' });
   });
 
   it('a token whose user is gone no longer opens a socket; dev login off answers not_found', async () => {

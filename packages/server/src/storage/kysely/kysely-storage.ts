@@ -5,7 +5,17 @@
  * summarised in three queries run side by side, not three per row.
  */
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
-import { type Database, decodeCursor, type MessageRowDb, membershipPage, rowToMembership, rowToMsg, rowToSession, rowToUser } from '../rows.js';
+import {
+  type Database,
+  decodeCursor,
+  type MessageRowDb,
+  membershipPage,
+  rowToMembership,
+  rowToMsg,
+  rowToSession,
+  rowToUser,
+  sessionWithUser,
+} from '../rows.js';
 import type { AppendResult, ConversationRow, ConversationSummary, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
 import { dialectBanUpsert, KyselyAdminRepo } from './kysely-admin-repo.js';
 import { KyselyGroupRepo } from './kysely-group-repo.js';
@@ -232,6 +242,26 @@ export abstract class KyselyStorage implements Storage {
   async getSession(id: string) {
     const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? rowToSession(r) : undefined;
+  }
+
+  async getSessionWithUser(id: string) {
+    const r = await this.db
+      .selectFrom('sessions as s')
+      .leftJoin('users as u', 'u.id', 's.user_id')
+      .select([
+        's.id',
+        's.user_id',
+        's.created_at',
+        's.expires_at',
+        's.revoked_at',
+        'u.id as uid',
+        'u.nickname',
+        'u.avatar_url',
+        'u.created_at as user_created_at',
+      ])
+      .where('s.id', '=', id)
+      .executeTakeFirst();
+    return r ? sessionWithUser(r) : undefined;
   }
 
   async revokeSession(id: string, at: number) {

@@ -25,6 +25,8 @@ import {
   rowToSession,
   rowToUser,
   type SessionRowDb,
+  type SessionUserRowDb,
+  sessionWithUser,
   type UserRowDb,
 } from '../rows.js';
 import { type MigrateMode, type OpenSchema, prepareSchema, type SchemaManager, schemaManager } from '../schema.js';
@@ -185,6 +187,10 @@ export class SqliteStorage implements Storage {
       ),
       insertSession: p('INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
       getSession: p('SELECT * FROM sessions WHERE id = ?'),
+      getSessionWithUser: p(
+        `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, u.id AS uid, u.nickname, u.avatar_url, u.created_at AS user_created_at
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
+      ),
       revokeSession: p('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       pruneSessions: p('DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?'),
     };
@@ -398,6 +404,11 @@ export class SqliteStorage implements Storage {
   async getSession(id: string) {
     const r = this.s.getSession.get(id) as SessionRowDb | undefined;
     return r ? rowToSession(r) : undefined;
+  }
+
+  async getSessionWithUser(id: string) {
+    const r = this.s.getSessionWithUser.get(id) as SessionUserRowDb | undefined;
+    return r ? sessionWithUser(r) : undefined;
   }
 
   async revokeSession(id: string, at: number) {
