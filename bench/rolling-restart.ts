@@ -30,6 +30,21 @@ import { findNginx, freePort, preparePrefix, startNginx } from '../deploy/test/s
 import type { LoadOptions, LoadReport } from '../deploy/test/support/sdk-load.js';
 import { repoRoot, spawnNode } from './lib/spawn-node.js';
 
+const USAGE = `usage: npm run bench:rolling-restart -- [--nodes 2] [--clients 100] [--neighbours 1] [--workers 2]
+         [--send-every-ms 500] [--seed 18] [--sync-timeout-ms 60000] [--out bench/results]`;
+const OPTIONS = new Set(['nodes', 'clients', 'neighbours', 'workers', 'send-every-ms', 'seed', 'sync-timeout-ms', 'out']);
+// --help (or a misspelt option) prints the usage instead of starting a run with the defaults.
+for (const a of process.argv.slice(2)) {
+  if (a === '--help' || a === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (a.startsWith('--') && !OPTIONS.has(a.slice(2))) {
+    process.stderr.write(`unknown option ${a}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;

@@ -39,4 +39,16 @@ describe('rolling-restart bench smoke', () => {
     expect(rep.inSyncAfterLastUpMs).not.toBeNull();
     expect(rep.clientsReconnected).toBe(8);
   });
+
+  it('--help prints the usage and a misspelt option is refused, neither starts a run', () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'bench/rolling-restart.ts', ...args, '--out', out], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const help = run('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/usage: npm run bench:rolling-restart -- \[--nodes 2\]/);
+    const bad = run('--client', '5');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option --client/);
+    expect(`${help.stdout}${bad.stdout}`).not.toMatch(/rolling-restart: \d+ nodes/);
+  });
 });
