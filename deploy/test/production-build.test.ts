@@ -145,8 +145,8 @@ describe('production build (the Dockerfile stages, in a clean copy)', () => {
       // Idle RSS of a production node before its first socket (docs/benchmarks.md). After listen the
       // node gives back the heap start-up grew (src/startup-heap.ts): at once on Node 24, through
       // V8's memory reducer about 8 s later on Node 20; the figure is taken once that has happened.
-      // Measured 68.8–69.7 MiB on Node 20 and 75.7–75.9 MiB on Node 24 (with http2/https/tls loaded
-      // lazily, scripts/build.mjs); the limits leave room for noise and small dependency updates, not
+      // Measured 68.6–69.3 MiB on Node 20 and 75.0–75.6 MiB on Node 24 (with http2/https/tls/assert
+      // loaded lazily, scripts/build.mjs); the limits leave room for noise and small dependency updates, not
       // for a module that should load lazily.
       const limitMib = Number(process.versions.node.split('.')[0]) >= 24 ? 82 : 76;
       const rssMib = () => Number(readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]) / 1024;

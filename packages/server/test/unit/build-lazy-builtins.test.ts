@@ -25,7 +25,7 @@ function runWithBanner(body: string): Record<string, unknown> {
 }
 
 describe('production bundle require of lazy built-ins', () => {
-  it('lists http2, https and tls', () => {
+  it('lists http2, https, tls and assert', () => {
     const out = execFileSync(
       process.execPath,
       ['--input-type=module', '-e', `import { LAZY_BUILTINS } from '${BUILD}'; console.log(JSON.stringify(LAZY_BUILTINS));`],
@@ -33,7 +33,7 @@ describe('production bundle require of lazy built-ins', () => {
         encoding: 'utf8',
       },
     );
-    expect(JSON.parse(out)).toEqual(['http2', 'https', 'tls']);
+    expect(JSON.parse(out)).toEqual(['http2', 'https', 'tls', 'assert']);
   });
 
   it('loads a lazy built-in on first use only, then it is the module itself', () => {
@@ -65,6 +65,22 @@ describe('production bundle require of lazy built-ins', () => {
       constructs: true,
       eager: true,
     });
+  });
+
+  it('runs an assert(value) that holds without loading node:assert, and the real one when it fails', () => {
+    const r = runWithBanner(`
+      const assert = require('node:assert');
+      assert(true, 'holds');
+      assert(1);
+      const afterHolding = loaded('assert');
+      let error;
+      try { assert(0, 'boom'); } catch (e) { error = e; }
+      const real = require('node:module').createRequire(import.meta.url)('node:assert');
+      let none;
+      try { assert(); } catch (e) { none = e.code; }
+      console.log(JSON.stringify({ afterHolding, loaded: loaded('assert'), message: error.message, isAssertion: error instanceof real.AssertionError, none, strict: assert.strict === real.strict }));
+    `);
+    expect(r).toEqual({ afterHolding: false, loaded: true, message: 'boom', isAssertion: true, none: 'ERR_ASSERTION', strict: true });
   });
 
   it('leaves a built-in outside the list as the plain module', () => {
