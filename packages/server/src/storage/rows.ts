@@ -198,7 +198,8 @@ export interface SessionUserRowDb extends SessionRowDb {
 export function sessionWithUser(r: SessionUserRowDb): SessionWithUser {
   const session = rowToSession(r);
   if (r.uid === null) return { session };
-  return { session, user: { id: r.uid, nickname: r.nickname ?? '', avatarUrl: r.avatar_url ?? '', createdAt: Number(r.user_created_at) } };
+  // Non-null together with uid (users' columns are NOT NULL).
+  return { session, user: rowToUser({ id: r.uid, nickname: r.nickname!, avatar_url: r.avatar_url!, created_at: r.user_created_at! }) };
 }
 
 export function rowToMembership(r: ConversationRowDb & { read_seq: number }): MembershipRow {

@@ -273,17 +273,18 @@ export class SqliteStorage implements Storage {
   }
 
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    return this.observer ? this.observedAppend(items, this.observer) : this.durably(() => this.appendTx(items), items.length <= LOOP_FSYNC_MAX_BATCH);
+    const onLoop = items.length <= LOOP_FSYNC_MAX_BATCH;
+    return this.observer ? this.observedAppend(items, this.observer, onLoop) : this.durably(() => this.appendTx(items), onLoop);
   }
 
-  private async observedAppend(items: readonly NewMessage[], o: CommitObserver): Promise<AppendResult[]> {
+  private async observedAppend(items: readonly NewMessage[], o: CommitObserver, onLoop: boolean): Promise<AppendResult[]> {
     let t1 = 0;
     const t0 = performance.now();
     const results = await this.durably(() => {
       const r = this.appendTx(items);
       t1 = performance.now();
       return r;
-    }, items.length <= LOOP_FSYNC_MAX_BATCH);
+    }, onLoop);
     o.write(t1 - t0);
     o.durable(performance.now() - t1);
     return results;
