@@ -42,6 +42,33 @@ describe('sqlite durability settings', () => {
     }
   });
 
+  it('keeps the WAL fsync off the event loop while a checkpoint runs, and lets it back once the checkpoint is done', async () => {
+    let checkpoints = 0;
+    const storage = await openSqliteStorage(path.join(tempDir(), 'ckpt.sqlite'), {
+      checkpoint: { thresholdBytes: 1, checkEvery: 1, onCheckpoint: () => void checkpoints++ },
+    });
+    const calls: boolean[] = [];
+    const sync = FileSyncer.prototype.sync;
+    const spy = vi.spyOn(FileSyncer.prototype, 'sync').mockImplementation(function (this: FileSyncer, onLoop?: boolean) {
+      calls.push(onLoop ?? true);
+      return sync.call(this, onLoop);
+    });
+    const ckpt = (storage as unknown as { checkpointer: { checkpointing: boolean } }).checkpointer;
+    const one = (i: number) => [{ id: `c${i}`, conv: 'd:a:b', members: ['a', 'b'], from: 'a', kind: 'text' as const, body: { text: '' }, ts: 0 }];
+    try {
+      await storage.appendMessages(one(0)); // its write starts the first checkpoint (and the worker)
+      await vi.waitFor(() => expect(ckpt.checkpointing).toBe(true), { interval: 1 });
+      await storage.appendMessages(one(1));
+      await vi.waitFor(() => expect(checkpoints).toBeGreaterThan(0));
+      expect(ckpt.checkpointing).toBe(false);
+      await storage.appendMessages(one(2));
+      expect(calls).toEqual([true, false, true]);
+    } finally {
+      spy.mockRestore();
+      await storage.close();
+    }
+  });
+
   it('commits appends with the WAL fsynced off-thread, and leaves synchronous = FULL for every other write', async () => {
     const file = path.join(tempDir(), 'durability.sqlite');
     const storage = await openSqliteStorage(file);

@@ -50,6 +50,7 @@ export class SqliteCheckpointer {
   private worker: Worker | undefined;
   private writes = 0;
   private busy = false;
+  private running = false;
   private closed = false;
   private readonly thresholdBytes: number;
   private readonly checkEvery: number;
@@ -62,6 +63,14 @@ export class SqliteCheckpointer {
     this.checkEvery = opts.checkEvery ?? 200;
     // Started by the first checkpoint the WAL needs (past `thresholdBytes`), not now: the thread and
     // its heap cost about 9 MB of RSS, which an idle node or a quiet one never has to pay.
+  }
+
+  /**
+   * Whether a checkpoint is running now: it writes pages into the database file and fsyncs it, and a
+   * WAL fsync meanwhile waits behind that I/O (here 2-6x its usual time), so it should not block the event loop.
+   */
+  get checkpointing(): boolean {
+    return this.running;
   }
 
   /** Called after each durable write; now and then looks at the WAL size. */
@@ -86,13 +95,16 @@ export class SqliteCheckpointer {
 
   private run(): Promise<CheckpointResult> {
     const w = this.start();
+    this.running = true;
     return new Promise((resolve) => {
       const onMessage = (r: CheckpointResult) => {
         w.off('error', onError);
+        this.running = false;
         resolve(r);
       };
       const onError = (e: Error) => {
         w.off('message', onMessage);
+        this.running = false;
         resolve({ ok: false, error: e.message });
       };
       w.once('message', onMessage);

@@ -254,7 +254,7 @@ export class SqliteStorage implements Storage {
    * fsync is shared by every write of the turn (or, on libuv's thread pool, by every write
    * made while one runs) and, on the pool, the event loop keeps serving sockets and the next
    * writes commit while the disk syncs. `onLoop` false keeps this write's fsync off the event
-   * loop (a large batch: see FileSyncer). Used by the frequent writes (message batches, read
+   * loop (a large batch: see FileSyncer), and so does a checkpoint in progress. Used by the frequent writes (message batches, read
    * state, logins); the rare ones (groups, WeChat) stay `FULL`. In WAL mode `NORMAL` still
    * syncs around checkpoints, so a checkpoint never drops frames that were not yet on disk.
    */
@@ -267,7 +267,8 @@ export class SqliteStorage implements Storage {
     } finally {
       this.syncFull.run();
     }
-    await this.wal.sync(onLoop);
+    // Not on the loop while a checkpoint runs: this fsync waits behind its I/O (SqliteCheckpointer.checkpointing).
+    await this.wal.sync(onLoop && !this.checkpointer?.checkpointing);
     this.checkpointer?.wrote();
     return result;
   }
