@@ -22,12 +22,13 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { findNginx, freePort, preparePrefix, startNginx } from '../deploy/test/support/nginx.js';
-import type { LoadOptions, LoadReport } from '../deploy/test/support/sdk-load.js';
+import type { LoadOptions, LoadReport, ReconnectTimeline } from '../deploy/test/support/sdk-load.js';
+import { procCpuMs } from './lib/proc-stats.js';
 import { repoRoot, spawnNode } from './lib/spawn-node.js';
 
 const USAGE = `usage: npm run bench:rolling-restart -- [--nodes 2] [--clients 100] [--neighbours 1] [--workers 2]
@@ -60,6 +61,7 @@ const outIdx = process.argv.indexOf('--out');
 const OUT = path.resolve(outIdx > 0 ? process.argv[outIdx + 1]! : path.join(repoRoot, 'bench/results'));
 const PG_URL = process.env.MINIIM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.MINIIM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PROF_DIR = process.env.RR_PROF_DIR;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -83,7 +85,7 @@ async function pgAdmin(q: string): Promise<void> {
 class Generator {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  private readonly child: ChildProcess;
+  readonly child: ChildProcess;
   private stderr = '';
 
   constructor(readonly index: number) {
@@ -115,6 +117,86 @@ class Generator {
   }
 }
 
+/**
+ * CPU time (ms) of this run's processes and of nginx, PostgreSQL and Redis, by kind. Every process is
+ * sampled every 200 ms and keeps its last sample once it exited (a stopped node, a closed PostgreSQL
+ * backend), so a delta counts the CPU each process used in between, up to its exit.
+ */
+class CpuBook {
+  private readonly last = new Map<number, { kind: string; ms: number }>();
+  private readonly timer = setInterval(() => this.sample(), 200);
+  constructor(private readonly pids: () => Array<[string, number | undefined]>) {
+    this.sample();
+  }
+  private sample(): void {
+    const pids = this.pids();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+        if (comm === 'nginx' || comm === 'postgres' || comm === 'redis-server') pids.push([comm === 'redis-server' ? 'redis' : comm, Number(entry)]);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    for (const [kind, pid] of pids) {
+      if (pid === undefined) continue;
+      try {
+        this.last.set(pid, { kind, ms: procCpuMs(pid) });
+      } catch {
+        // exited: keep its last sample
+      }
+    }
+  }
+  /** CPU ms so far per process, and the whole machine's busy time (pid 0). */
+  snapshot(): Map<number, { kind: string; ms: number }> {
+    this.sample();
+    const out = new Map(this.last);
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait (in USER_HZ = 10 ms).
+    out.set(0, { kind: 'machine', ms: (cpu.reduce((a, b) => a + b, 0) - cpu[3]! - cpu[4]!) * 10 });
+    return out;
+  }
+  /** CPU ms per kind between two snapshots (the kind a process has at `after`). */
+  static delta(before: Map<number, { kind: string; ms: number }>, after: Map<number, { kind: string; ms: number }>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [pid, { kind, ms }] of after) out[kind] = Math.round((out[kind] ?? 0) + ms - (before.get(pid)?.ms ?? 0));
+    return out;
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/** The generators' timelines merged: percentiles (ms from the last node up) and counts. */
+function mergeTimelines(ts: ReconnectTimeline[]) {
+  const cat = (f: (t: ReconnectTimeline) => number[]) => ts.flatMap(f);
+  const dist = (xs: number[]) => ({ n: xs.length, p10: pct(xs, 10), p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99), max: pct(xs, 100) });
+  const failures: Record<string, number> = {};
+  const losses: Record<string, number> = {};
+  for (const t of ts) for (const [k, n] of Object.entries(t.failures)) failures[k] = (failures[k] ?? 0) + n;
+  for (const t of ts) for (const [k, n] of Object.entries(t.losses)) losses[k] = (losses[k] ?? 0) + n;
+  const tries: Record<string, number> = {};
+  for (const n of cat((t) => t.tries)) tries[n] = (tries[n] ?? 0) + 1;
+  return {
+    clients: ts.reduce((a, t) => a + t.clients, 0),
+    lost: dist(cat((t) => t.lostMs)),
+    firstTry: dist(cat((t) => t.firstTryMs)),
+    open: dist(cat((t) => t.openMs)),
+    hello: dist(cat((t) => t.helloMs)),
+    synced: dist(cat((t) => t.syncedMs)),
+    tries,
+    failures,
+    losses,
+  };
+}
+
 async function main(): Promise<void> {
   const nginx = findNginx();
   if (!nginx) throw new Error('nginx is not installed (apt-get install nginx)');
@@ -132,7 +214,9 @@ async function main(): Promise<void> {
 
   const startNode = async (n: Node): Promise<void> => {
     mkdirSync(n.dataDir, { recursive: true });
-    const child = spawn(process.execPath, [path.join(repoRoot, 'packages/server/dist/miniim.js')], {
+    // RR_PROF_DIR: a CPU profile of every node process, written there when it exits.
+    const prof = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`, `--cpu-prof-name=node${nodes.indexOf(n)}-${Date.now()}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...prof, path.join(repoRoot, 'packages/server/dist/miniim.js')], {
       cwd: repoRoot,
       env: {
         PATH: process.env.PATH,
@@ -170,6 +254,13 @@ async function main(): Promise<void> {
 
   let ng: Awaited<ReturnType<typeof startNginx>> | undefined;
   const gens: Generator[] = [];
+  const oldNodePids: Array<[string, number]> = [];
+  const cpu = new CpuBook(() => [
+    ...nodes.map((n, i): [string, number | undefined] => [`node${i}`, n.child?.pid]),
+    ...oldNodePids,
+    ...gens.map((g): [string, number | undefined] => ['generators', g.child.pid]),
+    ['bench', process.pid],
+  ]);
   const loadBefore = loadavg();
   try {
     await Promise.all(nodes.map(startNode));
@@ -214,8 +305,17 @@ async function main(): Promise<void> {
     await Promise.all(gens.map((g) => g.call('send')));
     await sleep(2000);
     const restarts: Array<{ node: number; stopMs: number; downMs: number }> = [];
+    let lastStop = 0;
+    let cpuBefore = cpu.snapshot();
     for (const [i, n] of nodes.entries()) {
+      if (i === nodes.length - 1) {
+        cpuBefore = cpu.snapshot();
+        if (PROF_DIR) await Promise.all(gens.map((g) => g.call('profStart')));
+      }
       const t0 = Date.now();
+      lastStop = t0;
+      if (n.child?.pid) oldNodePids.push([`node${i} stopping`, n.child.pid]);
+      // From here the last node's old process counts as stopping, its new one as node<i>.
       await stopNode(n);
       const stopped = Date.now();
       await startNode(n);
@@ -227,7 +327,15 @@ async function main(): Promise<void> {
     // Sends stop at once; what was in flight settles, then every client must be back in sync.
     const settledAt = await Promise.all(gens.map((g) => g.call<number>('stop')));
     const syncedAt = await Promise.all(gens.map((g) => g.call<number | null>('waitInSync', { timeoutMs: SYNC_TIMEOUT_MS })));
+    const inSyncAt = Date.now();
+    const cpuAfter = cpu.snapshot();
+    if (PROF_DIR) await Promise.all(gens.map((g) => g.call('profStop', { file: path.join(PROF_DIR, `generator${g.index}-${inSyncAt}.cpuprofile`) })));
     const connectedAt = await Promise.all(gens.map((g) => g.call<number | null>('connectedAt')));
+    const timeline = mergeTimelines(await Promise.all(gens.map((g) => g.call<ReconnectTimeline>('timeline', { since: lastStop, ref: lastUp }))));
+    const windowMs = inSyncAt - lastStop;
+    const cpuMs = CpuBook.delta(cpuBefore, cpuAfter);
+    log(`  last restart: SIGTERM ${lastStop - lastUp} ms from the last node up; timeline (ms from the last node up): ${JSON.stringify(timeline)}`);
+    log(`  CPU ms from the last SIGTERM to in sync (${windowMs} ms, 2 cores = ${2 * windowMs} ms): ${JSON.stringify(cpuMs)}`);
     const synced = syncedAt.every((t) => t !== null);
     const syncMs = synced ? Math.max(...(syncedAt as number[])) - lastUp : null;
     const sendsSettledMs = Math.max(...settledAt) - lastUp;
@@ -257,6 +365,7 @@ async function main(): Promise<void> {
       inSyncAfterLastUpMs: syncMs,
       sendsSettledAfterLastUpMs: sendsSettledMs,
       allConnectedAfterLastUpMs: connectedMs,
+      lastRestart: { sigtermBeforeLastUpMs: lastUp - lastStop, windowMs, cpuMs, timeline },
       sends: sum((r) => r.sends),
       acked: sum((r) => r.acked),
       failedSends: sum((r) => r.failedSends.length),
@@ -280,6 +389,7 @@ async function main(): Promise<void> {
     const ok = synced && report.lost === 0 && report.duplicated === 0 && report.logouts === 0 && report.failedSends === 0 && report.storeMismatches === 0;
     if (!ok) process.exitCode = 1;
   } finally {
+    cpu.stop();
     for (const g of gens) g.close();
     // nginx's own complaints (descriptors, upstream errors) say where a large run broke.
     const errors = ng

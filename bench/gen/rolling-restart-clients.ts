@@ -7,15 +7,22 @@
  *   waitInSync {timeoutMs}      → the time (ms since epoch) every client was back in sync, or null
  *   connectedAt                 → the time waitInSync first saw every client connected, or null
  *   verify                      → LoadReport against the server's history
+ *   profStart / profStop {file} a CPU profile of this process in between, written to `file`
+ *   timeline {since, ref}       → ReconnectTimeline of each client's last reconnect after `since`
  */
-import { type LoadOptions, SdkLoad } from '../../deploy/test/support/sdk-load.js';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { type LoadOptions, reconnectTimeline, SdkLoad } from '../../deploy/test/support/sdk-load.js';
+
+/** A CPU profile of this process between `profStart` and `profStop` (bench option RR_PROF_DIR). */
+let profiler: Session | undefined;
 
 let load: SdkLoad | undefined;
 /** When waitInSync first saw every client connected (ms since epoch). */
 let connectedAt: number | undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function handle(m: { cmd: string; load?: LoadOptions; timeoutMs?: number }): Promise<unknown> {
+async function handle(m: { cmd: string; load?: LoadOptions; timeoutMs?: number; since?: number; ref?: number; file?: string }): Promise<unknown> {
   switch (m.cmd) {
     case 'start':
       load = await SdkLoad.start(m.load!);
@@ -37,6 +44,20 @@ async function handle(m: { cmd: string; load?: LoadOptions; timeoutMs?: number }
     }
     case 'connectedAt':
       return connectedAt ?? null;
+    case 'profStart':
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      return null;
+    case 'profStop': {
+      const { profile } = await profiler!.post('Profiler.stop');
+      writeFileSync(m.file!, JSON.stringify(profile));
+      profiler!.disconnect();
+      return null;
+    }
+    case 'timeline':
+      return reconnectTimeline(load!.members, m.since!, m.ref!);
     case 'verify':
       return load!.verify({ storeWaitMs: 1000 });
     default:

@@ -38,6 +38,12 @@ describe('rolling-restart bench smoke', () => {
     expect(rep).toMatchObject({ failedSends: 0, lost: 0, duplicated: 0, notOnceInStores: 0, storeMismatches: 0, logouts: 0, refreshes: 0, logins: 8 });
     expect(rep.inSyncAfterLastUpMs).not.toBeNull();
     expect(rep.clientsReconnected).toBe(8);
+    // The last restart's timeline: every client it moved is back (hello); catch-ups are timed.
+    const t = rep.lastRestart.timeline;
+    expect(t.clients).toBeGreaterThan(0);
+    expect(t.hello.n).toBe(t.clients);
+    expect(t.synced.n).toBeGreaterThan(0);
+    expect(rep.lastRestart.cpuMs.machine).toBeGreaterThan(0);
   });
 
   it('--help prints the usage and a misspelt option is refused, neither starts a run', () => {

@@ -4,8 +4,10 @@
  * is the truth every acked send and every client's store are checked against.
  * Logins are counted here (dev login), so "nobody had to log in again" is `logins === users`.
  */
+
+import dns from 'node:dns';
 import https from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 import type { ImClient } from '../../../packages/sdk/src/index.js';
@@ -47,6 +49,19 @@ export interface Member {
   sent: number;
   /** Closes of the socket that did not end the login (reconnects), with their close codes. */
   reconnects: number[];
+  /** What happened to this client's sockets and sync, in order (for the bench's reconnect timeline). */
+  trace: TraceEvent[];
+}
+
+/**
+ * One step of a client's reconnect timeline: `try` (a socket opened by the SDK), `open` (upgrade done),
+ * `fail` (an error before or after the upgrade: its message, e.g. `Unexpected server response: 502`),
+ * `close` (its code), `lost` (left `connected`), `hello` (connected), `synced` (catch-up done).
+ */
+export interface TraceEvent {
+  t: number;
+  kind: 'try' | 'open' | 'fail' | 'close' | 'lost' | 'hello' | 'synced';
+  detail?: string;
 }
 
 interface PendingSend {
@@ -129,6 +144,23 @@ export function caFetch(ca: string, localAddress?: string): typeof fetch {
   }) as typeof fetch;
 }
 
+const lookups = new Map<string, { address: string; family: number }>();
+/** `net.connect`'s lookup with the answer kept (a host's address is looked up once per process, as browsers cache DNS). */
+const cachedLookup: LookupFunction = (host, options, callback) => {
+  const hit = lookups.get(host);
+  if (hit) {
+    if (options.all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [hit]);
+    else callback(null, hit.address, hit.family);
+    return;
+  }
+  dns.lookup(host, { family: options.family ?? 0 }, (err, address, family) => {
+    if (!err) lookups.set(host, { address, family });
+    if (err) callback(err, '', 0);
+    else if (options.all) (callback as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);
+    else callback(null, address, family);
+  });
+};
+
 function dm(a: string, b: string): string {
   return a < b ? `d:${a}:${b}` : `d:${b}:${a}`;
 }
@@ -144,27 +176,54 @@ export class SdkLoad {
   private readonly sessionEnded: string[] = [];
   private refreshes = 0;
   private readonly random: () => number;
+  private secureContext: tls.SecureContext | undefined;
 
   private constructor(private readonly o: LoadOptions) {
     this.random = seeded(o.seed ?? 1);
   }
 
   /** fetch and WebSocket for the `i`th client: trusting `ca`, bound to its source address. */
-  private transport(i: number): { fetch: typeof fetch; WS: WebSocketConstructor } {
+  private transport(i: number, trace: TraceEvent[]): { fetch: typeof fetch; WS: WebSocketConstructor } {
     const { ca, localAddresses } = this.o;
     const localAddress = localAddresses?.length ? localAddresses[i % localAddresses.length] : undefined;
-    if (!ca && !localAddress) return { fetch, WS: WebSocket as unknown as WebSocketConstructor };
+    const traced = (ws: WebSocket) => {
+      trace.push({ t: Date.now(), kind: 'try' });
+      ws.on('open', () => trace.push({ t: Date.now(), kind: 'open' }));
+      ws.on('error', (e: Error) => trace.push({ t: Date.now(), kind: 'fail', detail: e.message.slice(0, 60) }));
+      ws.on('close', (code: number) => trace.push({ t: Date.now(), kind: 'close', detail: String(code) }));
+    };
+    if (!ca && !localAddress) {
+      const WS = class extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols);
+          traced(this);
+        }
+      } as unknown as WebSocketConstructor;
+      return { fetch, WS };
+    }
     // Like a browser or WeChat, each client keeps its TLS session and resumes it when it reconnects
-    // (nginx: ssl_session_cache and tickets), instead of a full handshake on every reconnect.
+    // (nginx: ssl_session_cache and tickets), instead of a full handshake on every reconnect. Like
+    // them too, it parses its trusted certificates once (one secure context per load, not one per
+    // socket: that was a third of a generator's CPU in a reconnect crowd) and caches the server's address.
     let session: Buffer | undefined;
+    if (ca && !this.secureContext) this.secureContext = tls.createSecureContext({ ca });
+    const secureContext = this.secureContext;
     const createConnection = (opts: tls.ConnectionOptions & { host?: string }) => {
-      const socket = tls.connect({ ...opts, path: undefined, servername: opts.servername ?? (isIP(opts.host ?? '') ? '' : opts.host), session });
+      const socket = tls.connect({
+        ...opts,
+        path: undefined,
+        servername: opts.servername ?? (isIP(opts.host ?? '') ? '' : opts.host),
+        session,
+        secureContext,
+        lookup: cachedLookup,
+      });
       socket.on('session', (s: Buffer) => (session = s));
       return socket;
     };
     const WS = class extends WebSocket {
       constructor(url: string, protocols?: string | string[]) {
         super(url, protocols, (url.startsWith('wss:') ? { ca, localAddress, createConnection } : { ca, localAddress }) as WebSocket.ClientOptions);
+        traced(this);
       }
     } as unknown as WebSocketConstructor;
     return { fetch: ca ? caFetch(ca, localAddress) : fetch, WS };
@@ -211,7 +270,8 @@ export class SdkLoad {
     const users = Array.from({ length: this.o.users }, (_, i) => `${prefix}${i}`);
     await this.each([...users.keys()], async (i) => {
       const user = users[i]!;
-      const t = this.transport(i);
+      const trace: TraceEvent[] = [];
+      const t = this.transport(i, trace);
       const a = await this.json('POST', '/api/auth/dev', undefined, { userId: user, nickname: user }, t.fetch);
       this.logins++;
       const client = createWebClient({
@@ -224,12 +284,17 @@ export class SdkLoad {
         lifecycle: false,
       });
       const peers = ringPeers(users, i, this.o.neighbours);
-      const m: Member = { user, client, token: a.token, fetch: t.fetch, convs: peers.map((p) => dm(user, p)), peers, sent: 0, reconnects: [] };
+      const m: Member = { user, client, token: a.token, fetch: t.fetch, convs: peers.map((p) => dm(user, p)), peers, sent: 0, reconnects: [], trace };
       client.on('sessionEnded', (e) => this.sessionEnded.push(`${user}:${e.reason}`));
       client.on('auth', () => this.refreshes++);
       client.on('state', (c) => {
-        if (c.newState === 'reconnecting' && c.oldState === 'connected') m.reconnects.push(c.closeCode ?? 0);
+        if (c.newState === 'reconnecting' && c.oldState === 'connected') {
+          m.reconnects.push(c.closeCode ?? 0);
+          trace.push({ t: Date.now(), kind: 'lost', detail: String(c.closeCode ?? c.reason) });
+        }
+        if (c.newState === 'connected') trace.push({ t: Date.now(), kind: 'hello' });
       });
+      client.on('synced', () => trace.push({ t: Date.now(), kind: 'synced' }));
       this.members[i] = m;
       await client.connect();
       await client.waitConnected(60_000);
@@ -424,5 +489,58 @@ function ringPeers(users: string[], i: number, k: number | undefined): string[] 
   if (k === undefined || 2 * k >= users.length - 1) return users.filter((_, j) => j !== i);
   const out: string[] = [];
   for (let d = 1; d <= k; d++) out.push(users[(i + d) % users.length]!, users[(i - d + users.length) % users.length]!);
+  return out;
+}
+
+/** Where one generator's clients spent their last reconnect (the bench's reconnect timeline). */
+export interface ReconnectTimeline {
+  /** Clients whose last loss of the socket is in the window. */
+  clients: number;
+  /** Per client, ms from `ref`: the last loss, its first new socket, its upgrade, its hello, its catch-up done. */
+  lostMs: number[];
+  firstTryMs: number[];
+  openMs: number[];
+  helloMs: number[];
+  syncedMs: number[];
+  /** Sockets the SDK opened between the last loss and hello, per client. */
+  tries: number[];
+  /** Why those sockets failed (error message or close code) and how often. */
+  failures: Record<string, number>;
+  /** Every loss of a connected socket after `since`, by close code or reason. */
+  losses: Record<string, number>;
+}
+
+/** The timeline of every member's last reconnect after `since`, in ms relative to `ref`. */
+export function reconnectTimeline(members: Member[], since: number, ref: number): ReconnectTimeline {
+  const out: ReconnectTimeline = { clients: 0, lostMs: [], firstTryMs: [], openMs: [], helloMs: [], syncedMs: [], tries: [], failures: {}, losses: {} };
+  for (const m of members) {
+    for (const e of m.trace) if (e.kind === 'lost' && e.t >= since) out.losses[e.detail ?? ''] = (out.losses[e.detail ?? ''] ?? 0) + 1;
+    let i = m.trace.length - 1;
+    while (i >= 0 && m.trace[i]!.kind !== 'lost') i--;
+    if (i < 0 || m.trace[i]!.t < since) continue;
+    out.clients++;
+    out.lostMs.push(m.trace[i]!.t - ref);
+    let tries = 0;
+    let open: number | undefined;
+    let hello: number | undefined;
+    for (const e of m.trace.slice(i + 1)) {
+      if (e.kind === 'try') {
+        if (tries++ === 0) out.firstTryMs.push(e.t - ref);
+        open = undefined;
+      } else if (e.kind === 'open') open = e.t;
+      else if (hello === undefined && (e.kind === 'fail' || e.kind === 'close')) {
+        const why = e.kind === 'fail' ? (e.detail ?? '') : `close ${e.detail} ${open === undefined ? 'before' : 'after'} upgrade`;
+        out.failures[why] = (out.failures[why] ?? 0) + 1;
+      } else if (e.kind === 'hello' && hello === undefined) {
+        hello = e.t;
+        out.helloMs.push(e.t - ref);
+        if (open !== undefined) out.openMs.push(open - ref);
+        out.tries.push(tries);
+      } else if (e.kind === 'synced' && hello !== undefined) {
+        out.syncedMs.push(e.t - ref);
+        break;
+      }
+    }
+  }
   return out;
 }
