@@ -42,32 +42,37 @@ export class RedisPresence {
     if (online === this.local.has(userId)) return;
     if (online) this.local.add(userId);
     else this.local.delete(userId);
-    void this.write(userId, online).catch((err: Error) => this.o.failed(err));
+    this.pending.push({ userId, online });
+    if (this.pending.length === 1) setImmediate(() => void this.flush().catch((err: Error) => this.o.failed(err)));
   }
 
-  private async write(userId: string, online: boolean): Promise<void> {
-    const r = this.o.redis;
+  /** Changes of this node's share waiting for the next write (in order). */
+  private pending: Array<{ userId: string; online: boolean }> = [];
+
+  /**
+   * Writes the changes queued since the last write in one MULTI: a reconnect crowd of thousands of
+   * sockets costs one round trip (and one write to the socket) per turn of the event loop instead of
+   * one per socket. Each user's steps run in queue order, as one transaction each did before.
+   */
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
     const me = this.o.nodeId;
-    const uKey = this.key(`u:${userId}`);
-    if (online) {
-      const res = await r
-        .multi()
-        .smembers(uKey)
-        .sadd(uKey, me)
-        .sadd(this.key(`nu:${me}`), userId)
-        .exec();
-      const before = (res?.[0]?.[1] as string[] | undefined) ?? [];
-      if (!before.some((n) => n !== me && !this.dead.has(n))) this.o.announce(userId, true);
-    } else {
-      const res = await r
-        .multi()
-        .srem(uKey, me)
-        .srem(this.key(`nu:${me}`), userId)
-        .smembers(uKey)
-        .exec();
-      const after = (res?.[2]?.[1] as string[] | undefined) ?? [];
-      if (!after.some((n) => !this.dead.has(n))) this.o.announce(userId, false);
+    const nodeUsers = this.key(`nu:${me}`);
+    const m = this.o.redis.multi();
+    for (const { userId, online } of batch) {
+      const uKey = this.key(`u:${userId}`);
+      if (online) m.smembers(uKey).sadd(uKey, me).sadd(nodeUsers, userId);
+      else m.srem(uKey, me).srem(nodeUsers, userId).smembers(uKey);
     }
+    const res = await m.exec();
+    batch.forEach(({ userId, online }, i) => {
+      // Three replies per change: SMEMBERS first when coming online, last when going offline.
+      const members = (res?.[3 * i + (online ? 0 : 2)]?.[1] as string[] | undefined) ?? [];
+      if (online) {
+        if (!members.some((n) => n !== me && !this.dead.has(n))) this.o.announce(userId, true);
+      } else if (!members.some((n) => !this.dead.has(n))) this.o.announce(userId, false);
+    });
   }
 
   async isOnline(userIds: readonly string[]): Promise<Map<string, boolean>> {

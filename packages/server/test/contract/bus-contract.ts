@@ -100,6 +100,29 @@ export function busContract(name: string, nodes: BusFactory, opts: { skip?: bool
         ]);
       });
 
+      it('a crowd of sockets opening and closing in one turn (a reconnect wave): every user online, then offline, one event each', async () => {
+        const [a, b] = await nodes(2);
+        const seen: Array<[string, boolean]> = [];
+        b!.onPresence((u, on) => seen.push([u, on]));
+        const users = Array.from({ length: 300 }, (_, i) => `crowd${i}`);
+        for (const u of users) a!.setLocalOnline(u, true);
+        // One user comes and goes within the same turn: its steps keep their order.
+        a!.setLocalOnline('flicker', true);
+        a!.setLocalOnline('flicker', false);
+        await until(async () => [...(await b!.isOnline(users)).values()].every(Boolean));
+        await until(() => seen.length >= users.length + 2);
+        expect((await b!.isOnline(['flicker'])).get('flicker')).toBe(false);
+        for (const u of users) a!.setLocalOnline(u, false);
+        await until(async () => ![...(await b!.isOnline(users)).values()].some(Boolean));
+        await until(() => seen.length >= 2 * users.length + 2);
+        await new Promise((r) => setTimeout(r, 100));
+        expect(seen.filter(([u]) => u.startsWith('crowd'))).toHaveLength(2 * users.length);
+        expect(seen.filter(([u]) => u === 'flicker')).toEqual([
+          ['flicker', true],
+          ['flicker', false],
+        ]);
+      });
+
       it('every node sees every live node’s load; a closed node drops out', async () => {
         const [a, b] = await nodes(2);
         a!.setLoadSource(() => ({ sockets: 5, users: 4 }));
