@@ -116,6 +116,9 @@ export function storageContract(name: string, newDatabase: NewDatabase, opts: { 
       await s.createSession({ id: 's0', userId: 'gone', createdAt: 1, expiresAt: 100 });
       expect(await s.getSessionWithUser('s0')).toEqual({ session: { id: 's0', userId: 'gone', createdAt: 1, expiresAt: 100 } });
       expect(await s.getSessionWithUser('nope')).toBeUndefined();
+      // Lookups made together (a crowd of upgrades; SQL backends share one query): each gets its own answer, a repeated id too.
+      const together = await Promise.all(['s1', 'nope', 's0', 's1'].map((id) => s.getSessionWithUser(id)));
+      expect(together.map((r) => (r ? `${r.session.id}:${r.user?.id ?? '-'}` : 'none'))).toEqual(['s1:a', 'none', 's0:-', 's1:a']);
       // Pruning drops expired and revoked sessions only.
       await s.createSession({ id: 's2', userId: 'a', createdAt: 1, expiresAt: 100 });
       await s.createSession({ id: 's3', userId: 'a', createdAt: 1, expiresAt: 100 });

@@ -16,7 +16,17 @@ import {
   rowToUser,
   sessionWithUser,
 } from '../rows.js';
-import type { AppendResult, ConversationRow, ConversationSummary, MembershipRow, NewMessage, SessionRow, Storage, StoredUser } from '../storage.js';
+import type {
+  AppendResult,
+  ConversationRow,
+  ConversationSummary,
+  MembershipRow,
+  NewMessage,
+  SessionRow,
+  SessionWithUser,
+  Storage,
+  StoredUser,
+} from '../storage.js';
 import { dialectBanUpsert, KyselyAdminRepo } from './kysely-admin-repo.js';
 import { KyselyGroupRepo } from './kysely-group-repo.js';
 import { KyselyWechatRepo } from './kysely-wechat-repo.js';
@@ -244,24 +254,48 @@ export abstract class KyselyStorage implements Storage {
     return r ? rowToSession(r) : undefined;
   }
 
-  async getSessionWithUser(id: string) {
-    const r = await this.db
-      .selectFrom('sessions as s')
-      .leftJoin('users as u', 'u.id', 's.user_id')
-      .select([
-        's.id',
-        's.user_id',
-        's.created_at',
-        's.expires_at',
-        's.revoked_at',
-        'u.id as uid',
-        'u.nickname',
-        'u.avatar_url',
-        'u.created_at as user_created_at',
-      ])
-      .where('s.id', '=', id)
-      .executeTakeFirst();
-    return r ? sessionWithUser(r) : undefined;
+  /**
+   * Session lookups of one event-loop turn share one query (`WHERE s.id IN (…)`): every WebSocket
+   * upgrade makes one, and a rolling restart moves thousands of clients to a node within a second,
+   * whose lookups otherwise queue for the pool one round trip each.
+   */
+  getSessionWithUser(id: string): Promise<SessionWithUser | undefined> {
+    return new Promise((resolve, reject) => {
+      const first = this.sessionLookups.size === 0;
+      const waiting = this.sessionLookups.get(id);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.sessionLookups.set(id, [{ resolve, reject }]);
+      if (first) setImmediate(() => void this.lookUpSessions());
+    });
+  }
+
+  private sessionLookups = new Map<string, Array<{ resolve(v: SessionWithUser | undefined): void; reject(e: unknown): void }>>();
+
+  private async lookUpSessions(): Promise<void> {
+    const batch = this.sessionLookups;
+    this.sessionLookups = new Map();
+    try {
+      const rows = await this.db
+        .selectFrom('sessions as s')
+        .leftJoin('users as u', 'u.id', 's.user_id')
+        .select([
+          's.id',
+          's.user_id',
+          's.created_at',
+          's.expires_at',
+          's.revoked_at',
+          'u.id as uid',
+          'u.nickname',
+          'u.avatar_url',
+          'u.created_at as user_created_at',
+        ])
+        .where('s.id', 'in', [...batch.keys()])
+        .execute();
+      const found = new Map(rows.map((r) => [r.id, sessionWithUser(r)]));
+      for (const [id, waiters] of batch) for (const w of waiters) w.resolve(found.get(id));
+    } catch (e) {
+      for (const waiters of batch.values()) for (const w of waiters) w.reject(e);
+    }
   }
 
   async revokeSession(id: string, at: number) {
