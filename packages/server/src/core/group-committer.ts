@@ -10,6 +10,9 @@
  *   (a write made during an fsync needs the next one), so a small early batch would buy
  *   no latency, only one more transaction; a backlog is worth writing while the disk
  *   syncs. Results resolve in the order batches were taken.
+ * - A repository that sets `appendDisjointConvs` gets no two batches in flight that share a
+ *   conversation: a message whose conversation is in a batch in flight waits for a later
+ *   batch (behind it, the messages of other conversations may go first).
  */
 import type { AppendResult, MessageRepo, NewMessage } from '../storage/storage.js';
 
@@ -41,6 +44,8 @@ export interface GroupCommitterOptions {
   overlapMin?: number;
   /** Stage timings (off when absent: no clock is read). */
   stats?: CommitterStats;
+  /** No two batches in flight share a conversation; defaults to the repository's `appendDisjointConvs`. */
+  disjointConvs?: boolean;
 }
 
 export class GroupCommitter {
@@ -53,6 +58,8 @@ export class GroupCommitter {
   private readonly maxInFlight: number;
   private readonly overlapMin: number;
   private readonly stats: CommitterStats | undefined;
+  /** Conversations in a batch in flight (kept only with `disjointConvs`). */
+  private readonly busyConvs: Set<string> | undefined;
 
   constructor(
     private readonly repo: MessageRepo,
@@ -64,6 +71,7 @@ export class GroupCommitter {
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? repo.appendConcurrency ?? 1);
     this.overlapMin = Math.max(1, opts.overlapMin ?? repo.appendOverlapMin ?? 1);
     this.stats = opts.stats;
+    if (opts.disjointConvs ?? repo.appendDisjointConvs) this.busyConvs = new Set();
   }
 
   append(item: NewMessage): Promise<AppendResult> {
@@ -88,14 +96,40 @@ export class GroupCommitter {
   private drain(): void {
     this.scheduled = false;
     if (this.queue.length === 0 || !this.mayStart()) return;
-    const batch = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue;
-    if (batch === this.queue) this.queue = [];
+    const batch = this.take();
+    if (batch.length === 0) return;
+    const busy = this.busyConvs;
+    if (busy) for (const p of batch) busy.add(p.item.conv);
     const run: Promise<void> = this.commit(batch).finally(() => {
+      if (busy) for (const p of batch) busy.delete(p.item.conv);
       this.running.delete(run);
       if (this.queue.length > 0) this.schedule();
     });
     this.running.add(run);
     if (this.queue.length > 0) this.schedule();
+  }
+
+  /**
+   * Takes the next batch off the queue: at most `maxBatch` messages, with `disjointConvs` only
+   * those whose conversation is in no batch in flight (and none at all when fewer than
+   * `overlapMin` qualify while another batch is in flight).
+   */
+  private take(): Pending[] {
+    const busy = this.busyConvs;
+    if (!busy || busy.size === 0) {
+      const batch = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue;
+      if (batch === this.queue) this.queue = [];
+      return batch;
+    }
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    for (const p of this.queue) {
+      if (batch.length < this.maxBatch && !busy.has(p.item.conv)) batch.push(p);
+      else rest.push(p);
+    }
+    if (batch.length < this.overlapMin) return [];
+    this.queue = rest;
+    return batch;
   }
 
   private async commit(batch: Pending[]): Promise<void> {

@@ -54,6 +54,14 @@ export interface MessageRepo {
    * (SQLite: it needs the next fsync anyway) so that small batches merge instead.
    */
   readonly appendOverlapMin?: number;
+  /**
+   * Whether batches in flight at once should not share a conversation (default false).
+   * Set where the order of two overlapping batches' seqs in a shared conversation is not
+   * the order of the calls without waiting for the earlier one (PostgreSQL: one statement
+   * takes the counters and commits): the group committer then puts a message whose
+   * conversation is in a batch in flight into a later batch.
+   */
+  readonly appendDisjointConvs?: boolean;
   /** Reports the stages of each append (write, durable wait, fsync) to `o`; optional (metrics). */
   observeCommits?(o: CommitObserver): void;
   /** Ascending by seq. `before`/`after` exclusive; neither = the latest `limit`. */

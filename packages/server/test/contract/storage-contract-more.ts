@@ -173,6 +173,34 @@ export function storageContractMore(open: () => Promise<Storage>, newDatabase: (
     await s.close();
   });
 
+  it('keeps call order per conversation and (from, clientMsgId) dedupe across batches in flight on one instance', async () => {
+    const s = await open();
+    // Calls not awaited in between: a backend may run them at once (PostgreSQL: two in flight).
+    const calls = Array.from({ length: 8 }, (_, b) =>
+      s.appendMessages([
+        msg(b % 2 === 0 ? 'd:a:b' : 'd:a:c', 'a', { body: { text: `${b}` } }),
+        msg('d:a:d', 'a', { body: { text: `${b}` } }),
+        // The same (from, clientMsgId) in every call, in conversations the calls do not share otherwise.
+        msg(`d:a:x${b}`, 'a', { clientMsgId: 'same', body: { text: `dup ${b}` } }),
+      ]),
+    );
+    const results = (await Promise.all(calls)).flat();
+    expect(results.every((r) => r.ok)).toBe(true);
+    for (const [conv, texts] of [
+      ['d:a:b', ['0', '2', '4', '6']],
+      ['d:a:c', ['1', '3', '5', '7']],
+      ['d:a:d', ['0', '1', '2', '3', '4', '5', '6', '7']],
+    ] as const) {
+      const { messages } = await s.history(conv, { limit: 100 });
+      expect(messages.map((m) => m.seq)).toEqual(texts.map((_, k) => k + 1));
+      expect(messages.map((m) => (m.body as { text: string }).text)).toEqual(texts);
+    }
+    const same = results.filter((r) => r.ok && r.msg.clientMsgId === 'same');
+    expect(same.filter((r) => r.ok && !r.duplicate)).toHaveLength(1);
+    expect(new Set(same.map((r) => r.ok && `${r.msg.conv}/${r.msg.seq}`)).size).toBe(1);
+    await s.close();
+  });
+
   it('keeps seqs gap-free and unique, sender order and (from, clientMsgId) dedupe with 3 instances appending at once', async () => {
     const openShared = await newDatabase();
     const instances: Storage[] = [];

@@ -186,3 +186,51 @@ describe('GroupCommitter batching rules', () => {
     expect(queue[0]!).toBeLessThan(total[0]!);
   });
 });
+
+describe('GroupCommitter with appendDisjointConvs', () => {
+  const inConv = (i: number, conv: string): NewMessage => ({ ...item(i), conv });
+
+  it('keeps a conversation out of a second batch while it is in one in flight, and sends the others at once', async () => {
+    const { repo, started, releaseAll } = gatedRepo({ appendConcurrency: 2 });
+    const batches: string[][] = [];
+    const inner = repo.appendMessages.bind(repo);
+    repo.appendMessages = (items) => {
+      batches.push(items.map((it) => `${it.conv}/${it.id}`));
+      return inner(items);
+    };
+    const c = new GroupCommitter(repo, { disjointConvs: true });
+    const all = [c.append(inConv(0, 'A')), c.append(inConv(1, 'B'))];
+    await nextTurn();
+    all.push(c.append(inConv(2, 'A')), c.append(inConv(3, 'C')), c.append(inConv(4, 'B')), c.append(inConv(5, 'C')));
+    await nextTurn();
+    // A and B are in flight: only C's messages may go now.
+    expect(batches).toEqual([
+      ['A/m0', 'B/m1'],
+      ['C/m3', 'C/m5'],
+    ]);
+    releaseAll();
+    await nextTurn();
+    await nextTurn();
+    expect(batches[2]).toEqual(['A/m2', 'B/m4']);
+    expect(started).toHaveLength(3);
+    releaseAll();
+    const results = await Promise.all(all);
+    expect(results.every((r) => r.ok)).toBe(true);
+  });
+
+  it('waits for a free conversation rather than start a batch below the overlap minimum', async () => {
+    const { repo, started, releaseAll } = gatedRepo({ appendConcurrency: 2, appendOverlapMin: 2 });
+    const c = new GroupCommitter(repo, { disjointConvs: true });
+    const all = [c.append(inConv(0, 'A'))];
+    await nextTurn();
+    all.push(c.append(inConv(1, 'A')), c.append(inConv(2, 'A')), c.append(inConv(3, 'B')));
+    await nextTurn();
+    expect(started).toEqual([1]); // one of the three waiting may go: below the minimum of 2
+    releaseAll();
+    await nextTurn();
+    await nextTurn();
+    expect(started).toEqual([1, 3]);
+    releaseAll();
+    await Promise.all(all);
+  });
+});

@@ -7,9 +7,13 @@
  *   locked in conv order, so processes cannot deadlock; a missing direct conversation is
  *   created, with its members) → insert every message.
  * The batch travels as JSON parameters (one `JSON.stringify`, no per-element array
- * encoding in the driver). Batches of one storage instance run one after another (the
- * next collects meanwhile), so seqs follow batch order. A resend racing its original in
- * another process or batch hits the unique dedupe index: the statement fails whole and
+ * encoding in the driver). Up to two batches of one storage instance are in flight at once,
+ * so a batch's WAL sync overlaps the next one's statement. The statement takes a batch's
+ * counters and commits in one step, so nothing tells when an earlier batch holds its row
+ * locks: a batch that shares a conversation with an earlier one still in flight waits for
+ * it (seqs follow call order per conversation), and the group committer does not form such
+ * batches (`appendDisjointConvs`). Results resolve in call order. A resend racing its original
+ * in another process or batch hits the unique dedupe index: the statement fails whole and
  * runs again, and then finds the original.
  */
 import { convKindOf, type Msg } from '@miniim/protocol';
@@ -117,9 +121,12 @@ export async function openPostgresSchema(pool: pg.Pool): Promise<OpenSchema> {
 
 export class PostgresStorage extends KyselyStorage {
   readonly kind = 'postgres';
-  /** One batch at a time: a batch is one round trip, and its seqs must follow the previous batch's. */
-  readonly appendConcurrency = 1;
+  /** Two batches in flight: one's WAL sync overlaps the next one's statement. */
+  readonly appendConcurrency = 2;
+  readonly appendDisjointConvs = true;
   private readonly order = new AppendOrder(retryable);
+  /** The latest batch in flight per conversation (settles in call order, after the batches before it). */
+  private readonly lastByConv = new Map<string, Promise<unknown>>();
   private readonly knownConvs = new Set<string>();
 
   constructor(
@@ -131,11 +138,27 @@ export class PostgresStorage extends KyselyStorage {
   }
 
   appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    // The next batch's turn comes once this one committed or gave up (after its retries): seqs follow batch order.
-    return this.order.run(async (myTurn) => {
-      await myTurn;
+    // A batch waits only for the earlier ones in flight that share a conversation with it; results resolve in call order.
+    const convs = new Set(items.map((it) => it.conv));
+    const earlier: Promise<unknown>[] = [];
+    for (const conv of convs) {
+      const p = this.lastByConv.get(conv);
+      if (p) earlier.push(p);
+    }
+    const ready = earlier.length > 0 ? Promise.allSettled(earlier) : undefined;
+    const result = this.order.run(async () => {
+      if (ready) await ready;
       return this.appendOnce(items);
     });
+    const settled = result.then(
+      () => {},
+      () => {},
+    );
+    for (const conv of convs) this.lastByConv.set(conv, settled);
+    void settled.then(() => {
+      for (const conv of convs) if (this.lastByConv.get(conv) === settled) this.lastByConv.delete(conv);
+    });
+    return result;
   }
 
   private async appendOnce(items: readonly NewMessage[]): Promise<AppendResult[]> {
