@@ -4,12 +4,15 @@
  * messages are appended at N/s (due ones every 1 ms tick) and every rule sees the same schedule,
  * interleaved round by round. Reports transactions and fsyncs per message, CPU per message
  * (process.cpuUsage: main thread, thread pool and checkpoint worker) and append→durable latency.
+ * `--tail` adds, per run, what the appends over 5 ms overlapped: an fsync over 3 ms (the disk), a
+ * checkpoint, a GC pause over 1 ms, and the WAL fsync's p99 during checkpoints and outside them.
  *
- *   npx tsx bench/commit-path.ts [--rates 1000,2500,5000] [--ms 1500] [--rounds 3]
+ *   npx tsx bench/commit-path.ts [--rates 1000,2500,5000] [--ms 1500] [--rounds 3] [--tail]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { GroupCommitter } from '../packages/server/src/core/group-committer.js';
 import { openSqliteStorage } from '../packages/server/src/storage/sqlite/sqlite-storage.js';
 import type { NewMessage } from '../packages/server/src/storage/storage.js';
@@ -21,15 +24,55 @@ const arg = (name: string, def: string) => {
 const rates = arg('rates', '1000,2500,5000').split(',').map(Number);
 const ms = Number(arg('ms', '1500'));
 const rounds = Number(arg('rounds', '3'));
+const tail = process.argv.includes('--tail');
+
+/** A time interval [start, end] (performance.now() ms). */
+type Span = [number, number];
+const overlaps = (spans: readonly Span[], [a, b]: Span) => spans.some(([s, e]) => s <= b && e >= a);
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] ?? Number.NaN;
+
+/** What the slow appends of a run overlapped (shares of them), and the WAL fsync p99 during / outside checkpoints. */
+function tailOf(appends: Span[], spans: { fsync: Span[]; checkpoint: Span[]; gc: Span[] }) {
+  const slow = appends.filter(([a, b]) => b - a > 5);
+  const share = (f: (x: Span) => boolean) => (slow.length ? slow.filter(f).length / slow.length : 0);
+  const slowFsyncs = spans.fsync.filter(([a, b]) => b - a > 3);
+  const longGcs = spans.gc.filter(([a, b]) => b - a > 1);
+  const took = (xs: Span[]) => xs.map(([a, b]) => b - a);
+  const inCkpt = (x: Span) => overlaps(spans.checkpoint, x);
+  return {
+    slowShare: slow.length / appends.length,
+    fsync: share((x) => overlaps(slowFsyncs, x)),
+    checkpoint: share(inCkpt),
+    gc: share((x) => overlaps(longGcs, x)),
+    fsyncP99In: quantile(took(spans.fsync.filter(inCkpt)), 0.99),
+    fsyncP99Out: quantile(took(spans.fsync.filter((x) => !inCkpt(x))), 0.99),
+  };
+}
 
 /** The rules compared: a new batch per turn while a slot is free (before), and the merge rule (now). */
 const RULES = { 'batch per turn (before)': 1, 'merge while in flight (now)': undefined } as const;
 
 async function runOnce(rate: number, overlapMin: number | undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'miniim-commit-path-'));
-  const storage = await openSqliteStorage(join(dir, 'db.sqlite'));
+  const spans = { fsync: [] as Span[], checkpoint: [] as Span[], gc: [] as Span[] };
+  const ended = (ms: number): Span => {
+    const now = performance.now();
+    return [now - ms, now];
+  };
+  const storage = await openSqliteStorage(join(dir, 'db.sqlite'), { checkpoint: { onCheckpoint: (r) => void spans.checkpoint.push(ended(r.ms ?? 0)) } });
   let fsyncs = 0;
-  storage.observeCommits({ write() {}, durable() {}, fsync: () => void fsyncs++ });
+  storage.observeCommits({
+    write() {},
+    durable() {},
+    fsync: (ms) => {
+      fsyncs++;
+      spans.fsync.push(ended(ms));
+    },
+  });
+  const gcs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) spans.gc.push([e.startTime, e.startTime + e.duration]);
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   let batches = 0;
   const c = new GroupCommitter(storage, { overlapMin, onBatch: () => void batches++ });
   let k = 0;
@@ -50,6 +93,8 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
   await Promise.all(Array.from({ length: 200 }, () => c.append(msg())));
   batches = 0;
   fsyncs = 0;
+  for (const list of Object.values(spans)) list.length = 0;
+  const appends: Span[] = [];
   const lat: number[] = [];
   const pending: Promise<unknown>[] = [];
   const total = Math.round((rate * ms) / 1000);
@@ -61,7 +106,13 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
       const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
       for (; sent < due; sent++) {
         const at = performance.now();
-        pending.push(c.append(msg()).then(() => lat.push(performance.now() - at)));
+        pending.push(
+          c.append(msg()).then(() => {
+            const end = performance.now();
+            lat.push(end - at);
+            appends.push([at, end]);
+          }),
+        );
       }
       if (sent >= total) {
         clearInterval(tick);
@@ -71,6 +122,7 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
   });
   await Promise.all(pending);
   const cpu = process.cpuUsage(cpu0);
+  gcs.disconnect();
   // The checkpoint worker is unref'd: keep this script's loop alive until it has exited.
   const keepAlive = setInterval(() => {}, 1000);
   await storage.close();
@@ -83,6 +135,7 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
     cpuUs: (cpu.user + cpu.system) / total,
     p50: lat[Math.floor(lat.length * 0.5)]!,
     p99: lat[Math.floor(lat.length * 0.99)]!,
+    tail: tailOf(appends, spans),
   };
 }
 
@@ -96,6 +149,7 @@ console.log(
 );
 console.log('| rate msgs/s | rule | transactions/msg | fsyncs/msg | CPU µs/msg (median) | append→durable p50 ms | p99 ms |');
 console.log('|---:|---|---:|---:|---:|---:|---:|');
+const tails = new Map<string, ReturnType<typeof tailOf>[]>();
 for (const rate of rates) {
   const res = new Map<string, Awaited<ReturnType<typeof runOnce>>[]>();
   for (let r = 0; r < rounds; r++) {
@@ -107,10 +161,27 @@ for (const rate of rates) {
     }
   }
   for (const [name, list] of res) {
+    tails.set(
+      `${rate} | ${name}`,
+      list.map((x) => x.tail),
+    );
     const m = (f: (x: (typeof list)[number]) => number, d = 2) => median(list.map(f)).toFixed(d);
     console.log(
       `| ${rate} | ${name} | ${m((x) => x.txPerMsg)} | ${m((x) => x.fsyncPerMsg)} | ${m((x) => x.cpuUs, 0)} | ${m((x) => x.p50)} | ${m((x) => x.p99)} |`,
     );
+  }
+}
+if (tail) {
+  console.log(
+    '\n| rate msgs/s | rule | round | appends > 5 ms | of them during: an fsync > 3 ms | a checkpoint | a GC > 1 ms | WAL fsync p99 during / outside checkpoints ms |',
+  );
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  for (const [key, list] of tails) {
+    for (const [i, t] of list.entries()) {
+      const during = `${t.fsyncP99In.toFixed(2)} / ${t.fsyncP99Out.toFixed(2)}`;
+      console.log(`| ${key} | ${i + 1} | ${pct(t.slowShare)} | ${pct(t.fsync)} | ${pct(t.checkpoint)} | ${pct(t.gc)} | ${during} |`);
+    }
   }
 }
 console.log(

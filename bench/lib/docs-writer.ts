@@ -243,9 +243,10 @@ exclusive locking mode would drop them, but the checkpoint worker needs its own 
 such append costs 198 µs of CPU here (79 user, 119 system).
 
 **Where the tail comes from** (thread A). In one process with the real storage and checkpointer (appends at a fixed
-2,500 and 6,000 msgs/s; every append over 5 ms matched with what overlapped it): most of the slow appends overlap
-an fsync over 3 ms (the disk's own stalls: fsync max 24–38 ms in a 4–6 s run), 5–15 % a checkpoint, under 3 % a
-GC pause over 1 ms. The bench server with \`--trace-gc\`: 61 scavenges in a whole quick run, most under 1 ms, the
+2,500 and 6,000 msgs/s; every append over 5 ms matched with what overlapped it;
+\`npx tsx bench/commit-path.ts --rates 2500,6000 --ms 3000 --rounds 2 --tail\`, 17:57, and an earlier script of the
+same kind): 90–99 % of the slow appends overlap an fsync over 3 ms (the disk's own stalls: fsync max 24–38 ms in a
+4–6 s run), 5–39 % a checkpoint, 0.2–9 % a GC pause over 1 ms. The bench server with \`--trace-gc\`: 61 scavenges in a whole quick run, most under 1 ms, the
 longest 8 ms, no mark-compact besides the bench's own forced one. A single fsync stall hits every message that
 arrives while it lasts (1,200 msgs/s × 30 ms ≈ 36 messages, 3 % of a second's messages), so deliver p99 follows the
 disk's rare long stalls, which the per-batch fsync p99 (3.0–4.3 ms at 10 %) understates: at 10 % a batch's whole

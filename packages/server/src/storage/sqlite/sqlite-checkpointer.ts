@@ -35,6 +35,8 @@ export interface CheckpointResult {
   log?: number;
   checkpointed?: number;
   error?: string;
+  /** How long it took, from the request to the worker's answer (ms). */
+  ms?: number;
 }
 
 export interface CheckpointerOptions {
@@ -96,16 +98,17 @@ export class SqliteCheckpointer {
   private run(): Promise<CheckpointResult> {
     const w = this.start();
     this.running = true;
+    const t0 = performance.now();
     return new Promise((resolve) => {
       const onMessage = (r: CheckpointResult) => {
         w.off('error', onError);
         this.running = false;
-        resolve(r);
+        resolve({ ...r, ms: performance.now() - t0 });
       };
       const onError = (e: Error) => {
         w.off('message', onMessage);
         this.running = false;
-        resolve({ ok: false, error: e.message });
+        resolve({ ok: false, error: e.message, ms: performance.now() - t0 });
       };
       w.once('message', onMessage);
       w.once('error', onError);
