@@ -409,12 +409,71 @@ pair split across the nodes and group members alternating between them, beside M
 two processes with \`@socket.io/redis-adapter\` and one PostgreSQL INSERT per message. From \`bench/results/cluster/\`:
 \`npm run bench -- --scenarios cluster,cluster-group --out bench/results/cluster --no-docs\` and
 \`npx tsx bench/bus-costs.ts\`. Server CPU is summed over a target's nodes. PostgreSQL, Redis, the nodes and the load
-generator share the same 2 cores (the bench prints, per phase, how much of a core each of them used); the runs below were
-taken with no other work on the machine, and repeated quiet runs still move by ±15 % in absolute figures: read the
-ratios of one run. Each direct target runs its closed loop twice: \`closed (cold start)\` right after it started, while
-V8 is still compiling the hot code (once per process, so a 2-node target pays it twice for the same messages), then
-\`closed\`, which the targets and the open-loop rate use. What the figures mean for sizing a cluster: docs/cluster.md
-("Capacity planning"); why one bus channel: docs/architecture.md.
+generator share the same 2 cores (the bench prints, per phase, how much of a core each of them used). Each direct
+target runs its closed loop twice: \`closed (cold start)\` right after it started, while V8 is still compiling the hot
+code (once per process, so a 2-node target pays it twice for the same messages), then \`closed\`, which the targets
+and the open-loop rate use. What the figures mean for sizing a cluster: docs/cluster.md ("Capacity planning"); why one
+bus channel: docs/architecture.md.
+
+**Read the tables below with their load average.** They are from 2026-12-01 18:05 UTC, after PostgreSQL went to two
+append batches in flight per node, on a machine that other work loaded at the same time (load average 6 with the
+bench's own processes; every figure is 2–3× below the quiet runs of 14:58–15:01 UTC). Such load slows Socket.IO (one
+INSERT and a WAL flush per message, 26 % of a core for its generator) far more than MiniIM, so its ratios here flatter
+MiniIM: acked msgs/s 2 nodes against Socket.IO 2 nodes was 5.31× and 6.95× in the two loaded runs after the change
+(6.42× in a loaded run before it), against 3.97× / 4.30× / 4.52× in the three quiet runs before it (20,179–25,125
+against 5,088–5,737 msgs/s). No quiet run after the change exists yet: whether ≥ 5× holds on a quiet machine is not
+shown. Cross-node CPU per message against one node (target ≤ 1.3×) stayed out of reach in every run: 1.56–1.65× quiet
+before the change, 1.41× loaded before it, 1.87× and 1.49× loaded after it. Group fan-out, cross-node CPU per delivery
+against one node: 200 members 1.82× and 1.52× after the change (2.21× loaded and 1.6× quiet before), 2,000 members
+1.30× and 1.38× (1.09× loaded and 1.08× quiet before) — the 2,000-member rows are 20–45 messages in the window, so a
+few milliseconds of CPU move them.
+
+What two append batches in flight changed (same-run alternation, loaded machine, closed loop, acked msgs/s and CPU per
+message): one node 7,895 / 10,217 / 9,648 → 12,337 / 10,849 / 10,145 msgs/s (54.5 / 62.5 / 60.1 → 51.8 / 56.7 / 64.5 µs);
+two nodes 8,456 / 9,336 / 10,152 → 10,777 / 10,402 / 9,077 msgs/s (90.1 / 96.5 / 77.1 → 86.1 / 87.0 / 100.8 µs). With one
+batch per node the closed loop waited for each commit's WAL sync; two overlap one batch's sync with the next one's
+statement (a conversation is never in two batches in flight, so seqs still follow call order; the storage contract's
+dedupe and three-instance cases hold). Three in flight measured no better than two.
+
+### Where the cross-node CPU goes
+
+Measured 2026-12-01 17:13–17:50 UTC (loaded machine, so µs are inflated; the counts and the ratios are what to read):
+one node on the in-process bus against two nodes, the warm closed loop of the \`cluster\` scenario, summed over the
+nodes, one append batch in flight per node (with two, one node writes 0.78 \`writev\` per message and two nodes 1.03).
+
+| per message | 1 node | 2 nodes | how |
+|---|---:|---:|---|
+| syscalls | 1.22 | 1.86 | \`--perf-stat\` (perf stat -p, every node) |
+| \`writev\` (client sockets) | 0.54 | 1.01–1.03 | ″ |
+| \`read\` | 0.52 | 0.58–0.60 | ″ |
+| \`epoll_pwait\` (loop wake-ups) | 0.10 | 0.14–0.15 | ″ |
+| context switches | 0.10 | 0.18–0.27 | ″ |
+| CPU µs: kernel | 15.5 | 29.6 | system-wide \`perf record\` (\`BENCH_PERF_RECORD\`, node \`--perf-basic-prof\`) |
+| CPU µs: node binary (V8 built-ins, runtime, GC, libuv) | 31.5 | 66.0 | ″ |
+| CPU µs: JIT-compiled JavaScript | 9.8 | 13.5 | ″ |
+| CPU µs: libc (malloc, memmove, syscall stubs) | 4.1 | 7.0 | ″ |
+
+- **A second \`writev\` per message** is the shape of the workload: on one node a socket's ack and its peer's message
+  come out of the same commit and leave in one \`writev\`; across nodes the ack leaves when the sender's node commits
+  and the push when the other node's bus batch arrives, so each goes alone (0.54 → 1.02 per message). The kernel time
+  (loopback TCP, waking the receiving process) nearly doubles with it.
+- **The same JavaScript costs more per call on two nodes.** In V8 CPU profiles of the same windows (\`--profile\`,
+  which inflates every figure about 2×), code that does identical work per message on either side takes more time per
+  message, summed over the nodes: parsing the client's frame (\`gateway.onMessage\`) 9.2 → 16.6 µs, GC 7.5 → 11.0,
+  seq assignment (\`assignSeqs\`) 1.3 → 4.4, the append call (\`appendOnce\`) 4.9 → 5.1. Two Node processes,
+  PostgreSQL's backends, Redis and the generator share 2 cores; each node wakes for fewer messages (context switches
+  per message double), and colder caches are the likely rest (this VM has no hardware counters to show it). It is not
+  the JIT: with \`--log-deopt\` every process deoptimised 38–47 times over a whole run, each once, none in a loop.
+- **The bus itself** is small: publishing 1.8 µs and dropping a foreign record 0.5 µs (\`bus-costs\` below); a node
+  decoding its own batch when Redis echoes it back costs 0.03 µs per record (dropping it undecoded was tried and not
+  kept). The one bus cost out of line is the socket write of the \`PUBLISH\` (ioredis \`sendCommand\` from the
+  bus's end-of-turn flush): in the profiles it took 26 ms of the 2 s window on one node on the Redis bus, and 180 ms
+  summed over the two nodes (2.4 → 14 µs per message, profiled), though both send one \`PUBLISH\` per turn with
+  records in it. Why was not established: the number of \`PUBLISH\`es per message on either side (Redis
+  \`INFO commandstats\` around a run) and the cost per write are what to count next.
+
+Tried before (docs/cluster.md): handing other nodes' frames to sockets as the bytes they arrived in (no gain),
+uncorking at \`setImmediate\` (0.95 instead of 1.02 \`writev\` per message, within noise).
 `;
 
 /** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
