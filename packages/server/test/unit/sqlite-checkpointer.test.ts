@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { type CheckpointResult, SqliteCheckpointer } from '../../src/storage/sqlite/sqlite-checkpointer.js';
 
@@ -24,5 +28,36 @@ describe('SqliteCheckpointer', () => {
     expect(seen[0]).toMatchObject({ ok: false });
     expect(seen[0].error).toMatch(/directory|open/i);
     await c.close();
+  });
+
+  it('settles a checkpoint whose worker exits before answering, and the next look starts a new worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'miniim-ckpt-'));
+    const file = join(dir, 'db.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x TEXT)');
+    db.prepare('INSERT INTO t VALUES (?)').run('a');
+    const seen: CheckpointResult[] = [];
+    const c = new SqliteCheckpointer(file, { thresholdBytes: 0, checkEvery: 1, onCheckpoint: (r) => seen.push(r) });
+    const inner = c as unknown as { worker: { terminate(): Promise<number> } | undefined };
+    const waitFor = async (n: number) => {
+      const deadline = Date.now() + 5000;
+      while (seen.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    c.wrote(); // looks at the WAL (async stat), then starts the worker and asks for a checkpoint
+    const deadline = Date.now() + 5000;
+    while (inner.worker === undefined && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    expect(c.checkpointing).toBe(true);
+    await inner.worker?.terminate(); // the thread dies before it answers: no message, no error event
+    await waitFor(1);
+    expect(seen[0]).toMatchObject({ ok: false });
+    expect(seen[0].error).toMatch(/exited/);
+    expect(c.checkpointing).toBe(false);
+    c.wrote(); // not stuck: the next look checkpoints through a new worker
+    await waitFor(2);
+    expect(seen[1]).toMatchObject({ ok: true });
+    await c.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

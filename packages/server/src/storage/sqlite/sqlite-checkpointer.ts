@@ -100,18 +100,22 @@ export class SqliteCheckpointer {
     this.running = true;
     const t0 = performance.now();
     return new Promise((resolve) => {
-      const onMessage = (r: CheckpointResult) => {
+      // Settles on the worker's answer, its error, or its exit without either (terminated, or its
+      // thread died): a checkpoint that never settles would stop every later one and keep the WAL fsync
+      // off the event loop for good.
+      const settle = (r: CheckpointResult) => {
+        w.off('message', onMessage);
         w.off('error', onError);
+        w.off('exit', onExit);
         this.running = false;
         resolve({ ...r, ms: performance.now() - t0 });
       };
-      const onError = (e: Error) => {
-        w.off('message', onMessage);
-        this.running = false;
-        resolve({ ok: false, error: e.message, ms: performance.now() - t0 });
-      };
+      const onMessage = (r: CheckpointResult) => settle(r);
+      const onError = (e: Error) => settle({ ok: false, error: e.message });
+      const onExit = (code: number) => settle({ ok: false, error: `checkpoint worker exited (code ${code})` });
       w.once('message', onMessage);
       w.once('error', onError);
+      w.once('exit', onExit);
       w.postMessage('checkpoint');
     });
   }
