@@ -468,9 +468,11 @@ nodes, one append batch in flight per node (with two, one node writes 0.78 \`wri
   decoding its own batch when Redis echoes it back costs 0.03 µs per record (dropping it undecoded was tried and not
   kept). The one bus cost out of line is the socket write of the \`PUBLISH\` (ioredis \`sendCommand\` from the
   bus's end-of-turn flush): in the profiles it took 26 ms of the 2 s window on one node on the Redis bus, and 180 ms
-  summed over the two nodes (2.4 → 14 µs per message, profiled), though both send one \`PUBLISH\` per turn with
-  records in it. Why was not established: the number of \`PUBLISH\`es per message on either side (Redis
-  \`INFO commandstats\` around a run) and the cost per write are what to count next.
+  summed over the two nodes (2.4 → 14 µs per message, profiled). Counted with Redis \`INFO commandstats\` around
+  each target's run (18:20 UTC): 1,313 \`PUBLISH\`es for at least 47,183 messages on one node (≥ 36 records each),
+  1,399 for at least 37,299 on two nodes (≥ 27 each) — the count explains 1.3× of it. V8's profiler samples wall
+  time, so a node preempted inside the \`write\` that wakes Redis (wake-up preemption, with more processes runnable
+  on the 2 cores) shows up there: that figure is not all CPU, and the rest is not established.
 
 Tried before (docs/cluster.md): handing other nodes' frames to sockets as the bytes they arrived in (no gain),
 uncorking at \`setImmediate\` (0.95 instead of 1.02 \`writev\` per message, within noise).
