@@ -6,7 +6,7 @@
  * server's history, messages lost/duplicated, logouts, token refreshes and logins.
  *
  *   npm run bench:rolling-restart -- [--nodes 2] [--clients 100] [--neighbours 1] [--workers 2] [--send-every-ms 500]
- *                                     [--seed 18] [--sync-timeout-ms 60000] [--out bench/results]
+ *                                     [--steady-ms 2000] [--seed 18] [--sync-timeout-ms 60000] [--out bench/results]
  *
  * The clients run in `--workers` generator processes (bench/gen/rolling-restart-clients.ts), each a
  * block of users talking with `--neighbours` on each side of a ring, their sockets bound to 127.0.0.2–9 like
@@ -32,8 +32,8 @@ import { procCpuMs } from './lib/proc-stats.js';
 import { repoRoot, spawnNode } from './lib/spawn-node.js';
 
 const USAGE = `usage: npm run bench:rolling-restart -- [--nodes 2] [--clients 100] [--neighbours 1] [--workers 2]
-         [--send-every-ms 500] [--seed 18] [--sync-timeout-ms 60000] [--out bench/results]`;
-const OPTIONS = new Set(['nodes', 'clients', 'neighbours', 'workers', 'send-every-ms', 'seed', 'sync-timeout-ms', 'out']);
+         [--send-every-ms 500] [--steady-ms 2000] [--seed 18] [--sync-timeout-ms 60000] [--out bench/results]`;
+const OPTIONS = new Set(['nodes', 'clients', 'neighbours', 'workers', 'send-every-ms', 'steady-ms', 'seed', 'sync-timeout-ms', 'out']);
 // --help (or a misspelt option) prints the usage instead of starting a run with the defaults.
 for (const a of process.argv.slice(2)) {
   if (a === '--help' || a === '-h') {
@@ -56,6 +56,8 @@ const PEERS = arg('neighbours', 1);
 const WORKERS = Math.max(1, Math.min(arg('workers', 2), CLIENTS));
 const SYNC_TIMEOUT_MS = arg('sync-timeout-ms', 60_000);
 const SEND_EVERY_MS = arg('send-every-ms', 500);
+/** Steady load before the first restart; its offered and acked rates are reported. */
+const STEADY_MS = arg('steady-ms', 2000);
 const SEED = arg('seed', 18);
 const outIdx = process.argv.indexOf('--out');
 const OUT = path.resolve(outIdx > 0 ? process.argv[outIdx + 1]! : path.join(repoRoot, 'bench/results'));
@@ -302,8 +304,27 @@ async function main(): Promise<void> {
       }),
     );
     log(`  ${CLIENTS} clients logged in, connected and loaded in ${Date.now() - t0} ms`);
+    const counts = async () => {
+      const cs = await Promise.all(gens.map((g) => g.call<{ sends: number; acked: number }>('counts')));
+      return { t: Date.now(), sends: cs.reduce((a, c) => a + c.sends, 0), acked: cs.reduce((a, c) => a + c.acked, 0) };
+    };
     await Promise.all(gens.map((g) => g.call('send')));
-    await sleep(2000);
+    // The second half of the steady window: the senders' first pauses (0.5–1.5 × the mean) are over.
+    await sleep(STEADY_MS / 2);
+    const steady0 = await counts();
+    const steadyCpu0 = cpu.snapshot();
+    await sleep(STEADY_MS / 2);
+    const steady1 = await counts();
+    const steadyCpuMs = CpuBook.delta(steadyCpu0, cpu.snapshot());
+    const perSec = (n: number) => Math.round((n * 1000) / Math.max(1, steady1.t - steady0.t));
+    const steady = {
+      windowMs: steady1.t - steady0.t,
+      sendsPerSec: perSec(steady1.sends - steady0.sends),
+      ackedPerSec: perSec(steady1.acked - steady0.acked),
+      unackedAtEnd: steady1.sends - steady1.acked,
+      cpuMs: steadyCpuMs,
+    };
+    log(`  steady load before the first restart: ${JSON.stringify(steady)} (offered: ${Math.round((CLIENTS * 1000) / SEND_EVERY_MS)} sends/s)`);
     const restarts: Array<{ node: number; stopMs: number; downMs: number }> = [];
     let lastStop = 0;
     let cpuBefore = cpu.snapshot();
@@ -358,6 +379,7 @@ async function main(): Promise<void> {
         neighbours: PEERS,
         workers: WORKERS,
         sendEveryMs: SEND_EVERY_MS,
+        steadyMs: STEADY_MS,
         seed: SEED,
         balance: 'least_conn (deploy/nginx/miniim.conf), Redis bus between the nodes',
       },
@@ -365,6 +387,7 @@ async function main(): Promise<void> {
       inSyncAfterLastUpMs: syncMs,
       sendsSettledAfterLastUpMs: sendsSettledMs,
       allConnectedAfterLastUpMs: connectedMs,
+      steady,
       lastRestart: { sigtermBeforeLastUpMs: lastUp - lastStop, windowMs, cpuMs, timeline },
       sends: sum((r) => r.sends),
       acked: sum((r) => r.acked),

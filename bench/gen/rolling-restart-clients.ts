@@ -7,6 +7,7 @@
  *   waitInSync {timeoutMs}      → the time (ms since epoch) every client was back in sync, or null
  *   connectedAt                 → the time waitInSync first saw every client connected, or null
  *   verify                      → LoadReport against the server's history
+ *   counts                      → {sends, acked} so far
  *   profStart / profStop {file} a CPU profile of this process in between, written to `file`
  *   timeline {since, ref}       → ReconnectTimeline of each client's last reconnect after `since`
  */
@@ -56,6 +57,8 @@ async function handle(m: { cmd: string; load?: LoadOptions; timeoutMs?: number; 
       profiler!.disconnect();
       return null;
     }
+    case 'counts':
+      return load!.counts();
     case 'timeline':
       return reconnectTimeline(load!.members, m.since!, m.ref!);
     case 'verify':

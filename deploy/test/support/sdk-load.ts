@@ -353,6 +353,13 @@ export class SdkLoad {
     await Promise.race([Promise.all(this.pending.map((x) => x.p)), sleep(settleMs)]);
   }
 
+  /** Sends so far and how many of them are acked (the steady load's offered and served rates). */
+  counts(): { sends: number; acked: number } {
+    let acked = 0;
+    for (const x of this.pending) if (x.acked) acked++;
+    return { sends: this.pending.length, acked };
+  }
+
   /** Whether every client is connected. */
   allConnected(): boolean {
     return this.members.every((m) => m.client.state === 'connected');
@@ -433,6 +440,10 @@ export class SdkLoad {
       await Promise.all(this.members.map((m) => m.client.waitConnected(20_000)));
     }
     const failedSends = this.pending.filter((x) => !x.acked).map((x) => `${x.text}${x.settled ? ' failed' : ' never settled'}`);
+    // Lost = acked before the server's history is read, and missing from it. A send still in flight
+    // here (a run that did not settle) may be acked while the histories are read, after its
+    // conversation's was: it counts as failed above, not as acked, lost or found.
+    const ackedBefore = this.pending.filter((x) => x.acked);
     const counted = new Map<string, number>();
     const byConv = new Map<string, Array<{ id: string; body: { text?: string } }>>();
     for (const m of this.members) {
@@ -443,7 +454,7 @@ export class SdkLoad {
         for (const msg of msgs) counted.set(msg.body.text ?? '', (counted.get(msg.body.text ?? '') ?? 0) + 1);
       }
     }
-    const acked = this.pending.filter((x) => x.acked);
+    const acked = ackedBefore;
     const lost = acked.filter((x) => !counted.has(x.text)).map((x) => x.text);
     const duplicated = [...counted].filter(([, n]) => n > 1).map(([t, n]) => `${t} ×${n}`);
     const truth = new Map([...byConv].map(([c, msgs]) => [c, msgs.map((x) => x.id).join(',')]));
