@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Backoff } from '../src/backoff.js';
 import { classifyClose } from '../src/close-policy.js';
+import { Liveness } from '../src/liveness.js';
 import { transition } from '../src/state.js';
 import { scriptedConnection } from './support/scripted.js';
 
@@ -25,6 +26,33 @@ describe('backoff', () => {
     expect(zero.next()).toBe(0);
     b.reset();
     expect(b.ceiling()).toBe(100);
+  });
+});
+
+describe('liveness verdict', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('an answer read in the turn after the probe timed out keeps the socket; none calls it dead once', () => {
+    let dead = 0;
+    const l = new Liveness(
+      () => true,
+      () => dead++,
+    );
+    l.start({ intervalMs: 60_000, timeoutMs: 100 });
+    l.probe();
+    vi.advanceTimersByTime(100); // the probe's time is up (a late timer on a busy loop) ...
+    l.received(); // ... and its answer was already waiting to be read
+    vi.advanceTimersByTime(1_000);
+    expect(dead).toBe(0);
+    l.probe();
+    vi.advanceTimersByTime(100);
+    expect(dead).toBe(0); // the verdict waits one turn
+    vi.advanceTimersByTime(1);
+    expect(dead).toBe(1);
+    vi.advanceTimersByTime(1_000);
+    expect(dead).toBe(1);
+    l.stop();
   });
 });
 
@@ -204,7 +232,8 @@ describe('Connection with fake timers', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(t.ops(0)).toEqual(['send', 'ping']);
     expect(conn.state).toBe('connected');
-    await vi.advanceTimersByTimeAsync(3_000);
+    // 3 s after the probe, plus one turn of the loop for an answer already waiting to be read.
+    await vi.advanceTimersByTimeAsync(3_001);
     expect(states).toContain('reconnecting:heartbeat_timeout');
     expect(t.opens[0]!.closed).toBe(true);
     conn.disconnect();
