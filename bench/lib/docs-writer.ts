@@ -559,7 +559,7 @@ export function writeDocs(resultsDir: string, docPath: string): string {
 export interface RollingRestartReport {
   at: string;
   node: string;
-  params: { nodes: number; clients: number; sendEveryMs: number; seed: number; balance: string; workers?: number; neighbours?: number };
+  params: { nodes: number; clients: number; sendEveryMs: number; seed: number; balance: string; workers?: number; neighbours?: number; steadyMs?: number };
   machine?: { loadAvgBefore: number[]; loadAvgAfter: number[] };
   restarts: Array<{ node: number; stopMs: number; downMs: number }>;
   inSyncAfterLastUpMs: number | null;
@@ -576,6 +576,87 @@ export interface RollingRestartReport {
   logins: number;
   clientsReconnected: number;
   reconnectCodes: Record<string, number>;
+  /** The steady load before the first restart (runs since 2026-12-01 17:50). */
+  steady?: { windowMs: number; sendsPerSec: number; ackedPerSec: number; unackedAtEnd: number; cpuMs?: Record<string, number> };
+  /** The last restart: each moved client's timeline (ms from the last node up) and the CPU every process used (runs since 17:50). */
+  lastRestart?: {
+    sigtermBeforeLastUpMs: number;
+    windowMs: number;
+    cpuMs: Record<string, number>;
+    timeline: {
+      clients: number;
+      lost: Dist;
+      firstTry: Dist;
+      hello: Dist;
+      synced: Dist;
+      tries: Record<string, number>;
+      failures: Record<string, number>;
+      losses: Record<string, number>;
+    };
+  };
+}
+
+interface Dist {
+  n: number;
+  p10: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** The last restart of a run: where its clients spent the time and what it cost each process. */
+function lastRestartLines(r: RollingRestartReport): string[] {
+  const l = r.lastRestart;
+  if (!l) return [];
+  const t = l.timeline;
+  const s = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(1)}`);
+  const row = (name: string, d: Dist) => `| ${name} | ${d.n} | ${s(d.p10)} | ${s(d.p50)} | ${s(d.p90)} | ${s(d.p99)} | ${s(d.max)} |`;
+  const kinds = Object.entries(l.cpuMs).filter(([k]) => k !== 'machine');
+  const ours = kinds.reduce((a, [, ms]) => a + ms, 0);
+  const perClient = (ms: number) => (t.clients ? (ms / t.clients).toFixed(2) : '—');
+  const lines = [
+    '',
+    `The last restart of this run in detail: SIGTERM to node ${r.restarts.length - 1} ${(l.sigtermBeforeLastUpMs / 1000).toFixed(1)} s before it was up again; ` +
+      `${t.clients} clients lost their socket after that SIGTERM. Each client's timeline, in seconds from the last node up (negative: before it):`,
+    '',
+    '| step | clients | p10 | p50 | p90 | p99 | max |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('socket lost (1012 or a dead socket)', t.lost),
+    row('first new socket', t.firstTry),
+    row('`hello` (upgrade done)', t.hello),
+    row('catch-up done (`synced`)', t.synced),
+    '',
+    `Sockets opened per client until its \`hello\`: ${Object.entries(t.tries)
+      .map(([n, c]) => `${n}: ${c}`)
+      .join(', ')}. ` +
+      `Why the failed ones failed: ${
+        Object.entries(t.failures)
+          .map(([why, n]) => `${why} ×${n}`)
+          .join('; ') || 'none'
+      }. Losses of a connected socket after the SIGTERM: ${Object.entries(t.losses)
+        .map(([why, n]) => `${why} ×${n}`)
+        .join(', ')}.`,
+    '',
+    `CPU time from that SIGTERM until ${r.inSyncAfterLastUpMs === null ? 'the sync timeout ran out' : 'every client was in sync'} (${(l.windowMs / 1000).toFixed(1)} s, so ${((2 * l.windowMs) / 1000).toFixed(1)} CPU-s on 2 cores):`,
+    '',
+    '| process | CPU s | per moved client ms |',
+    '|---|---:|---:|',
+    ...kinds.sort((a, b) => b[1] - a[1]).map(([k, ms]) => `| ${k} | ${(ms / 1000).toFixed(1)} | ${perClient(ms)} |`),
+    `| all of the above | ${(ours / 1000).toFixed(1)} | ${perClient(ours)} |`,
+    `| whole machine (busy) | ${((l.cpuMs.machine ?? 0) / 1000).toFixed(1)} | — |`,
+  ];
+  if (r.steady) {
+    lines.push(
+      '',
+      `Steady load before the first restart (${(r.steady.windowMs / 1000).toFixed(1)} s window): ${r.steady.sendsPerSec} sends/s offered, ${r.steady.ackedPerSec} acked/s, ` +
+        `${r.steady.unackedAtEnd} sends waiting for their ack at its end` +
+        (r.steady.cpuMs
+          ? `; the machine was busy ${(((r.steady.cpuMs.machine ?? 0) / (2 * r.steady.windowMs)) * 100).toFixed(0)} % of its 2 cores meanwhile.`
+          : '.'),
+    );
+  }
+  return lines;
 }
 
 /** What the stored rolling-restart runs are, and what was changed between them (written by hand). */
@@ -596,6 +677,48 @@ const ROLLING_NOTES = [
   "on loopback TCP the sender pays for the receiver's side too), 1.0 s GC, 1.1 s WebSocket upgrades, 0.5 s Redis presence",
   '(`setLocalOnline`), token HMACs < 0.1 s. Next: count the queries a reconnect costs (session lookup, `sync`) and cut or',
   'batch them, and profile a generator; then a run with the generators elsewhere. PostgreSQL over its Unix socket instead (15:24): 10.4 s.',
+  '',
+  "Since 17:16 each run reports every moved client's timeline of the last restart and the CPU every process used from that",
+  "SIGTERM until every client was in sync (the tables above for the largest run), since 17:54 the steady load's rates before",
+  'the first restart. The 3,000-client figure of 14:52–15:19 did not come back: 28.2 s at 17:12 with the code of then (other',
+  "helpers' work now runs between bench.sh slots: load average 4–5 when each run began). Its timeline (17:16, 28.2 s): sockets",
+  'lost 0.8–3.3 s before the last node was up (the stopping node first drains the sends in flight), a new socket within ~2 s,',
+  "but `hello` only at p50 16 s, p90 21 s: 961 of the 1,518 moved clients had their first socket closed by the SDK's 10 s",
+  'connect timeout and opened a second. Over that window the machine was 99 % busy (66.0 of 66.9 CPU-s: generators 22.9,',
+  'nodes 21.8, nginx 5.0). At 17:54, with the cuts below, the steady load of 3,000 clients is served (1,505 sends/s offered,',
+  '1,517 acked/s) and the restart took 21.7 s, 693 clients opening a second socket after the connect timeout.',
+  '',
+  'What one reconnect costs, without the send load (1,000 clients, `--send-every-ms 60000`, five runs 17:21–17:48, in sync',
+  '3.4–5.6 s after the last node up, machine 95–99 % busy): per moved client, generators 4.2–6.1 ms of CPU, the node taking',
+  'the clients 3.9–4.8 ms, PostgreSQL 1.7–2.4 ms, nginx 0.9–1.1 ms, Redis 0.2–0.3 ms: 11–13 ms of CPU per reconnect over all',
+  "processes. A generator's share is TLS and sockets: with its CA parsed once per generator instead of once per socket",
+  '(`addCACert` and context setup were 8 % of its time, `getaddrinfo` 2 %) generators fell from 6.07 to 4.68 s; OpenSSL',
+  "resuming the session (`SSL_set_session`) is 6–11 %, ws and the SDK's own code under 2 %. The node: 12 % in the",
+  'node-postgres query path (mostly `writev`), 6–10 % WebSocket upgrades, 3–4 % the conversation list; Redis presence was',
+  '0.58 s per 1,000 clients (one MULTI per socket) and is 0.01 s plus one 0.3–0.5 s MULTI per event-loop turn; the session',
+  'lookups of the upgrades of one turn share one query (`verifyWithUser` 0.34 → 0.11 s plus 0.18 s for the shared queries).',
+  '',
+  'At 10,000 clients the 2 cores are full before any restart: in the steady window of 18:05 the generators offered only',
+  '1,596 of the nominal 5,000 sends/s, 2,264 acks/s came back and 2,605 sends waited for theirs, with the machine busy',
+  '99 % (10.65 of 10.71 CPU-s: generators 4.7, nodes 2.6, PostgreSQL 1.25, nginx 1.2). At the last restart the overload',
+  'feeds itself: connected clients that hear nothing for 3 + 3 s declare their socket dead (heartbeat_timeout ×6,237) and',
+  "upgrades waiting longer than the SDK's 10 s connect timeout are abandoned and retried (×7,261), so no run since 17:43 was",
+  'in sync within 60 s (15:06 and 15:10: 55 s). With the SDK calling a socket dead one turn of the event loop after its probe',
+  'timed out (an answer already waiting is read first), 18:27 had 3,308 heartbeat_timeouts instead of 5,248 (17:43) and 6,237',
+  '(18:05), but 21,445 upgrades abandoned at the connect timeout, and was not in sync within 60 s either. Sends acked while',
+  'the verification read the histories were counted as lost until 18:08 (3 at 17:43, 2 at 18:05, each with ~8,000 sends not',
+  'settled when the verification began); it now counts only sends acked before it reads the server (18:27: 0 lost, 5,850',
+  'sends not settled).',
+  '',
+  '**Why 10,000 clients in ≤ 5 s cannot be met on this machine with the generators on it.** From the last SIGTERM to 5 s',
+  'after the last node is up is ~10 s (stop 3.8–4.0 s, start 1.4–2.5 s, then 5 s): 20 CPU-s on 2 cores. Reconnecting',
+  '10,000 clients costs 10,000 × 11–13 ms = 110–130 CPU-s (measured per client at 1,000, without sends), 5–6× the budget;',
+  "the bench clients' own TLS and WebSocket work (generators 4.2 ms + nginx 0.9 ms per client) is already 51 CPU-s, and the",
+  "steady load of 10,000 clients alone keeps both cores busy. With the clients elsewhere, MiniIM's side (node, PostgreSQL,",
+  'nginx, Redis: 6.7–8.6 ms per client) is still 67–86 CPU-s: 7–9 cores for 10 s, before any send load. Next: the',
+  "SDK's behaviour under an overloaded server (a probe unanswered for 3 s and a 10 s connect timeout turn a slow node",
+  'into a reconnect storm), and a reconnect whose catch-up costs one query when nothing changed (the conversation list',
+  'is four queries per reconnect now).',
 ];
 
 /** The rolling-restart section (reconnect reporting for deploys): every run in one table, the largest in detail. */
@@ -621,7 +744,8 @@ export function rollingRestartSection(runs: RollingRestartReport[]): string {
     `The largest run in detail:`,
     '',
     `run on ${r.at.slice(0, 16).replace('T', ' ')} UTC · Node ${r.node} · command: \`npm run bench:rolling-restart -- --nodes ${r.params.nodes} --clients ${r.params.clients}` +
-      `${r.params.workers ? ` --workers ${r.params.workers} --neighbours ${r.params.neighbours}` : ''} --send-every-ms ${r.params.sendEveryMs}\`` +
+      `${r.params.workers ? ` --workers ${r.params.workers} --neighbours ${r.params.neighbours}` : ''} --send-every-ms ${r.params.sendEveryMs}` +
+      `${r.params.steadyMs && r.params.steadyMs !== 2000 ? ` --steady-ms ${r.params.steadyMs}` : ''}\`` +
       (r.machine
         ? ` · load average ${r.machine.loadAvgBefore.map((x) => x.toFixed(1)).join(' ')} before, ${r.machine.loadAvgAfter.map((x) => x.toFixed(1)).join(' ')} after (2 cores, shared)`
         : ''),
@@ -644,8 +768,15 @@ export function rollingRestartSection(runs: RollingRestartReport[]): string {
     '',
     `- ${mark(r.lost === 0)} 0 lost · ${mark(r.duplicated === 0)} 0 duplicated · ${mark(r.logouts === 0 && r.logins === r.params.clients)} 0 logouts (one login per client)`,
     `- ${mark(r.inSyncAfterLastUpMs !== null && r.inSyncAfterLastUpMs <= 5000)} every client back in sync ≤ 5 s after the last node is up (target for 10,000 clients; this run: ${r.params.clients})`,
+    ...lastRestartLines(r),
     ...ROLLING_NOTES,
-    ...(r.storeMismatches > 0
+    ...(r.storeMismatches > 0 && r.inSyncAfterLastUpMs === null
+      ? [
+          '- The stores differing from the server are those of clients not back (not connected, or not caught up) when the',
+          "  sync timeout ran out; the server's history is what the verification compares them with.",
+        ]
+      : []),
+    ...(r.storeMismatches > 0 && r.inSyncAfterLastUpMs !== null
       ? [
           '- The server holds every acked message exactly once; the differences are in client stores: after the reconnect some stores',
           '  lack the older messages of a conversation (or the whole conversation) and never fetch them. Suspected: a `convs` answer',
