@@ -419,11 +419,12 @@ bus channel: docs/architecture.md.
 append batches in flight per node, on a machine that other work loaded at the same time (load average 6 with the
 bench's own processes; every figure is 2–3× below the quiet runs of 14:58–15:01 UTC). Such load slows Socket.IO (one
 INSERT and a WAL flush per message, 26 % of a core for its generator) far more than MiniIM, so its ratios here flatter
-MiniIM: acked msgs/s 2 nodes against Socket.IO 2 nodes was 5.31× and 6.95× in the two loaded runs after the change
-(6.42× in a loaded run before it), against 3.97× / 4.30× / 4.52× in the three quiet runs before it (20,179–25,125
+MiniIM: acked msgs/s 2 nodes against Socket.IO 2 nodes was 5.31×, 6.95× and 7.42× in three loaded runs after the
+change (the tables: the second; the third at 18:30 UTC, direct only) and 6.42× in a loaded run before it,
+against 3.97× / 4.30× / 4.52× in the three quiet runs before it (20,179–25,125
 against 5,088–5,737 msgs/s). No quiet run after the change exists yet: whether ≥ 5× holds on a quiet machine is not
 shown. Cross-node CPU per message against one node (target ≤ 1.3×) stayed out of reach in every run: 1.56–1.65× quiet
-before the change, 1.41× loaded before it, 1.87× and 1.49× loaded after it. Group fan-out, cross-node CPU per delivery
+before the change, 1.41× loaded before it, 1.87×, 1.49× and 1.38× loaded after it. Group fan-out, cross-node CPU per delivery
 against one node: 200 members 1.82× and 1.52× after the change (2.21× loaded and 1.6× quiet before), 2,000 members
 1.30× and 1.38× (1.09× loaded and 1.08× quiet before) — the 2,000-member rows are 20–45 messages in the window, so a
 few milliseconds of CPU move them.
