@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HAND_WRITTEN_MARKER, writeDocs } from '../lib/docs-writer.js';
 
@@ -30,5 +31,18 @@ describe('writeDocs', () => {
     writeFileSync(doc, '# Benchmarks\n\nsomething without a marker\n');
     writeDocs(dir, doc);
     expect(readFileSync(doc, 'utf8')).not.toContain('something without a marker');
+  });
+
+  it("regenerating the project's docs/benchmarks.md from bench/results keeps every one of its sections", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-docs-'));
+    dirs.push(dir);
+    const repoDoc = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
+    const doc = join(dir, 'benchmarks.md');
+    copyFileSync(repoDoc, doc);
+    writeDocs(fileURLToPath(new URL('../results', import.meta.url)), doc);
+    const headings = (text: string) => text.split('\n').filter((l) => /^#{1,3} /.test(l));
+    const before = headings(readFileSync(repoDoc, 'utf8'));
+    expect(before.length).toBeGreaterThan(10);
+    expect(headings(readFileSync(doc, 'utf8'))).toEqual(before);
   });
 });
