@@ -415,18 +415,19 @@ code (once per process, so a 2-node target pays it twice for the same messages),
 and the open-loop rate use. What the figures mean for sizing a cluster: docs/cluster.md ("Capacity planning"); why one
 bus channel: docs/architecture.md.
 
-**Read the tables below with their load average.** They are from 2026-12-01 18:05 UTC, after PostgreSQL went to two
-append batches in flight per node, on a machine that other work loaded at the same time (load average 6 with the
-bench's own processes; every figure is 2–3× below the quiet runs of 14:58–15:01 UTC). Such load slows Socket.IO (one
-INSERT and a WAL flush per message, 26 % of a core for its generator) far more than MiniIM, so its ratios here flatter
-MiniIM: acked msgs/s 2 nodes against Socket.IO 2 nodes was 5.31×, 6.95× and 7.42× in three loaded runs after the
-change (the tables: the second; the third at 18:30 UTC, direct only) and 6.42× in a loaded run before it,
+**Read the tables below with their load average.** They are from 2026-12-01 18:37 UTC, after PostgreSQL went to two
+append batches in flight per node, with nothing else running on the machine (load average 1.4 when it started, under 3.3 with
+the bench's own processes) but on a host that was 2–3× slower for every process than during the runs of 14:58–15:01 UTC
+(MiniIM on one node 9,493 against 24,307 msgs/s then, raw \`ws\` in the direct scenario 118 µs per message against 33–42).
+Such a host slows Socket.IO (one INSERT and a WAL flush per message) more than MiniIM, so its ratios here flatter
+MiniIM: acked msgs/s 2 nodes against Socket.IO 2 nodes was 5.02× in the tables, and 5.31×, 6.95× and 7.42× in three runs
+after the change while other work loaded the machine too (18:05–18:30 UTC), and 6.42× in a loaded run before it,
 against 3.97× / 4.30× / 4.52× in the three quiet runs before it (20,179–25,125
-against 5,088–5,737 msgs/s). No quiet run after the change exists yet: whether ≥ 5× holds on a quiet machine is not
+against 5,088–5,737 msgs/s). No run on a host as fast as the 14:58 one exists after the change: whether ≥ 5× holds there is not
 shown. Cross-node CPU per message against one node (target ≤ 1.3×) stayed out of reach in every run: 1.56–1.65× quiet
-before the change, 1.41× loaded before it, 1.87×, 1.49× and 1.38× loaded after it. Group fan-out, cross-node CPU per delivery
-against one node: 200 members 1.82× and 1.52× after the change (2.21× loaded and 1.6× quiet before), 2,000 members
-1.30× and 1.38× (1.09× loaded and 1.08× quiet before) — the 2,000-member rows are 20–45 messages in the window, so a
+before the change, 1.41× loaded before it, 1.87×, 1.49× and 1.38× loaded after it, 1.40× in the tables. Group fan-out, cross-node CPU per delivery
+against one node: 200 members 1.82×, 1.52× and 1.64× (tables) after the change (2.21× loaded and 1.6× quiet before), 2,000 members
+1.30×, 1.38× and 1.31× (tables) (1.09× loaded and 1.08× quiet before) — the 2,000-member rows are 20–45 messages in the window, so a
 few milliseconds of CPU move them.
 
 What two append batches in flight changed (same-run alternation, loaded machine, closed loop, acked msgs/s and CPU per
