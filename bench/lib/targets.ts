@@ -10,6 +10,8 @@ export type TargetName =
   | 'miniim-mysql'
   | 'miniim-pg-redis'
   | 'miniim-cluster'
+  | 'miniim-cluster-base'
+  | 'miniim-pg-base'
   | 'miniim-cluster-3'
   | 'miniim-cluster-4'
   | 'raw'
@@ -113,6 +115,15 @@ export const TARGETS: Record<TargetName, Target> = {
   },
   'miniim-pg-redis': miniimOnPostgres('miniim-pg-redis', 'MiniIM, 1 node, PostgreSQL + Redis bus', { redis: true }),
   'miniim-cluster': miniimOnPostgres('miniim-cluster', 'MiniIM, 2 nodes, PostgreSQL + Redis', { nodes: 2 }),
+  // The 2-node target from another checkout (`BENCH_BASELINE_DIR`, as `miniim-base`): before/after in one invocation.
+  'miniim-cluster-base': {
+    ...miniimOnPostgres('miniim-cluster-base', 'MiniIM, 2 nodes, PostgreSQL + Redis (baseline checkout)', { nodes: 2 }),
+    entry: `${process.env.BENCH_BASELINE_DIR ?? '(set BENCH_BASELINE_DIR)'}/${MINIIM_ENTRY}`,
+  },
+  'miniim-pg-base': {
+    ...miniimOnPostgres('miniim-pg-base', 'MiniIM on PostgreSQL (baseline checkout)', {}),
+    entry: `${process.env.BENCH_BASELINE_DIR ?? '(set BENCH_BASELINE_DIR)'}/${MINIIM_ENTRY}`,
+  },
   // More nodes, for the bus design's cost as nodes are added (docs/architecture.md).
   'miniim-cluster-3': miniimOnPostgres('miniim-cluster-3', 'MiniIM, 3 nodes, PostgreSQL + Redis', { nodes: 3 }),
   'miniim-cluster-4': miniimOnPostgres('miniim-cluster-4', 'MiniIM, 4 nodes, PostgreSQL + Redis', { nodes: 4 }),
