@@ -16,6 +16,11 @@ export interface Delivery {
   exceptSessionId?: string;
   /** When the message it carries was accepted (epoch ms): delivery latency is measured from it. */
   ts?: number;
+  /**
+   * Set by the bus on a delivery published by another node: it arrives apart from this node's
+   * commits, so a socket waiting for an ack gets it with that ack (gateway/session.ts, push()).
+   */
+  remote?: true;
 }
 
 export type DeliveryHandler = (d: Delivery) => void;

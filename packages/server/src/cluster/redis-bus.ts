@@ -241,7 +241,7 @@ export class RedisBus implements Bus {
       }
       if ('u' in h) {
         this.m?.received.delivery.inc();
-        const d: Delivery = { userIds: h.u, payload: lines[i + 1]! };
+        const d: Delivery = { userIds: h.u, payload: lines[i + 1]!, remote: true };
         if (h.x) d.exceptSessionId = h.x;
         if (h.t !== undefined) d.ts = h.t;
         for (const fn of this.deliveryHandlers) fn(d);

@@ -337,8 +337,13 @@ export class Gateway {
           this.d.metrics.sends('ws', f.kind, 'rate_limited').inc();
           throw new ImError('rate_limited', 'too many messages from this user', wait);
         }
-        const msg = await this.d.messages.send({ userId: uid, sessionId: s.id }, f);
-        s.send({ op: 'ack', rid: f.rid, msg });
+        s.sendStarted();
+        try {
+          const msg = await this.d.messages.send({ userId: uid, sessionId: s.id }, f);
+          s.send({ op: 'ack', rid: f.rid, msg });
+        } finally {
+          s.sendEnded();
+        }
         return;
       }
       case 'read': {
@@ -395,11 +400,12 @@ export class Gateway {
       if (!set) continue;
       for (const s of set) {
         if (s.id === d.exceptSessionId) continue;
-        s.sendRaw(d.payload);
+        if (d.remote) s.push(d.payload);
+        else s.sendRaw(d.payload);
         handed = true;
       }
     }
-    // Only where the push reached a socket: in a cluster the publishing node sees every delivery too.
+    // Only where the push reached a socket (or was held for its ack): in a cluster the publishing node sees every delivery too.
     if (handed && d.ts !== undefined) this.d.metrics.delivery.observe(Math.max(0, Date.now() - d.ts) / 1000);
   }
 

@@ -17,6 +17,26 @@ function uncorkAll(): void {
   corked.length = 0;
 }
 
+/**
+ * Longest a push waits for the ack of its socket's own send (see Session.push): a commit that
+ * hangs must not hold up what the user receives.
+ */
+export const PUSH_HOLD_MAX_MS = 20;
+/** Sessions holding pushes; their holds are ended by one shared timer once they are due. */
+const holding = new Set<Session>();
+let holdTimer: NodeJS.Timeout | undefined;
+function armHoldTimer(): void {
+  if (holdTimer !== undefined) return;
+  holdTimer = setTimeout(endDueHolds, PUSH_HOLD_MAX_MS);
+  holdTimer.unref();
+}
+function endDueHolds(): void {
+  holdTimer = undefined;
+  const due = Date.now() - PUSH_HOLD_MAX_MS;
+  for (const s of holding) if (s.heldSince <= due) s.releaseHeld();
+  if (holding.size > 0) armHoldTimer();
+}
+
 /** How a session bounds what is queued for its client. */
 export interface OutboundLimits {
   /** Every byte queued for the client (socket buffer + frames waiting for it) counts against this. */
@@ -64,6 +84,13 @@ export class Session {
   closing = false;
   private readonly queue: string[] = [];
   private queued = 0;
+  /** `send`s of this socket waiting for their commit (each ends with an ack or an error reply). */
+  private sendsPending = 0;
+  /** Pushes waiting to leave with the next reply (see push()). */
+  private held: string[] = [];
+  private heldBytes = 0;
+  /** When the oldest held push was held (epoch ms). */
+  heldSince = 0;
   private readonly sock: Socket | undefined;
   /** Closes the socket when its token expires (cleared on close). */
   expiryTimer: NodeJS.Timeout | undefined;
@@ -96,7 +123,7 @@ export class Session {
 
   /** Bytes queued for the client and not yet handed to the kernel. */
   get backlog(): number {
-    return this.ws.bufferedAmount + this.queued;
+    return this.ws.bufferedAmount + this.queued + this.heldBytes;
   }
 
   /** True when the backlog is at its bound: requests from this socket are not executed. */
@@ -114,6 +141,58 @@ export class Session {
       this.overflow();
       return;
     }
+    if (this.held.length > 0) this.releaseHeld();
+    this.enqueue(payload);
+  }
+
+  /**
+   * Sends a push published by another node. While one of this socket's own sends waits for its
+   * commit, and nothing was written to the socket in this turn yet, the push is held and leaves
+   * with that send's ack: one socket write instead of two, as on one node, where a push and the
+   * acks of the same commit leave together (across nodes, pushes arrive from the bus apart from
+   * the commits that ack this node's sends). It waits PUSH_HOLD_MAX_MS at most. Holding only
+   * delays: every frame still leaves in the order it was sent.
+   */
+  push(payload: string): void {
+    if (this.sendsPending === 0 || this.sock?.writableCorked || this.closing || this.closed || this.ws.readyState !== 1) {
+      this.sendRaw(payload);
+      return;
+    }
+    if (this.backlog + payload.length > this.out.maxBytes) {
+      this.overflow();
+      return;
+    }
+    if (this.held.length === 0) {
+      this.heldSince = Date.now();
+      holding.add(this);
+      armHoldTimer();
+    }
+    this.held.push(payload);
+    this.heldBytes += payload.length;
+  }
+
+  /** A `send` of this socket started: pushes may wait for its reply. */
+  sendStarted(): void {
+    this.sendsPending++;
+  }
+
+  /** A `send` of this socket was answered (or failed): nothing waits for it any more. */
+  sendEnded(): void {
+    this.sendsPending--;
+    if (this.sendsPending === 0 && this.held.length > 0) this.releaseHeld();
+  }
+
+  /** Writes the held pushes now (their bytes were already counted against the bound). */
+  releaseHeld(): void {
+    holding.delete(this);
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    if (this.closing || this.closed || this.ws.readyState !== 1) return;
+    for (const payload of held) this.enqueue(payload);
+  }
+
+  private enqueue(payload: string): void {
     if (this.queued > 0 || this.ws.bufferedAmount >= SOCKET_HIGH_WATER) {
       this.queue.push(payload);
       this.queued += payload.length;
@@ -153,6 +232,9 @@ export class Session {
   private dropQueue(): void {
     this.queue.length = 0;
     this.queued = 0;
+    this.held = [];
+    this.heldBytes = 0;
+    holding.delete(this);
   }
 
   private write(payload: string): void {
