@@ -478,6 +478,19 @@ nodes, one append batch in flight per node (with two, one node writes 0.78 \`wri
 
 Tried before (docs/cluster.md): handing other nodes' frames to sockets as the bytes they arrived in (no gain),
 uncorking at \`setImmediate\` (0.95 instead of 1.02 \`writev\` per message, within noise).
+
+**A push from another node waits for its socket's pending ack** (2026-12-01, 20:00 UTC; \`Session.push\` in
+packages/server/src/gateway/session.ts): a delivery the Redis bus received from another node, for a socket that has a
+\`send\` waiting for its commit and was not written to in this turn, is held and written right before that send's
+reply, 20 ms at most later, so the pair leaves in one \`writev\` as it does on one node. Measured against main in the
+same invocation (targets \`miniim-cluster\` and \`miniim-cluster-base\` with \`BENCH_BASELINE_DIR\`, order alternated, 16
+pairs 19:56–20:24 UTC, load 1.3–4.9, \`--perf-stat\`; 14 pairs with the closed window lengthened to 5 s by a local edit of the quick preset, 2 with its 2 s): \`writev\` per
+message 0.72–0.79 against 1.03–1.05 (syscalls 1.55 against 1.85); closed-loop CPU per message 95.5 against 100.6 µs mean
+(−5 %), lower in 12 pairs, higher in 4 (two of them by under 1 %); acked msgs/s 9,166 against 8,511 mean; delivery p50
+30.9 against 28.5 ms (+2.4 ms), ack p50 20.6 against 21.6 ms; at the open 50 % rate no CPU difference (lower in 8 of 16). Not enough for the
+1.3× target: in the two runs with \`miniim-pg\` in the same invocation (quick windows, the host at its slowest) two nodes
+took 1.59× (main 1.60×) and 2.31× (main 2.57×) one node's CPU per message. The remaining gap is not the writes any
+more (0.72–0.79 \`writev\` per message on two nodes against 0.54–0.90 on one).
 `;
 
 /** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
