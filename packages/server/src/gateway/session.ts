@@ -25,16 +25,21 @@ export const PUSH_HOLD_MAX_MS = 20;
 /** Sessions holding pushes; their holds are ended by one shared timer once they are due. */
 const holding = new Set<Session>();
 let holdTimer: NodeJS.Timeout | undefined;
-function armHoldTimer(): void {
+function armHoldTimer(delayMs = PUSH_HOLD_MAX_MS): void {
   if (holdTimer !== undefined) return;
-  holdTimer = setTimeout(endDueHolds, PUSH_HOLD_MAX_MS);
+  holdTimer = setTimeout(endDueHolds, delayMs);
   holdTimer.unref();
 }
 function endDueHolds(): void {
   holdTimer = undefined;
-  const due = Date.now() - PUSH_HOLD_MAX_MS;
-  for (const s of holding) if (s.heldSince <= due) s.releaseHeld();
-  if (holding.size > 0) armHoldTimer();
+  const now = Date.now();
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const s of holding) {
+    if (s.heldSince <= now - PUSH_HOLD_MAX_MS) s.releaseHeld();
+    else oldest = Math.min(oldest, s.heldSince);
+  }
+  // Next due: the oldest hold still waiting, so no push waits past PUSH_HOLD_MAX_MS.
+  if (holding.size > 0) armHoldTimer(Math.max(1, oldest + PUSH_HOLD_MAX_MS - now));
 }
 
 /** How a session bounds what is queued for its client. */

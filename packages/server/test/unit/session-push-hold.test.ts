@@ -81,6 +81,20 @@ describe('Session.push: a push waits for the ack of its socket’s own pending s
     expect(b.sent).toEqual([]);
     vi.advanceTimersByTime(PUSH_HOLD_MAX_MS + 1);
     expect(b.sent).toEqual(['p1']);
+
+    // A hold that starts after the shared timer was armed still ends PUSH_HOLD_MAX_MS after it began.
+    const c = harness();
+    const d = harness();
+    c.s.sendStarted();
+    c.s.push('c1');
+    vi.advanceTimersByTime(PUSH_HOLD_MAX_MS / 2);
+    d.s.sendStarted();
+    d.s.push('d1');
+    vi.advanceTimersByTime(PUSH_HOLD_MAX_MS / 2);
+    expect(c.sent).toEqual(['c1']);
+    expect(d.sent).toEqual([]);
+    vi.advanceTimersByTime(PUSH_HOLD_MAX_MS / 2);
+    expect(d.sent).toEqual(['d1']);
   });
 
   it('counts held pushes against the backlog bound and drops them on close', () => {
