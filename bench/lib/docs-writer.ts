@@ -490,7 +490,10 @@ message 0.72–0.79 against 1.03–1.05 (syscalls 1.55 against 1.85); closed-loo
 30.9 against 28.5 ms (+2.4 ms), ack p50 20.6 against 21.6 ms; at the open 50 % rate no CPU difference (lower in 8 of 16). Not enough for the
 1.3× target: in the two runs with \`miniim-pg\` in the same invocation (quick windows, the host at its slowest) two nodes
 took 1.59× (main 1.60×) and 2.31× (main 2.57×) one node's CPU per message. The remaining gap is not the writes any
-more (0.72–0.79 \`writev\` per message on two nodes against 0.54–0.90 on one).
+more (0.72–0.79 \`writev\` per message on two nodes against 0.54–0.90 on one). Three invocations on main after it landed (20:43–20:45 UTC, load 1.9–5.1 at their
+starts, nothing else running): two nodes took 1.88×, 2.12× and 1.28× one node's CPU per message, back to back, and
+made 4.85× Socket.IO 2 nodes' acked msgs/s at 0.18× its CPU per message in the first: one invocation's cross-node
+ratio moves by more than its distance to the target, and their median (1.88×) misses it.
 `;
 
 /** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
