@@ -144,6 +144,10 @@ export class SqliteCheckpointer {
     if (!w) return;
     await new Promise<void>((resolve) => {
       w.once('exit', () => resolve());
+      // The worker is unref'd while it runs; its exit is what this close waits for, so it must keep the
+      // event loop alive until then (in a script with nothing else pending, Node would otherwise end the
+      // process with this close still pending, before the database itself is closed).
+      w.ref();
       w.postMessage('close');
       // Should the worker be stuck, do not hold the shutdown for it.
       setTimeout(() => void w.terminate(), 5000).unref();
