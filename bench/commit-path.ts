@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { GroupCommitter } from '../packages/server/src/core/group-committer.js';
 import { openSqliteStorage } from '../packages/server/src/storage/sqlite/sqlite-storage.js';
-import type { NewMessage } from '../packages/server/src/storage/storage.js';
+import { atFixedRate, messageMaker } from './lib/in-process-appends.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,20 +75,7 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
   gcs.observe({ entryTypes: ['gc'] });
   let batches = 0;
   const c = new GroupCommitter(storage, { overlapMin, onBatch: () => void batches++ });
-  let k = 0;
-  const msg = (): NewMessage => {
-    const p = k % 50;
-    return {
-      id: `m${k}`,
-      conv: `d:a${p}:b${p}`,
-      members: [`a${p}`, `b${p}`],
-      from: `a${p}`,
-      kind: 'text',
-      body: { text: `hello ${k}` },
-      ts: Date.now(),
-      clientMsgId: `c${k++}`,
-    };
-  };
+  const msg = messageMaker();
   // Warm-up: conversations exist, statements are hot.
   await Promise.all(Array.from({ length: 200 }, () => c.append(msg())));
   batches = 0;
@@ -99,34 +86,20 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
   const pending: Promise<unknown>[] = [];
   const total = Math.round((rate * ms) / 1000);
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = setInterval(() => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
-      for (; sent < due; sent++) {
-        const at = performance.now();
-        pending.push(
-          c.append(msg()).then(() => {
-            const end = performance.now();
-            lat.push(end - at);
-            appends.push([at, end]);
-          }),
-        );
-      }
-      if (sent >= total) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, 1);
+  await atFixedRate(rate, ms, () => {
+    const at = performance.now();
+    pending.push(
+      c.append(msg()).then(() => {
+        const end = performance.now();
+        lat.push(end - at);
+        appends.push([at, end]);
+      }),
+    );
   });
   await Promise.all(pending);
   const cpu = process.cpuUsage(cpu0);
   gcs.disconnect();
-  // The checkpoint worker is unref'd: keep this script's loop alive until it has exited.
-  const keepAlive = setInterval(() => {}, 1000);
   await storage.close();
-  clearInterval(keepAlive);
   rmSync(dir, { recursive: true, force: true });
   lat.sort((a, b) => a - b);
   return {

@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import type { GroupCommitter as Committer } from '../packages/server/src/core/group-committer.js';
 import type { openSqliteStorage as OpenStorage } from '../packages/server/src/storage/sqlite/sqlite-storage.js';
 import type { AppendResult, NewMessage } from '../packages/server/src/storage/storage.js';
+import { atFixedRate, messageMaker } from './lib/in-process-appends.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -86,20 +87,7 @@ async function run(rate: number, { name, GroupCommitter, openSqliteStorage }: Bu
     return r;
   };
   const c = new GroupCommitter(storage);
-  let k = 0;
-  const msg = (): NewMessage => {
-    const p = k % 50;
-    return {
-      id: `m${k}`,
-      conv: `d:a${p}:b${p}`,
-      members: [`a${p}`, `b${p}`],
-      from: `a${p}`,
-      kind: 'text',
-      body: { text: `hello ${k}` },
-      ts: Date.now(),
-      clientMsgId: `c${k++}`,
-    };
-  };
+  const msg = messageMaker();
   await Promise.all(Array.from({ length: 200 }, () => c.append(msg())));
   fd = openSync(`${file}-shm`, 'r');
   // Closed-loop burst until the WAL has started again from the top once (its file is then at full size).
@@ -113,26 +101,15 @@ async function run(rate: number, { name, GroupCommitter, openSqliteStorage }: Bu
   workerCkpts = 0;
   const appends: Span[] = [];
   const pending: Promise<unknown>[] = [];
-  const total = Math.round((rate * ms) / 1000);
   const t0 = performance.now();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const tick = setInterval(() => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
-      for (; sent < due; sent++) {
-        // From the intended send time (as the bench's open loop): a loop stall delays the sends due meanwhile too.
-        const at = t0 + (sent * 1000) / rate;
-        pending.push(c.append(msg()).then(() => void appends.push([at, performance.now()])));
-      }
-      if (sent >= total) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, 1);
+  // From the intended send time (as the bench's open loop): a loop stall delays the sends due meanwhile too.
+  await atFixedRate(rate, ms, (at) => {
+    pending.push(c.append(msg()).then(() => void appends.push([at, performance.now()])));
   });
   await Promise.all(pending);
   const elapsed = (performance.now() - t0) / 1000;
   closeSync(fd);
+  // A --base tree from before the checkpointer's close() kept the loop alive would end the script here.
   const keepAlive = setInterval(() => {}, 1000);
   await storage.close();
   clearInterval(keepAlive);
