@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import type { BenchServer } from './lib/cluster-process.js';
 import { writeDocs } from './lib/docs-writer.js';
 import { type BenchOptions, parseOptions, type ScenarioName } from './lib/options.js';
-import { computeRatios, machine, type ScenarioReport, textTable, writeReport } from './lib/report.js';
+import { computeRatios, machine, type RoundSummary, type ScenarioReport, textTable, writeReport } from './lib/report.js';
 import type { Scenario, TargetResult } from './lib/scenario.js';
-import { startTarget, withTarget } from './lib/scenario.js';
+import { medianGoals, startTarget, withTarget } from './lib/scenario.js';
 import { repoRoot } from './lib/spawn-node.js';
 import { TARGETS, type TargetName } from './lib/targets.js';
 import { WorkerPool } from './lib/worker-pool.js';
@@ -64,8 +64,9 @@ async function runOne(opts: BenchOptions, sc: Scenario, name: TargetName, shared
   }
 }
 
-function buildReport(opts: BenchOptions, sc: Scenario, results: TargetResult[], durationMs: number, load: number[]): ScenarioReport {
+function buildReport(opts: BenchOptions, sc: Scenario, results: TargetResult[], durationMs: number, load: number[], rounds?: RoundSummary[]): ScenarioReport {
   const ratioSpecs = sc.name === 'group' ? groupRatios(opts.sizes.group.sizes) : sc.ratios;
+  const first = rounds ? results.filter((r) => r.round === 1) : results;
   return {
     scenario: sc.name,
     title: sc.title,
@@ -76,18 +77,43 @@ function buildReport(opts: BenchOptions, sc: Scenario, results: TargetResult[], 
     machine: {
       ...machine(),
       loadAvgBefore: load,
-      loadAvgAfter: loadavg().map((x) => Math.round(x * 100) / 100),
+      loadAvgAfter: loadNow(),
     },
-    params: { ...sc.params(opts), workers: opts.workers, sourceAddrs: opts.sourceAddrs.length },
+    params: { ...sc.params(opts), workers: opts.workers, sourceAddrs: opts.sourceAddrs.length, ...(rounds ? { rounds: rounds.length } : {}) },
     columns: sc.columns,
     chart: sc.chart,
     results,
-    ratios: computeRatios(ratioSpecs, results),
-    goals: sc.goals(results),
+    ratios: computeRatios(ratioSpecs, first),
+    goals: rounds ? medianGoals(rounds.map((r) => r.goals)) : sc.goals(results),
+    ...(rounds ? { rounds } : {}),
     lost: results.reduce((s, r) => s + r.lost, 0),
     duplicated: results.reduce((s, r) => s + r.duplicated, 0),
     durationMs,
   };
+}
+
+const loadNow = () => loadavg().map((x) => Math.round(x * 100) / 100);
+
+/**
+ * `--rounds N` > 1: the scenario's targets N times, in reverse order every other round, each on a fresh
+ * server; every round's results (labelled `· round k`) and goals, for the medians of buildReport.
+ */
+async function runRounds(opts: BenchOptions, sc: Scenario, names: TargetName[]): Promise<{ results: TargetResult[]; rounds: RoundSummary[] }> {
+  const results: TargetResult[] = [];
+  const rounds: RoundSummary[] = [];
+  for (let round = 1; round <= opts.rounds; round++) {
+    const order = round % 2 ? names : [...names].reverse();
+    const loadAvgBefore = loadNow();
+    log(`-- round ${round}/${opts.rounds}: ${order.join(', ')} (load ${loadAvgBefore.join(' / ')})`);
+    const byName = new Map<TargetName, TargetResult>();
+    for (const name of order) byName.set(name, await runOne(opts, sc, name));
+    const these = names.map((n) => byName.get(n)!);
+    const goals = sc.goals(these);
+    rounds.push({ round, order, loadAvgBefore, loadAvgAfter: loadNow(), goals });
+    for (const g of goals) if (g.value !== 'n/a') log(`   round ${round}: ${g.goal}: ${g.value}`);
+    results.push(...these.map((r) => ({ ...r, round, label: `${r.label} · round ${round}` })));
+  }
+  return { results, rounds };
 }
 
 const targetsOf = (opts: BenchOptions, sc: Scenario) => opts.targets ?? sc.targets;
@@ -97,16 +123,21 @@ async function runAll(opts: BenchOptions, emit: (rep: ScenarioReport) => void): 
   const scenarios = opts.scenarios.map((n) => SCENARIO_IMPLS[n]);
   if (!opts.shareServers) {
     for (const sc of scenarios) {
-      const load = loadavg().map((x) => Math.round(x * 100) / 100);
+      const load = loadNow();
       const t0 = Date.now();
       log(`\n== ${sc.name}: ${sc.title} (${opts.mode}) ==`);
+      if (opts.rounds > 1) {
+        const { results, rounds } = await runRounds(opts, sc, targetsOf(opts, sc));
+        emit(buildReport(opts, sc, results, Date.now() - t0, load, rounds));
+        continue;
+      }
       const results: TargetResult[] = [];
       for (const name of targetsOf(opts, sc)) results.push(await runOne(opts, sc, name));
       emit(buildReport(opts, sc, results, Date.now() - t0, load));
     }
     return;
   }
-  const load = loadavg().map((x) => Math.round(x * 100) / 100);
+  const load = loadNow();
   const t0 = Date.now();
   const results = new Map<Scenario, TargetResult[]>(scenarios.map((sc) => [sc, []]));
   const names = [...new Set(scenarios.flatMap((sc) => targetsOf(opts, sc)))];

@@ -86,13 +86,18 @@ export interface BenchOptions {
   commitStats: boolean;
   /** One server per target for every scenario (smoke: saves start-up time) instead of one per scenario. */
   shareServers: boolean;
+  /**
+   * Run each scenario's targets this many times, the order reversed every other round, each on fresh
+   * processes; the report keeps every round and its ratio goals become the medians of the rounds' ratios.
+   */
+  rounds: number;
   sizes: Sizes;
   command: string;
 }
 
 const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect,cluster,cluster-group]
   [--targets miniim,raw,socketio,socketio-nofsync,blog,miniim-pg,miniim-pg-redis,miniim-cluster,miniim-cluster-base,miniim-pg-base,socketio-pg,socketio-cluster]
-  [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--perf-stat] [--ref-rate MSGS_PER_SEC]`;
+  [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--perf-stat] [--ref-rate MSGS_PER_SEC] [--rounds N]`;
 
 /** Parses argv (without node and script). Throws with the usage text on a bad flag. */
 export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
@@ -107,6 +112,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
   let commitStats = false;
   let refRate: number | undefined;
   let perfStat = false;
+  let rounds = 1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -127,11 +133,13 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     else if (a === '--commit-stats') commitStats = true;
     else if (a === '--perf-stat') perfStat = true;
     else if (a === '--ref-rate') refRate = Number(value());
+    else if (a === '--rounds') rounds = Number(value());
     else if (a === '--help' || a === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
   for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
   if (refRate !== undefined && !(refRate > 0)) throw new Error(`bad --ref-rate\n${USAGE}`);
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`bad --rounds\n${USAGE}`);
   if (!(workers >= 1 && addrs >= 1 && addrs <= 250)) throw new Error(`bad --workers or --addrs\n${USAGE}`);
   return {
     mode,
@@ -145,7 +153,9 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
     commitStats,
     refRate,
     perfStat,
-    shareServers: mode === 'smoke',
+    // Rounds compare fresh processes: no sharing then.
+    shareServers: mode === 'smoke' && rounds === 1,
+    rounds,
     sizes: PRESETS[mode],
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
   };

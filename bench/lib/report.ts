@@ -36,13 +36,28 @@ export interface ScenarioReport {
   params: Record<string, unknown>;
   columns: Column[];
   chart: { metric: string; label: string; row?: string };
+  /** Every target's result; with rounds > 1 every round's, in round order (`TargetResult.round`). */
   results: TargetResult[];
+  /** MiniIM / baseline ratios (with rounds > 1: of the first round). */
   ratios: RatioRow[];
+  /** The targets; with rounds > 1 the medians of the rounds' ratios (`medianGoals`). */
   goals: Goal[];
+  /** With `--rounds N` > 1: each round's order, load and goals. */
+  rounds?: RoundSummary[];
   /** Total lost and duplicated messages over every target (must be 0). */
   lost: number;
   duplicated: number;
   durationMs: number;
+}
+
+/** One round of a scenario run with `--rounds N`. */
+export interface RoundSummary {
+  round: number;
+  /** The order the targets ran in (reversed every other round). */
+  order: TargetName[];
+  loadAvgBefore: number[];
+  loadAvgAfter: number[];
+  goals: Goal[];
 }
 
 export const BASELINES: TargetName[] = ['raw', 'socketio', 'socketio-nofsync', 'blog'];
@@ -93,8 +108,12 @@ export function textTable(rep: ScenarioReport): string {
     out.push('', 'MiniIM / baseline:');
     for (const r of rep.ratios) out.push(`  ${r.label.padEnd(44)} ${BASELINES.map((b) => `${b}=${r.vs[b] == null ? 'n/a' : `${r.vs[b]}×`}`).join('  ')}`);
   }
+  for (const r of rep.rounds ?? []) {
+    out.push('', `round ${r.round} (order ${r.order.join(', ')}; load ${r.loadAvgBefore.join('/')} → ${r.loadAvgAfter.join('/')}):`);
+    for (const g of r.goals) if (g.value !== 'n/a') out.push(`  ${g.goal}: ${g.value}`);
+  }
   if (rep.goals.length) {
-    out.push('', 'MiniIM targets (measured, not asserted):');
+    out.push('', `MiniIM targets (measured, not asserted${roundsNote(rep)}):`);
     for (const g of rep.goals) out.push(`  [${g.met == null ? ' ? ' : g.met ? 'met' : 'MISS'}] ${g.goal}: ${g.value}`);
   }
   for (const r of rep.results) for (const n of r.notes) out.push(`  note (${r.target}): ${n}`);
@@ -102,6 +121,12 @@ export function textTable(rep: ScenarioReport): string {
   out.push(`machine: ${rep.machine.cpus} × ${rep.machine.cpuModel}, ${rep.machine.memGB} GB, Node ${rep.machine.node}`);
   out.push(`command: ${rep.command}`);
   return out.join('\n');
+}
+
+/** How the goals were taken when the report has several rounds ('' for one). */
+export function roundsNote(rep: ScenarioReport): string {
+  const n = rep.rounds?.length ?? 0;
+  return n > 1 ? `; ratios are the median of ${n} rounds' ratios, targets alternated in order, fresh processes each round` : '';
 }
 
 /** Pretty JSON with short arrays of numbers on one line, as the repo's formatter (biome) wants it. */

@@ -20,6 +20,8 @@ export interface ResultRow {
 export interface TargetResult {
   target: TargetName;
   label: string;
+  /** With `--rounds N` > 1: the round (1…N) this result is from (its label ends with `· round k`). */
+  round?: number;
   /** Set when the target could not run this scenario, with the reason. */
   skipped?: string;
   /** Set when the run failed with an error (the reason is in `skipped`). */
@@ -49,6 +51,9 @@ export interface Goal {
   goal: string;
   value: string;
   met: boolean | null;
+  /** For a ratio goal: the ratio itself and its bound (what `--rounds` takes the median of). */
+  ratio?: number | null;
+  bound?: { max?: number; min?: number };
 }
 
 export interface ScenarioContext {
@@ -194,3 +199,36 @@ export const round = (v: number, digits = 1) => {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
 };
+
+/** Whether a ratio is within its bound (at most `max`, or at least `min`). */
+export const boundMet = (r: number, bound: { max?: number; min?: number }) => (bound.max !== undefined ? r <= bound.max : r >= bound.min!);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * The goals over several rounds of one scenario (`--rounds N`): a ratio goal becomes the median of the
+ * rounds' ratios (met by that median), followed by every round's value; any other goal lists the rounds'
+ * values and is met only when every round met it.
+ */
+export function medianGoals(rounds: Goal[][]): Goal[] {
+  if (rounds.length <= 1) return rounds[0] ?? [];
+  const names = [...new Set(rounds.flatMap((gs) => gs.map((g) => g.goal)))];
+  return names.map((goal) => {
+    const each = rounds.map((gs) => gs.find((g) => g.goal === goal));
+    const values = each.map((g) => g?.value ?? 'n/a').join(', ');
+    const ratios = each.map((g) => g?.ratio).filter((r): r is number => typeof r === 'number' && Number.isFinite(r));
+    const bound = each.find((g) => g?.bound)?.bound;
+    if (bound && each.some((g) => g?.ratio !== undefined)) {
+      if (!ratios.length) return { goal, value: `n/a (rounds: ${values})`, met: null, ratio: null, bound };
+      const r = median(ratios);
+      return { goal, value: `${round(r, 2)}× median of ${rounds.length} rounds (${values})`, met: boundMet(r, bound), ratio: r, bound };
+    }
+    const mets = each.map((g) => g?.met ?? null);
+    const met = mets.some((m) => m === null) ? null : mets.every(Boolean);
+    return { goal, value: `rounds: ${values}`, met };
+  });
+}

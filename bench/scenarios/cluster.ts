@@ -7,7 +7,7 @@
  * own CPU are not counted, for any target).
  */
 import type { Goal, Scenario, TargetResult } from '../lib/scenario.js';
-import { round } from '../lib/scenario.js';
+import { boundMet, round } from '../lib/scenario.js';
 import { directScenario } from './direct.js';
 import { groupScenario } from './group.js';
 
@@ -16,9 +16,9 @@ const metric = (results: TargetResult[], target: string, row: string, key: strin
 
 /** `a / b` as a goal: met when the ratio is at most (`max`) or at least (`min`) the bound. */
 function ratioGoal(goal: string, a: number | null, b: number | null, bound: { max?: number; min?: number }): Goal {
-  if (a == null || !b) return { goal, value: 'n/a', met: null };
+  if (a == null || !b) return { goal, value: 'n/a', met: null, ratio: null, bound };
   const r = a / b;
-  return { goal, value: `${round(r, 2)}×`, met: bound.max !== undefined ? r <= bound.max : r >= bound.min! };
+  return { goal, value: `${round(r, 2)}×`, met: boundMet(r, bound), ratio: r, bound };
 }
 
 const SPREAD =
@@ -84,6 +84,27 @@ export const clusterScenario: Scenario = {
           max: 1.3,
         },
       ),
+      // A before/after in one invocation (`miniim-cluster-base` with BENCH_BASELINE_DIR): lower CPU, higher rate is better.
+      ...(results.some((x) => x.target === 'miniim-cluster-base')
+        ? [
+            ratioGoal(
+              '(A/B) 2 nodes, this checkout / baseline checkout, CPU per message',
+              m('miniim-cluster', 'cpuUsPerMsg'),
+              m('miniim-cluster-base', 'cpuUsPerMsg'),
+              {
+                max: 1,
+              },
+            ),
+            ratioGoal(
+              '(A/B) 2 nodes, this checkout / baseline checkout, acked msgs/s',
+              m('miniim-cluster', 'msgsPerSec'),
+              m('miniim-cluster-base', 'msgsPerSec'),
+              {
+                min: 1,
+              },
+            ),
+          ]
+        : []),
     ];
   },
 };
