@@ -7,7 +7,10 @@
  * `--tail` adds, per run, what the appends over 5 ms overlapped: an fsync over 3 ms (the disk), a
  * checkpoint, a GC pause over 1 ms, and the WAL fsync's p99 during checkpoints and outside them.
  *
- *   npx tsx bench/commit-path.ts [--rates 1000,2500,5000] [--ms 1500] [--rounds 3] [--tail]
+ * `--delays 0,1` compares commit delays (ms; group-committer.ts) instead, with the merge rule,
+ * `--siblings K` their arrival rule (default 2), and adds the wait of a batch's oldest message.
+ *
+ *   npx tsx bench/commit-path.ts [--rates 1000,2500,5000] [--ms 1500] [--rounds 3] [--tail] [--delays 0,1 [--siblings 2]]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +28,8 @@ const rates = arg('rates', '1000,2500,5000').split(',').map(Number);
 const ms = Number(arg('ms', '1500'));
 const rounds = Number(arg('rounds', '3'));
 const tail = process.argv.includes('--tail');
+const delays = process.argv.includes('--delays') ? arg('delays', '0').split(',').map(Number) : undefined;
+const siblings = Number(arg('siblings', '2'));
 
 /** A time interval [start, end] (performance.now() ms). */
 type Span = [number, number];
@@ -49,10 +54,19 @@ function tailOf(appends: Span[], spans: { fsync: Span[]; checkpoint: Span[]; gc:
   };
 }
 
-/** The rules compared: a new batch per turn while a slot is free (before), and the merge rule (now). */
-const RULES = { 'batch per turn (before)': 1, 'merge while in flight (now)': undefined } as const;
+interface Rule {
+  overlapMin?: number;
+  delayMs: number;
+}
+/**
+ * The rules compared: a new batch per turn while a slot is free, and the merge rule (both without a
+ * commit delay); with `--delays`, the merge rule with each delay.
+ */
+const RULES: Record<string, Rule> = delays
+  ? Object.fromEntries(delays.map((d) => [`delay ${d} ms`, { delayMs: d }]))
+  : { 'batch per turn': { overlapMin: 1, delayMs: 0 }, 'merge while in flight': { delayMs: 0 } };
 
-async function runOnce(rate: number, overlapMin: number | undefined) {
+async function runOnce(rate: number, rule: Rule) {
   const dir = mkdtempSync(join(tmpdir(), 'miniim-commit-path-'));
   const spans = { fsync: [] as Span[], checkpoint: [] as Span[], gc: [] as Span[] };
   const ended = (ms: number): Span => {
@@ -74,12 +88,20 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
   });
   gcs.observe({ entryTypes: ['gc'] });
   let batches = 0;
-  const c = new GroupCommitter(storage, { overlapMin, onBatch: () => void batches++ });
+  const waits: number[] = [];
+  const c = new GroupCommitter(storage, {
+    overlapMin: rule.overlapMin,
+    delayMs: rule.delayMs,
+    delaySiblings: siblings,
+    onBatch: () => void batches++,
+    stats: { queue: (ms) => void waits.push(ms), total() {} },
+  });
   const msg = messageMaker();
   // Warm-up: conversations exist, statements are hot.
   await Promise.all(Array.from({ length: 200 }, () => c.append(msg())));
   batches = 0;
   fsyncs = 0;
+  waits.length = 0;
   for (const list of Object.values(spans)) list.length = 0;
   const appends: Span[] = [];
   const lat: number[] = [];
@@ -108,6 +130,8 @@ async function runOnce(rate: number, overlapMin: number | undefined) {
     cpuUs: (cpu.user + cpu.system) / total,
     p50: lat[Math.floor(lat.length * 0.5)]!,
     p99: lat[Math.floor(lat.length * 0.99)]!,
+    waitP50: quantile(waits, 0.5),
+    waitMax: Math.max(...waits),
     tail: tailOf(appends, spans),
   };
 }
@@ -120,16 +144,18 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
-console.log('| rate msgs/s | rule | transactions/msg | fsyncs/msg | CPU µs/msg (median) | append→durable p50 ms | p99 ms |');
-console.log('|---:|---|---:|---:|---:|---:|---:|');
+console.log(
+  "| rate msgs/s | rule | transactions/msg | fsyncs/msg | CPU µs/msg (median) | append→durable p50 ms | p99 ms | oldest message's wait p50 / max ms |",
+);
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
 const tails = new Map<string, ReturnType<typeof tailOf>[]>();
 for (const rate of rates) {
   const res = new Map<string, Awaited<ReturnType<typeof runOnce>>[]>();
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? Object.entries(RULES).reverse() : Object.entries(RULES);
-    for (const [name, min] of order) {
+    for (const [name, rule] of order) {
       const list = res.get(name) ?? [];
-      list.push(await runOnce(rate, min));
+      list.push(await runOnce(rate, rule));
       res.set(name, list);
     }
   }
@@ -140,7 +166,7 @@ for (const rate of rates) {
     );
     const m = (f: (x: (typeof list)[number]) => number, d = 2) => median(list.map(f)).toFixed(d);
     console.log(
-      `| ${rate} | ${name} | ${m((x) => x.txPerMsg)} | ${m((x) => x.fsyncPerMsg)} | ${m((x) => x.cpuUs, 0)} | ${m((x) => x.p50)} | ${m((x) => x.p99)} |`,
+      `| ${rate} | ${name} | ${m((x) => x.txPerMsg)} | ${m((x) => x.fsyncPerMsg)} | ${m((x) => x.cpuUs, 0)} | ${m((x) => x.p50)} | ${m((x) => x.p99)} | ${m((x) => x.waitP50)} / ${m((x) => x.waitMax)} |`,
     );
   }
 }

@@ -121,6 +121,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
     groups: directory,
     onCommitted: committed.emit,
     commitStats: config.commitStats ? new CommitStats(metrics.registry) : undefined,
+    commitDelay: { ms: config.commitDelayMs, siblings: config.commitDelaySiblings },
   });
   const conversations = new ConversationService(storage, bus, messages, directory);
   const groups = new GroupService(directory, storage, messages, config.maxGroupSize, moderation?.checkGroupName, media.avatarLink);

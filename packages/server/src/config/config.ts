@@ -101,6 +101,13 @@ export const ConfigSchema = z.object({
   maxSocketBufferBytes: int(64 * 1024, 1024 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Per-stage timings of message commits on /metrics (`miniim_commit_*_seconds`); off by default. */
   commitStats: bool.default(false),
+  /**
+   * Commit delay (ms, fractions allowed; 0: off): under a steady stream of messages a commit waits
+   * up to this long for more (core/group-committer.ts). Unset: the storage's default (SQLite 1, else off).
+   */
+  commitDelayMs: z.coerce.number().min(0).max(100).optional(),
+  /** Messages the arrival rate must predict within the commit delay for a commit to wait. */
+  commitDelaySiblings: int(1, 1000).default(2),
 });
 
 /** The shared config as the server uses it: dev login resolved, data dir absolute. */
@@ -166,6 +173,8 @@ export const ENV_KEYS: Record<string, keyof z.input<typeof ConfigSchema>> = {
   MINIIM_CORS_ORIGINS: 'corsOrigins',
   MINIIM_METRICS_PUBLIC: 'metricsPublic',
   MINIIM_COMMIT_STATS: 'commitStats',
+  MINIIM_COMMIT_DELAY_MS: 'commitDelayMs',
+  MINIIM_COMMIT_DELAY_SIBLINGS: 'commitDelaySiblings',
   MINIIM_METRICS: 'metrics',
   MINIIM_METRICS_TOKEN: 'metricsToken',
   MINIIM_METRICS_PORT: 'metricsPort',

@@ -1,7 +1,8 @@
 /**
  * Group commit. Rules:
  * - Idle (nothing in flight): what arrived in this event-loop turn is committed at the
- *   end of the turn (`setImmediate`), never after a timer: a lone message goes at once.
+ *   end of the turn (`setImmediate`), never after a timer: a lone message goes at once
+ *   (only a steady stream engages the commit delay below).
  * - While a batch is in flight, the next one collects; when it completes, everything
  *   collected meanwhile is committed as one batch (at most `maxBatch`).
  * - A repository that allows it (`appendConcurrency` > 1) gets more batches in flight,
@@ -13,13 +14,23 @@
  * - A repository that sets `appendDisjointConvs` gets no two batches in flight that share a
  *   conversation: a message whose conversation is in a batch in flight waits for a later
  *   batch (behind it, the messages of other conversations may go first).
+ * - Commit delay (`delayMs` > 0; a repository's `appendDelayMs`, SQLite's on): when nothing is
+ *   in flight and a batch would start, but the recent arrivals form a steady stream (their mean
+ *   gap, an EWMA, predicts at least `delaySiblings` more messages within `delayMs`), the batch
+ *   waits until `delayMs` after its oldest message or until it holds `delayUpTo` messages,
+ *   whichever comes first (PostgreSQL's `commit_delay` + `commit_siblings`). A lone message,
+ *   or the first after a pause, sees a long mean gap and goes at the end of its turn as above.
+ *   The deadline is checked by every arrival and, when arrivals stop, by one timer (ms-granular:
+ *   it may end the wait up to ~1 ms late). Nothing is acked before its commit, as always. While
+ *   the stream lasts, batches are committed with `{ stream: true }`, so that SQLite keeps their
+ *   fsync off the event loop (the loop reads the next batch meanwhile).
  */
-import type { AppendResult, MessageRepo, NewMessage } from '../storage/storage.js';
+import type { AppendOptions, AppendResult, MessageRepo, NewMessage } from '../storage/storage.js';
 
 interface Pending {
   item: NewMessage;
   resolve: (r: AppendResult) => void;
-  /** When it was appended (`performance.now()`), only with `stats`. */
+  /** When it was appended (`performance.now()`), only with `stats` or a commit delay. */
   at: number;
 }
 
@@ -46,7 +57,19 @@ export interface GroupCommitterOptions {
   stats?: CommitterStats;
   /** No two batches in flight share a conversation; defaults to the repository's `appendDisjointConvs`. */
   disjointConvs?: boolean;
+  /** Commit delay (ms; 0: off); defaults to the repository's `appendDelayMs`, else 0. */
+  delayMs?: number;
+  /** Batch size that ends a commit delay at once; defaults to the repository's `appendDelayUpTo`, else 8. */
+  delayUpTo?: number;
+  /** Messages the arrival rate must predict within `delayMs` for a batch to wait (default 2). */
+  delaySiblings?: number;
 }
+
+const STREAM: AppendOptions = { stream: true };
+/** Weight of the newest gap in the arrivals' mean gap (EWMA). */
+const GAP_WEIGHT = 1 / 8;
+/** Longest gap counted (ms): after a long idle, a new stream engages the delay after a few dozen arrivals. */
+const GAP_CAP_MS = 1000;
 
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -60,6 +83,18 @@ export class GroupCommitter {
   private readonly stats: CommitterStats | undefined;
   /** Conversations in a batch in flight (kept only with `disjointConvs`). */
   private readonly busyConvs: Set<string> | undefined;
+  private readonly delayMs: number;
+  private readonly delayUpTo: number;
+  /** Largest mean gap between arrivals (ms) at which a batch waits: `delayMs / delaySiblings`. */
+  private readonly delayMaxGap: number;
+  /** Whether arrival times are read (stats or a delay). */
+  private readonly clock: boolean;
+  /** Mean gap between arrivals (ms, EWMA), kept only with a delay. */
+  private gapMean = GAP_CAP_MS;
+  private lastArrival = -GAP_CAP_MS;
+  /** End of the current commit delay (`performance.now()` ms), 0 when none. */
+  private waitUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly repo: MessageRepo,
@@ -72,11 +107,20 @@ export class GroupCommitter {
     this.overlapMin = Math.max(1, opts.overlapMin ?? repo.appendOverlapMin ?? 1);
     this.stats = opts.stats;
     if (opts.disjointConvs ?? repo.appendDisjointConvs) this.busyConvs = new Set();
+    this.delayMs = Math.max(0, opts.delayMs ?? repo.appendDelayMs ?? 0);
+    this.delayUpTo = Math.max(1, opts.delayUpTo ?? repo.appendDelayUpTo ?? 8);
+    this.delayMaxGap = this.delayMs / Math.max(1, opts.delaySiblings ?? 2);
+    this.clock = this.stats !== undefined || this.delayMs > 0;
   }
 
   append(item: NewMessage): Promise<AppendResult> {
     return new Promise((resolve) => {
-      this.queue.push({ item, resolve, at: this.stats ? performance.now() : 0 });
+      const at = this.clock ? performance.now() : 0;
+      if (this.delayMs > 0) {
+        this.gapMean += (Math.min(at - this.lastArrival, GAP_CAP_MS) - this.gapMean) * GAP_WEIGHT;
+        this.lastArrival = at;
+      }
+      this.queue.push({ item, resolve, at });
       this.schedule();
     });
   }
@@ -89,13 +133,55 @@ export class GroupCommitter {
 
   private schedule(): void {
     if (this.scheduled || !this.mayStart()) return;
+    if (this.delayMs > 0 && this.running.size === 0 && this.waits()) return;
     this.scheduled = true;
     setImmediate(() => this.drain());
+  }
+
+  /**
+   * With nothing in flight: whether the batch about to start should wait for company (commit
+   * delay). Starts the wait (deadline and timer) when the arrivals form a stream; ends it once the
+   * queue holds `delayUpTo` messages or the deadline has passed.
+   */
+  private waits(): boolean {
+    const n = this.queue.length;
+    if (n === 0) return false;
+    if (this.waitUntil === 0) {
+      if (n >= this.delayUpTo || !this.streaming()) return false;
+      const now = performance.now();
+      const until = this.queue[0]!.at + this.delayMs;
+      if (until <= now) return false;
+      this.waitUntil = until;
+      // At the deadline the batch goes, even if the ms-granular timer fired a little early.
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.waitUntil = 0;
+        if (this.scheduled) return;
+        this.scheduled = true;
+        setImmediate(() => this.drain());
+      }, until - now);
+      return true;
+    }
+    if (n < this.delayUpTo && performance.now() < this.waitUntil) return true;
+    this.endWait();
+    return false;
+  }
+
+  /** Whether the arrivals form a stream that engages the commit delay. */
+  private streaming(): boolean {
+    return this.delayMs > 0 && this.gapMean <= this.delayMaxGap;
+  }
+
+  private endWait(): void {
+    this.waitUntil = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private drain(): void {
     this.scheduled = false;
     if (this.queue.length === 0 || !this.mayStart()) return;
+    if (this.waitUntil !== 0) this.endWait();
     const batch = this.take();
     if (batch.length === 0) return;
     const busy = this.busyConvs;
@@ -139,7 +225,8 @@ export class GroupCommitter {
     const started = performance.now();
     let results: AppendResult[];
     try {
-      results = await this.repo.appendMessages(batch.map((p) => p.item));
+      const items = batch.map((p) => p.item);
+      results = await (this.streaming() ? this.repo.appendMessages(items, STREAM) : this.repo.appendMessages(items));
     } catch (error) {
       this.onBatchDone((performance.now() - started) / 1000);
       for (const p of batch) p.resolve({ ok: false, error: error as Error });

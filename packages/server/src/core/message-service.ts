@@ -78,6 +78,8 @@ export interface MessageServiceDeps {
   onCommitted?: (msg: Msg, members: readonly string[]) => void;
   /** Stage timings of the commit path (MINIIM_COMMIT_STATS); off when absent. */
   commitStats?: CommitStats;
+  /** Commit delay of the group committer (ms, 0: off; absent: the storage's default) and its siblings rule. */
+  commitDelay?: { ms?: number; siblings?: number };
 }
 
 /** Author of server-side actions (content removal). */
@@ -92,6 +94,8 @@ export class MessageService {
     const m = d.metrics;
     this.committer = new GroupCommitter(d.storage, {
       stats: d.commitStats,
+      delayMs: d.commitDelay?.ms,
+      delaySiblings: d.commitDelay?.siblings,
       onBatch: (n) => {
         m.commitBatch.observe(n);
         m.batchesInFlight.inc();

@@ -34,6 +34,15 @@ export interface CommitObserver {
   fsync(ms: number): void;
 }
 
+/** Hints from the group committer to `appendMessages`. */
+export interface AppendOptions {
+  /**
+   * Messages arrive as a steady stream (the committer's commit delay is engaged): more follow at
+   * once, so the commit's durability wait should not block the event loop that reads them.
+   */
+  stream?: boolean;
+}
+
 export interface MessageRepo {
   /**
    * Appends messages in one durable transaction (group commit). Seqs are
@@ -41,7 +50,7 @@ export interface MessageRepo {
    * `(from, clientMsgId)` already exists is not stored again: its original comes
    * back with `duplicate: true`. Throws if the transaction fails (nothing stored).
    */
-  appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]>;
+  appendMessages(items: readonly NewMessage[], opts?: AppendOptions): Promise<AppendResult[]>;
   /**
    * How many `appendMessages` calls may usefully be in flight at once (default 1:
    * the next batch collects while one commits). A backend whose commits are cheap and
@@ -62,6 +71,15 @@ export interface MessageRepo {
    * conversation is in a batch in flight into a later batch.
    */
   readonly appendDisjointConvs?: boolean;
+  /**
+   * Default commit delay of the group committer, in ms (absent or 0: off): with nothing in
+   * flight and a steady stream of arrivals, a batch waits up to this long after its first
+   * message for company, or until it holds `appendDelayUpTo` messages. Set where each commit
+   * has a high fixed cost that more messages per commit spread (SQLite: one WAL fsync).
+   */
+  readonly appendDelayMs?: number;
+  /** Batch size that ends a commit delay at once (default 8). */
+  readonly appendDelayUpTo?: number;
   /** Reports the stages of each append (write, durable wait, fsync) to `o`; optional (metrics). */
   observeCommits?(o: CommitObserver): void;
   /** Ascending by seq. `before`/`after` exclusive; neither = the latest `limit`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { GroupCommitter } from '../../src/core/group-committer.js';
-import type { AppendResult, MessageRepo, NewMessage } from '../../src/storage/storage.js';
+import type { AppendOptions, AppendResult, MessageRepo, NewMessage } from '../../src/storage/storage.js';
 
 function fakeRepo(fail = false) {
   const batches: number[] = [];
@@ -232,5 +232,165 @@ describe('GroupCommitter with appendDisjointConvs', () => {
     expect(started).toEqual([1, 3]);
     releaseAll();
     await Promise.all(all);
+  });
+});
+
+describe('GroupCommitter commit delay', () => {
+  /** A repository that commits at once (after a turn), with seq = the message's number; `fail` throws instead. */
+  function quickRepo(opts: { appendDelayMs?: number; appendDelayUpTo?: number } = {}) {
+    const batches: number[] = [];
+    const streams: boolean[] = [];
+    const state = { fail: false };
+    const repo = {
+      appendConcurrency: 16,
+      appendOverlapMin: 64,
+      ...opts,
+      async appendMessages(items: readonly NewMessage[], o?: AppendOptions): Promise<AppendResult[]> {
+        batches.push(items.length);
+        streams.push(o?.stream === true);
+        await nextTurn();
+        if (state.fail) throw new Error('disk full');
+        return items.map((it) => ({ ok: true, duplicate: false, msg: { ...it, seq: Number(it.id.slice(1)) } as never }));
+      },
+    } as unknown as MessageRepo;
+    return { repo, batches, streams, state };
+  }
+
+  /** Appends `count` messages numbered from `from`, `gapMs` of (fake) time apart, a turn between them. */
+  async function stream(c: GroupCommitter, from: number, count: number, gapMs: number) {
+    const all: Promise<AppendResult>[] = [];
+    for (let i = from; i < from + count; i++) {
+      all.push(c.append(item(i)));
+      await nextTurn();
+      await nextTurn();
+      vi.advanceTimersByTime(gapMs);
+    }
+    return all;
+  }
+
+  /** Lets `ms` of (fake) time pass, 1 ms per turn, so that what a timer schedules runs at its time. */
+  async function pass(ms: number) {
+    for (let i = 0; i < ms; i++) {
+      vi.advanceTimersByTime(1);
+      await nextTurn();
+      await nextTurn();
+    }
+  }
+
+  const fake = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'performance', 'Date'] });
+
+  it('commits a lone message on an idle server at once, with no timer', async () => {
+    fake();
+    try {
+      const { repo, batches } = quickRepo({ appendDelayMs: 10 });
+      const c = new GroupCommitter(repo);
+      const r = c.append(item(1));
+      await nextTurn();
+      expect(batches).toEqual([1]); // no time has passed
+      expect(vi.getTimerCount()).toBe(0);
+      expect((await r).ok).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('engages under a steady stream, never waits longer than the delay, and keeps the order', async () => {
+    fake();
+    try {
+      const waits: number[] = [];
+      const { repo, batches, streams } = quickRepo({ appendDelayMs: 10, appendDelayUpTo: 100 });
+      const c = new GroupCommitter(repo, { stats: { queue: (ms) => waits.push(ms), total() {} } });
+      // 1 message per ms: 10 predicted within the delay, far over the 2 siblings needed once the mean gap has settled.
+      const all = await stream(c, 0, 120, 1);
+      await pass(10);
+      await c.flush();
+      const results = await Promise.all(all);
+      expect(results.map((r) => r.ok && r.msg.seq)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+      expect(batches[0]).toBe(1); // before the stream is known: at once
+      expect(batches.slice(-6, -1).every((n) => n >= 9)).toBe(true); // then about 10 ms of arrivals per batch
+      expect(Math.max(...waits)).toBeLessThanOrEqual(10);
+      // The stream's batches tell the repository that more follow (SQLite: fsync off the loop).
+      expect(streams[0]).toBe(false);
+      expect(streams.slice(-5).every(Boolean)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('ends the wait as soon as the batch holds delayUpTo messages', async () => {
+    fake();
+    try {
+      const waits: number[] = [];
+      const { repo, batches } = quickRepo({ appendDelayMs: 50, appendDelayUpTo: 4 });
+      const c = new GroupCommitter(repo, { stats: { queue: (ms) => waits.push(ms), total() {} } });
+      const all = await stream(c, 0, 120, 1);
+      await c.flush();
+      await Promise.all(all);
+      expect(batches.slice(-10)).toEqual(Array(10).fill(4));
+      expect(Math.max(...waits.slice(-10))).toBeLessThanOrEqual(4);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('commits the first message after a pause at once, and stays off with a delay of 0', async () => {
+    fake();
+    try {
+      const { repo, batches } = quickRepo({ appendDelayMs: 10, appendDelayUpTo: 100 });
+      const c = new GroupCommitter(repo);
+      const first = await stream(c, 0, 100, 1);
+      await pass(20);
+      await Promise.all(first);
+      vi.advanceTimersByTime(200);
+      await c.flush();
+      batches.length = 0;
+      const r = c.append(item(1000));
+      await nextTurn();
+      expect(batches).toEqual([1]);
+      expect(vi.getTimerCount()).toBe(0);
+      await r;
+
+      const off = quickRepo({ appendDelayMs: 10, appendDelayUpTo: 100 });
+      const c0 = new GroupCommitter(off.repo, { delayMs: 0 });
+      await Promise.all(await stream(c0, 0, 100, 1));
+      expect(off.batches.every((n) => n === 1)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('flush() commits a waiting batch without waiting for the delay', async () => {
+    fake();
+    try {
+      const { repo, batches } = quickRepo({ appendDelayMs: 1000, appendDelayUpTo: 1000 });
+      const c = new GroupCommitter(repo);
+      const all = await stream(c, 0, 100, 1);
+      const before = batches.length;
+      expect(vi.getTimerCount()).toBe(1); // a batch is waiting
+      await c.flush();
+      expect(batches.length).toBe(before + 1);
+      expect((await Promise.all(all)).every((r) => r.ok)).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('resolves every caller of a delayed batch whose commit failed', async () => {
+    fake();
+    try {
+      const { repo, state } = quickRepo({ appendDelayMs: 10, appendDelayUpTo: 100 });
+      const c = new GroupCommitter(repo);
+      const ok = await stream(c, 0, 100, 1);
+      await pass(10);
+      await Promise.all(ok);
+      state.fail = true;
+      const all = await stream(c, 100, 30, 1);
+      await pass(10);
+      const results = await Promise.all(all);
+      expect(results.every((r) => !r.ok && r.error.message === 'disk full')).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -31,6 +31,7 @@ import {
 } from '../rows.js';
 import { type MigrateMode, type OpenSchema, prepareSchema, type SchemaManager, schemaManager } from '../schema.js';
 import type {
+  AppendOptions,
   AppendResult,
   CommitObserver,
   ConversationRow,
@@ -115,6 +116,13 @@ export class SqliteStorage implements Storage {
    */
   readonly appendConcurrency = 16;
   readonly appendOverlapMin = 64;
+  /**
+   * Commit delay (group-committer.ts): under a steady stream a batch waits up to 1 ms for more
+   * messages, since each commit costs one WAL fsync and its transaction whatever its size; it
+   * stops at the largest batch whose fsync still runs on the event loop (FileSyncer).
+   */
+  readonly appendDelayMs = 1;
+  readonly appendDelayUpTo = LOOP_FSYNC_MAX_BATCH;
 
   constructor(
     private readonly db: Database.Database,
@@ -273,8 +281,9 @@ export class SqliteStorage implements Storage {
     return result;
   }
 
-  appendMessages(items: readonly NewMessage[]): Promise<AppendResult[]> {
-    const onLoop = items.length <= LOOP_FSYNC_MAX_BATCH;
+  appendMessages(items: readonly NewMessage[], opts?: AppendOptions): Promise<AppendResult[]> {
+    // Under a stream (commit delay engaged) the loop reads the next batch's messages meanwhile.
+    const onLoop = items.length <= LOOP_FSYNC_MAX_BATCH && !opts?.stream;
     return this.observer ? this.observedAppend(items, this.observer, onLoop) : this.durably(() => this.appendTx(items), onLoop);
   }
 
