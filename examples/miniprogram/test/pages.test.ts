@@ -109,6 +109,30 @@ describe('list and chat pages', () => {
     list.unload();
   });
 
+  it('opens a chat whose first message here arrived live with the messages before it', async () => {
+    const s = await startServer();
+    const bobToken = await s.login('bob', '鲍勃');
+    await s.login('alice', '爱丽丝');
+    const post = (i: number, text: string) =>
+      s.http('POST', '/api/messages', { token: bobToken, body: { to: 'u:alice', clientMsgId: `m${i}`, kind: 'text', body: { text } } });
+    for (let i = 1; i <= 30; i++) expect((await post(i, `第${i}条`)).status).toBe(200);
+    const alice = await loggedIn(s, 'alice', '爱丽丝');
+    expect((await post(31, '刚到的')).status).toBe(200);
+    const client = alice.session.need();
+    await until(() => client.messages('d:alice:bob').length === 1, 'the live message held alone');
+
+    const chatView = captureView(initialChatData());
+    const chat = new ChatLogic(chatView, alice.session);
+    await chat.open({ conv: 'd:alice:bob' });
+    await until(() => chatView.data.items.length === 21 && !chatView.data.loadingOlder, 'the page before it loaded');
+    expect(texts(chatView.data.items).slice(-3)).toEqual(['第29条', '第30条', '刚到的']);
+    expect(chatView.data.hasMore).toBe(true);
+    await chat.loadOlder();
+    expect(chatView.data.items.length).toBe(31);
+    expect(chatView.data.hasMore).toBe(false);
+    chat.close();
+  });
+
   it('keeps the reader where they are: older pages without a jump, a "new messages" pill when scrolled up', async () => {
     const s = await startServer();
     const bobToken = await s.login('bob', '鲍勃');

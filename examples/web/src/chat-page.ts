@@ -16,6 +16,8 @@ import { renderConversations, renderMessages } from './views.js';
 const RECALL_WINDOW_MS = 120_000;
 /** Group receipts are fetched for this many of my latest messages. */
 const RECEIPT_MESSAGES = 3;
+/** Older messages load when the chat view is scrolled this close to its top. */
+const TOP_EDGE_PX = 80;
 
 export interface ChatPageDeps {
   baseUrl: string;
@@ -29,6 +31,8 @@ export interface ChatPageDeps {
 export class ChatPage {
   readonly profiles: ProfileStore;
   private current: string | undefined;
+  /** The conversation whose older page is being fetched, if any. */
+  private loadingOlder: string | undefined;
   private readonly groups = new Map<string, Group>();
   private readonly reads = new Map<string, Map<number, number>>();
   private uploads: Upload[] = [];
@@ -58,6 +62,10 @@ export class ChatPage {
         this.renderChat();
       }),
     );
+    const list = $('messages');
+    const onScroll = (): void => void this.loadOlder();
+    list.addEventListener('scroll', onScroll, { passive: true });
+    this.offs.push(() => list.removeEventListener('scroll', onScroll));
     $('me-name').textContent = me.nickname || me.id;
     paintAvatar($('me-avatar'), me.nickname || me.id, me.avatarUrl || undefined);
     this.showState(client.state);
@@ -129,7 +137,39 @@ export class ChatPage {
       showReaders: (m) => void this.readers(m),
       cancelUpload: (u) => u.abort(),
       playAudio: (url, el) => this.playAudio(url, el),
+      history: this.loadingOlder === conv ? 'loading' : this.deps.client.store.hasMoreBefore(conv) ? 'more' : 'none',
     });
+  }
+
+  /**
+   * While the top of the chat view is in sight (the user scrolled up, or the messages held do not
+   * fill the view, as after a conversation's first message arrived live), loads the page before
+   * the oldest message held, until the view is filled or the server has nothing older.
+   */
+  private async loadOlder(): Promise<void> {
+    const { client } = this.deps;
+    const list = $('messages');
+    const conv = this.current;
+    if (!conv || this.loadingOlder || list.scrollTop > TOP_EDGE_PX) return;
+    if (client.state !== 'connected' || !client.store.hasMoreBefore(conv)) return;
+    this.loadingOlder = conv;
+    // Kept from the bottom: the page's messages re-render the view (`message` events) as they arrive.
+    let fromBottom = list.scrollHeight - list.scrollTop;
+    this.renderChat();
+    list.scrollTop = list.scrollHeight - fromBottom;
+    fromBottom = list.scrollHeight - list.scrollTop;
+    try {
+      await client.loadHistory(conv);
+    } catch {
+      return; // offline or refused: the next scroll or opening tries again
+    } finally {
+      this.loadingOlder = undefined;
+      if (this.current === conv) {
+        this.renderChat();
+        list.scrollTop = list.scrollHeight - fromBottom;
+      }
+    }
+    if (this.current === conv) await this.loadOlder();
   }
 
   /** Fetches the profiles of ids the page cannot name yet (batched by the store). */
@@ -160,6 +200,7 @@ export class ChatPage {
     }
     if (this.current !== conv) return;
     this.renderChat();
+    void this.loadOlder();
     this.scheduleReceipts(0);
     $<HTMLTextAreaElement>('composer-input').focus();
   }

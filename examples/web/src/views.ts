@@ -62,6 +62,8 @@ export interface ChatViewModel {
   showReaders(m: ClientMessage): void;
   cancelUpload(u: Upload): void;
   playAudio(url: string, el: HTMLElement): void;
+  /** Older messages: more on the server, being loaded, or none left. */
+  history: 'more' | 'loading' | 'none';
 }
 
 function videoBubble(b: Record<string, unknown>): HTMLElement {
@@ -164,6 +166,8 @@ export function renderMessages(ol: HTMLElement, msgs: ClientMessage[], vm: ChatV
   const lastMine = mine.at(-1)?.seq ?? 0;
   const latestRead = mine.filter((m) => m.seq <= vm.peerReadSeq).at(-1)?.seq ?? 0;
   const items: HTMLElement[] = [];
+  if (vm.history === 'loading') items.push(h('li', { className: 'history-edge', text: '加载中…' }));
+  else if (vm.history === 'none' && msgs.length > 0) items.push(h('li', { className: 'history-edge', text: '没有更早的消息了' }));
   msgs.forEach((m, i) => {
     if (seps.has(i)) items.push(h('li', { className: 'time-sep', text: formatTime(m.ts) }));
     if (m.kind === 'system') {

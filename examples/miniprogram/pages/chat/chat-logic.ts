@@ -45,6 +45,8 @@ export interface ChatData {
 
 /** How long "正在输入…" stays without another typing frame. */
 const TYPING_SHOWN_MS = 5_000;
+/** Messages per history page. */
+const PAGE = 20;
 
 export function initialChatData(): ChatData {
   return {
@@ -193,12 +195,17 @@ export class ChatLogic {
       this.view.setData({ hasMore: client.store.hasMoreBefore(this.conv) });
       this.renderNow('bottom');
       void this.markRead();
+      // Too few held to scroll (the conversation's first message seen here arrived live):
+      // no scroll reaches the top to load the page before them, so it loads now.
+      if (client.state === 'connected' && client.store.hasMoreBefore(this.conv) && client.store.messages(this.conv).length < PAGE) {
+        await this.loadPage('bottom');
+      }
       return;
     }
     if (client.state !== 'connected') return; // the 'state' listener loads once connected
     this.loading = (async () => {
       try {
-        const page = await client.loadHistory(this.conv, 20);
+        const page = await client.loadHistory(this.conv, PAGE);
         this.view.setData({ hasMore: page.hasMore });
         this.renderNow('bottom');
         void this.markRead();
@@ -217,14 +224,25 @@ export class ChatLogic {
     if (d.loadingOlder || !d.hasMore) return;
     const client = this.session.need();
     if (client.store.syncedSeq(this.conv) === undefined) return this.loadFirst();
-    const firstAnchor = d.items[0]?.anchor ?? '';
+    await this.loadPage('keep');
+  }
+
+  /**
+   * The page before the oldest message held; `keep` brings the row that was on top back to the
+   * top (the view does not jump), `bottom` shows the newest.
+   */
+  private async loadPage(place: 'keep' | 'bottom'): Promise<void> {
+    if (this.view.data.loadingOlder) return;
+    const client = this.session.need();
+    const firstAnchor = this.view.data.items[0]?.anchor ?? '';
     this.view.setData({ loadingOlder: true });
     try {
-      const page = await client.loadHistory(this.conv, 20);
+      const page = await client.loadHistory(this.conv, PAGE);
       this.view.setData({ hasMore: page.hasMore });
-      this.renderNow('none');
-      // Bring the row that was on top back to the top: the view does not jump.
-      this.view.setData({ scrollInto: firstAnchor });
+      if (place === 'keep') {
+        this.renderNow('none');
+        this.view.setData({ scrollInto: firstAnchor });
+      } else this.renderNow('bottom');
     } catch {
       toast(this.wx, '加载失败，请稍后重试');
     } finally {
