@@ -543,7 +543,10 @@ cold start 125–149 against 160–192 µs; main against 32, sides swapped (23:2
 per message on two nodes: a small effect, within one round's spread. One node (\`direct\`, 2 rounds, 23:10): no CPU difference shown either way; open 10 % p50 2.94 / 2.60 ms on
 main against 3.36 / 2.60; open 75 % p99 75.8 / 70.7 against 36.6 / 39.6 ms. One batch in flight
 (\`appendConcurrency = 1\`, 22:57) measured 0.92× (0.95, 0.92, 0.88) against main, like 16; not kept, as it gives up
-the overlap that raised one node's rate at full load.
+the overlap that raised one node's rate at full load. Group fan-out (\`cluster-group\`, old main in \`miniim-pg-base\` / \`miniim-cluster-base\`, 2 rounds, 23:27, load
+6.4 at the start): no regression shown; server CPU per delivery at 200 members 3.55 / 4.07 µs against 3.70 / 5.43 on one
+node, 8.26 / 7.15 against 8.59 / 8.65 on two; at 2,000 members 16.3 / 19.6 against 15.1 / 19.7 and 19.4 / 17.2 against
+18.4 / 24.1 (20–25 messages per window).
 
 After it (main at 0ca1da2): \`--targets miniim-pg,miniim-cluster --rounds 5\` (23:16, load 2.2 → 4.1) gave cross-node
 CPU 1.75×, 1.55×, 1.51×, 1.62× and 1.62×, median **1.62×** (cold start 1.81×): target (≤ 1.3×) missed; the change
