@@ -18,18 +18,31 @@ export interface ClientSpec {
   protocol: 'v1' | 'socketio';
   /** Base URL, e.g. `http://127.0.0.1:4000`. */
   baseUrl: string;
-  /** The nodes of a cluster: each user connects to `baseUrls[nodeIndex(userId, n)]` (HTTP calls go to `baseUrl`). */
+  /** The nodes of a cluster: each user connects to `baseUrls[nodeIndex(userId, n, placement)]` (HTTP calls go to `baseUrl`). */
   baseUrls?: string[];
+  /** How users map to the nodes of `baseUrls` (default `split`). */
+  placement?: NodePlacement;
   /** `dev`: token from `POST /api/auth/dev`; `userid`: the user id is the token. */
   auth: 'dev' | 'userid';
 }
 
 /**
- * The node a user connects to in a cluster: the sum of its id's character codes modulo the node
- * count, so the two ends of a direct pair (`da7`, `db7`) land on different nodes of two, and a
- * group's numbered members alternate.
+ * How a cluster target's users map to its nodes. `split`: the sum of the id's character codes, so
+ * the two ends of a direct pair (`da7`, `db7`) land on different nodes of two. `pair`: the number
+ * the id ends with (the pair's index, `7` for both `da7` and `db7`), so both ends of a pair are on
+ * one node and consecutive pairs alternate; ids without a number fall back to `split`.
  */
-export function nodeIndex(userId: string, nodes: number): number {
+export type NodePlacement = 'split' | 'pair';
+
+/**
+ * The node a user connects to in a cluster of `nodes` (see NodePlacement); a group's numbered
+ * members alternate under either placement.
+ */
+export function nodeIndex(userId: string, nodes: number, placement: NodePlacement = 'split'): number {
+  if (placement === 'pair') {
+    const n = /\d+$/.exec(userId);
+    if (n) return Number(n[0]) % nodes;
+  }
   let sum = 0;
   for (let i = 0; i < userId.length; i++) sum += userId.charCodeAt(i);
   return sum % nodes;

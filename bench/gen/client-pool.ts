@@ -93,7 +93,7 @@ export class ClientPool {
   async connect(userId: string): Promise<BenchClient> {
     const token = await this.token(userId);
     const urls = this.spec.baseUrls;
-    const spec = urls?.length ? { ...this.spec, baseUrl: urls[nodeIndex(userId, urls.length)]! } : this.spec;
+    const spec = urls?.length ? { ...this.spec, baseUrl: urls[nodeIndex(userId, urls.length, this.spec.placement)]! } : this.spec;
     const c: BenchClient = spec.protocol === 'socketio' ? new SocketIoClient(userId, spec, this.events) : new V1Client(userId, token, spec, this.events);
     this.clients.set(userId, c);
     await c.connect(this.nextAddress());

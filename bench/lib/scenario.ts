@@ -98,7 +98,10 @@ export async function withTarget(
   const server = shared ?? (await startTarget(target, { env, nodeArgs }));
   if (process.env.BENCH_DEBUG) log(`    server up in ${Date.now() - t0} ms`);
   try {
-    await workers.setup({ protocol: target.protocol, baseUrl: server.baseUrl, baseUrls: server.baseUrls, auth: target.auth }, opts.sourceAddrs);
+    await workers.setup(
+      { protocol: target.protocol, baseUrl: server.baseUrl, baseUrls: server.baseUrls, placement: target.placement, auth: target.auth },
+      opts.sourceAddrs,
+    );
     return await fn({ opts, target, server, workers, log });
   } catch (err) {
     throw new Error(`${target.name}: ${(err as Error).message}\n--- server log ---\n${server.log}`);
@@ -201,7 +204,9 @@ export const round = (v: number, digits = 1) => {
 };
 
 /** Whether a ratio is within its bound (at most `max`, or at least `min`). */
-export const boundMet = (r: number, bound: { max?: number; min?: number }) => (bound.max !== undefined ? r <= bound.max : r >= bound.min!);
+/** Whether ratio `r` is within `bound`; null for a reference ratio (no bound). */
+export const boundMet = (r: number, bound: { max?: number; min?: number }): boolean | null =>
+  bound.max !== undefined ? r <= bound.max : bound.min !== undefined ? r >= bound.min : null;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

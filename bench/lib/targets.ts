@@ -1,5 +1,5 @@
 /** The servers a benchmark run compares: MiniIM and the three baselines (plus a no-fsync variant). */
-import type { ClientSpec } from '../gen/bench-client.js';
+import type { ClientSpec, NodePlacement } from '../gen/bench-client.js';
 import type { BenchDatabase } from './bench-database.js';
 
 export type TargetName =
@@ -10,6 +10,7 @@ export type TargetName =
   | 'miniim-mysql'
   | 'miniim-pg-redis'
   | 'miniim-cluster'
+  | 'miniim-cluster-colocated'
   | 'miniim-cluster-base'
   | 'miniim-pg-base'
   | 'miniim-cluster-3'
@@ -37,6 +38,8 @@ export interface Target {
   nodes?: number;
   /** Uses Redis (REDIS_URL) even on one node (MiniIM: the Redis bus and shared state). */
   redis?: boolean;
+  /** With `nodes`: which node each user connects to (bench-client.ts `nodeIndex`; default `split`, a direct pair's ends on different nodes). */
+  placement?: NodePlacement;
 }
 
 export const MINIIM_ENTRY = 'packages/server/src/main.ts';
@@ -64,7 +67,7 @@ const SOCKETIO_PG: Target = {
 };
 
 /** MiniIM on a fresh PostgreSQL database, as one node or several (`nodes`, `redis`). */
-function miniimOnPostgres(name: TargetName, label: string, cluster: Pick<Target, 'nodes' | 'redis'>): Target {
+function miniimOnPostgres(name: TargetName, label: string, cluster: Pick<Target, 'nodes' | 'redis' | 'placement'>): Target {
   return { name, label, protocol: 'v1', auth: 'dev', storage: true, entry: MINIIM_ENTRY, env: MINIIM_ENV, database: 'postgres', ...cluster };
 }
 
@@ -115,6 +118,9 @@ export const TARGETS: Record<TargetName, Target> = {
   },
   'miniim-pg-redis': miniimOnPostgres('miniim-pg-redis', 'MiniIM, 1 node, PostgreSQL + Redis bus', { redis: true }),
   'miniim-cluster': miniimOnPostgres('miniim-cluster', 'MiniIM, 2 nodes, PostgreSQL + Redis', { nodes: 2 }),
+  // A control for the cross-node ratio: the same 2 nodes, both users of each direct pair on one node (half
+  // the pairs on each), so no delivery needs the other node; the bus still carries every publish (one channel).
+  'miniim-cluster-colocated': miniimOnPostgres('miniim-cluster-colocated', 'MiniIM, 2 nodes, pairs on one node', { nodes: 2, placement: 'pair' }),
   // The 2-node target from another checkout (`BENCH_BASELINE_DIR`, as `miniim-base`): before/after in one invocation.
   'miniim-cluster-base': {
     ...miniimOnPostgres('miniim-cluster-base', 'MiniIM, 2 nodes, PostgreSQL + Redis (baseline checkout)', { nodes: 2 }),

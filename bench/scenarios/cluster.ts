@@ -24,7 +24,9 @@ function ratioGoal(goal: string, a: number | null, b: number | null, bound: { ma
 const SPREAD =
   ' Cluster targets run their nodes as separate processes on one fresh PostgreSQL database and one Redis key prefix; ' +
   'each client connects to the node its user id maps to (sum of character codes mod 2: `daK` and `dbK` of a pair ' +
-  'land on different nodes, so every direct message crosses the bus). Server CPU per message is the CPU of all the ' +
+  'land on different nodes, so every direct message crosses the bus). `miniim-cluster-colocated`, a control, maps by the ' +
+  'pair number instead: both ends of a pair on one node, half the pairs on each, so no delivery needs the other node ' +
+  '(each node still publishes every delivery on the one bus channel, and the other node reads and drops it). Server CPU per message is the CPU of all the ' +
   "target's nodes added up (not PostgreSQL's or Redis's). MiniIM runs with MINIIM_RATE_LIMITS=off, as in every " +
   'scenario (with limits on, each send also takes one token from the Redis bucket).';
 
@@ -84,6 +86,23 @@ export const clusterScenario: Scenario = {
           max: 1.3,
         },
       ),
+      // The control `miniim-cluster-colocated` (both ends of each pair on one node): two processes without crossing.
+      ...(results.some((x) => x.target === 'miniim-cluster-colocated')
+        ? [
+            ratioGoal(
+              '(for reference) 2 nodes, pairs on one node: CPU per message vs one node',
+              m('miniim-cluster-colocated', 'cpuUsPerMsg'),
+              m('miniim-pg', 'cpuUsPerMsg'),
+              {},
+            ),
+            ratioGoal(
+              '(for reference) 2 nodes, pairs split / pairs on one node: CPU per message (what crossing costs)',
+              m('miniim-cluster', 'cpuUsPerMsg'),
+              m('miniim-cluster-colocated', 'cpuUsPerMsg'),
+              {},
+            ),
+          ]
+        : []),
       // A before/after in one invocation (`miniim-cluster-base` with BENCH_BASELINE_DIR): lower CPU, higher rate is better.
       ...(results.some((x) => x.target === 'miniim-cluster-base')
         ? [
