@@ -20,10 +20,14 @@
  *   waits until `delayMs` after its oldest message or until it holds `delayUpTo` messages,
  *   whichever comes first (PostgreSQL's `commit_delay` + `commit_siblings`). A lone message,
  *   or the first after a pause, sees a long mean gap and goes at the end of its turn as above.
+ *   The wait engages only in a band: it also needs the prediction below `delayUpTo / 2` (mean gap
+ *   above `2 * delayMs / delayUpTo`), i.e. a wait that can at least double a small batch. A faster
+ *   stream fills a batch of several messages during the previous commit itself; waiting there
+ *   buys no fewer commits, only latency.
  *   The deadline is checked by every arrival and, when arrivals stop, by one timer (ms-granular:
  *   it may end the wait up to ~1 ms late). Nothing is acked before its commit, as always. While
- *   the stream lasts, batches are committed with `{ stream: true }`, so that SQLite keeps their
- *   fsync off the event loop (the loop reads the next batch meanwhile).
+ *   the stream lasts (in the band or faster), batches are committed with `{ stream: true }`, so
+ *   that SQLite keeps their fsync off the event loop (the loop reads the next batch meanwhile).
  */
 import type { AppendOptions, AppendResult, MessageRepo, NewMessage } from '../storage/storage.js';
 
@@ -87,6 +91,8 @@ export class GroupCommitter {
   private readonly delayUpTo: number;
   /** Largest mean gap between arrivals (ms) at which a batch waits: `delayMs / delaySiblings`. */
   private readonly delayMaxGap: number;
+  /** Mean gap (ms) at or below which a batch does not wait (`delayUpTo / 2` or more predicted): `2 * delayMs / delayUpTo`. */
+  private readonly delayMinGap: number;
   /** Whether arrival times are read (stats or a delay). */
   private readonly clock: boolean;
   /** Mean gap between arrivals (ms, EWMA), kept only with a delay. */
@@ -110,6 +116,7 @@ export class GroupCommitter {
     this.delayMs = Math.max(0, opts.delayMs ?? repo.appendDelayMs ?? 0);
     this.delayUpTo = Math.max(1, opts.delayUpTo ?? repo.appendDelayUpTo ?? 8);
     this.delayMaxGap = this.delayMs / Math.max(1, opts.delaySiblings ?? 2);
+    this.delayMinGap = (2 * this.delayMs) / this.delayUpTo;
     this.clock = this.stats !== undefined || this.delayMs > 0;
   }
 
@@ -147,7 +154,7 @@ export class GroupCommitter {
     const n = this.queue.length;
     if (n === 0) return false;
     if (this.waitUntil === 0) {
-      if (n >= this.delayUpTo || !this.streaming()) return false;
+      if (n >= this.delayUpTo || !this.inBand()) return false;
       const now = performance.now();
       const until = this.queue[0]!.at + this.delayMs;
       if (until <= now) return false;
@@ -167,9 +174,14 @@ export class GroupCommitter {
     return false;
   }
 
-  /** Whether the arrivals form a stream that engages the commit delay. */
+  /** Whether the arrivals form a stream (at least `delaySiblings` predicted within `delayMs`). */
   private streaming(): boolean {
     return this.delayMs > 0 && this.gapMean <= this.delayMaxGap;
+  }
+
+  /** Whether a stream engages the commit delay: also fewer than `delayUpTo / 2` predicted within `delayMs`. */
+  private inBand(): boolean {
+    return this.streaming() && this.gapMean > this.delayMinGap;
   }
 
   private endWait(): void {

@@ -74,7 +74,8 @@ export interface MessageRepo {
   /**
    * Default commit delay of the group committer, in ms (absent or 0: off): with nothing in
    * flight and a steady stream of arrivals, a batch waits up to this long after its first
-   * message for company, or until it holds `appendDelayUpTo` messages. Set where each commit
+   * message for company, or until it holds `appendDelayUpTo` messages (only while fewer than
+   * `appendDelayUpTo / 2` arrivals are predicted within the delay). Set where each commit
    * has a high fixed cost that more messages per commit spread (SQLite: one WAL fsync).
    */
   readonly appendDelayMs?: number;

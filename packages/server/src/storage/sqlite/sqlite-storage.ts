@@ -117,8 +117,8 @@ export class SqliteStorage implements Storage {
   readonly appendConcurrency = 16;
   readonly appendOverlapMin = 64;
   /**
-   * Commit delay (group-committer.ts): under a steady stream a batch waits up to 1 ms for more
-   * messages, since each commit costs one WAL fsync and its transaction whatever its size; it
+   * Commit delay (group-committer.ts): under a steady stream of 2,000–4,000 msgs/s a batch waits up
+   * to 1 ms for more messages (a faster one fills batches during the previous commit), since each commit costs one WAL fsync and its transaction whatever its size; it
    * stops at the largest batch whose fsync still runs on the event loop (FileSyncer).
    */
   readonly appendDelayMs = 1;
