@@ -96,7 +96,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: tsx bench/run.ts [--full | --smoke] [--scenarios idle,direct,group,reconnect,cluster,cluster-group]
-  [--targets miniim,raw,socketio,socketio-nofsync,blog,miniim-pg,miniim-pg-redis,miniim-cluster,miniim-cluster-colocated,miniim-cluster-base,miniim-pg-base,socketio-pg,socketio-cluster]
+  [--targets miniim,miniim-memory,raw,socketio,socketio-nofsync,blog,miniim-pg,miniim-pg-redis,miniim-cluster,miniim-cluster-colocated,miniim-cluster-base,miniim-pg-base,socketio-pg,socketio-cluster]
   [--workers N] [--addrs N] [--out DIR] [--no-docs] [--profile] [--commit-stats] [--perf-stat] [--ref-rate MSGS_PER_SEC] [--rounds N]`;
 
 /** Parses argv (without node and script). Throws with the usage text on a bad flag. */

@@ -6,6 +6,7 @@ export type TargetName =
   | 'miniim'
   | 'miniim-base'
   | 'miniim-nometrics'
+  | 'miniim-memory'
   | 'miniim-pg'
   | 'miniim-mysql'
   | 'miniim-pg-redis'
@@ -95,6 +96,17 @@ export const TARGETS: Record<TargetName, Target> = {
     storage: true,
     entry: MINIIM_ENTRY,
     env: { ...MINIIM_ENV, MINIIM_METRICS: '0' },
+  },
+  // A control: the same server on the in-memory storage of the unit tests, no disk and no durable commit
+  // (docs/benchmarks.md, "MiniIM without the disk (control)"). In no default target set.
+  'miniim-memory': {
+    name: 'miniim-memory',
+    label: 'MiniIM, in-memory storage (control, not durable)',
+    protocol: 'v1',
+    auth: 'dev',
+    storage: true,
+    entry: 'bench/servers/miniim-memory.ts',
+    env: MINIIM_ENV,
   },
   'miniim-pg': {
     name: 'miniim-pg',

@@ -74,6 +74,8 @@ export interface CreateServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Where logs go (defaults to stdout). */
   logDestination?: import('pino').DestinationStream;
+  /** Injected storage, for tests and the bench's no-disk control; the server does not close what it did not open. */
+  storage?: Storage;
 }
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -83,7 +85,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
   const logger = createLogger(config.logLevel, opts.logDestination, WECHAT_REDACT_PATHS);
   const metrics = createMetrics({ enabled: config.metrics });
   if (preparePrivateDir(config.dataDir)) logger.info({ dataDir: config.dataDir }, 'data directory was readable by others; narrowed to 0700');
-  const storage = await createStorage(config, logger);
+  const storage = opts.storage ?? (await createStorage(config, logger));
   const { bus, shared } = await createCluster(config, logger, metrics.bus);
   const media = await createMedia(config, logger);
   const wechat = new WechatIntegration({ config, storage, bus, shared: shared.values, logger, registry: metrics.registry });
@@ -250,7 +252,7 @@ export async function createServer(opts: CreateServerOptions = {}): Promise<Mini
         await bus.close();
         await shared.close();
         await media.store.close?.();
-        await storage.close();
+        if (!opts.storage) await storage.close();
       })();
       return closed;
     },

@@ -262,8 +262,11 @@ export class MemoryStorage implements Storage {
     traces: { put: notHere, get: notHere, delete: notHere } as unknown as WechatRepo['traces'],
   };
 
-  /** The core services never call the admin repository (the admin feature's tests use the real backends). */
-  readonly admin = new Proxy({}, { get: () => notHere }) as AdminRepo;
+  /**
+   * The core services never call the admin repository (the admin feature's tests use the real backends),
+   * except the ban check at login: nobody is banned here (the bench's `miniim-memory` target logs in).
+   */
+  readonly admin = new Proxy({}, { get: (_t, key) => (key === 'getBan' ? async () => undefined : notHere) }) as AdminRepo;
 
   async ping() {}
   async close() {}
