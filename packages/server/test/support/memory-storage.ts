@@ -24,6 +24,8 @@ import type {
 
 interface Conversation extends ConversationRow {
   messages: Msg[];
+  /** `from` NUL `clientMsgId` → the message: the dedupe lookup without a scan (the bench's no-disk control appends to long conversations). */
+  byClient: Map<string, Msg>;
   /** userId → readSeq */
   members: Map<string, number>;
 }
@@ -47,7 +49,7 @@ export class MemoryStorage implements Storage {
     let c = this.convs.get(id);
     if (!c) {
       const kind = parseConvId(id)?.kind === 'group' ? 'group' : 'direct';
-      c = { conv: id, kind, lastSeq: 0, updatedAt: 0, messages: [], members: new Map() };
+      c = { conv: id, kind, lastSeq: 0, updatedAt: 0, messages: [], byClient: new Map(), members: new Map() };
       this.convs.set(id, c);
     }
     for (const m of members) if (!c.members.has(m)) c.members.set(m, 0);
@@ -63,11 +65,13 @@ export class MemoryStorage implements Storage {
     }
     return items.map((it) => {
       const c = this.conv(it.conv, it.members);
-      const dup = it.clientMsgId === undefined ? undefined : c.messages.find((m) => m.from === it.from && m.clientMsgId === it.clientMsgId);
+      const key = it.clientMsgId === undefined ? undefined : `${it.from}\u0000${it.clientMsgId}`;
+      const dup = key === undefined ? undefined : c.byClient.get(key);
       if (dup) return { ok: true, msg: dup, duplicate: true };
       const msg: Msg = { id: it.id, conv: it.conv, seq: c.lastSeq + 1, from: it.from, kind: it.kind, body: it.body, ts: it.ts };
       if (it.clientMsgId !== undefined) msg.clientMsgId = it.clientMsgId;
       c.messages.push(msg);
+      if (key !== undefined) c.byClient.set(key, msg);
       if (it.mediaKeys?.length) this.mediaRefs.set(`${it.conv}\u0000${msg.seq}`, [...new Set(it.mediaKeys)]);
       c.lastSeq = msg.seq;
       c.updatedAt = it.ts;
