@@ -3,11 +3,10 @@
  * live shows what came before it when opened, and scrolling to the top loads older pages until
  * the first message, keeping the messages in view where they were.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSynced, makeClient } from '../../../packages/sdk/test/support/clients.js';
 import { startServer } from '../../../packages/sdk/test/support/server.js';
-import { Browsers, bubbles, login, outputDir } from './browser.js';
+import { Browsers, bubbles, login, shoot } from './browser.js';
 
 const browsers = new Browsers();
 /** More than two pages of the page's history requests (30 messages each). */
@@ -44,7 +43,7 @@ describe('web chat page: older messages', () => {
     expect(first.length).toBeLessThan(EARLIER + 1);
     const atBottom = await bob.$eval('#messages', (ol) => ol.scrollHeight - ol.scrollTop - ol.clientHeight < 60);
     expect(atBottom).toBe(true);
-    await bob.screenshot({ path: path.join(outputDir, 'history-opened.png') });
+    await shoot(bob, 'history-opened-390');
 
     // Scrolling to the top loads older pages; the message that was at the top stays in view.
     for (let round = 0; round < 10; round++) {
@@ -73,6 +72,6 @@ describe('web chat page: older messages', () => {
       ol.scrollTop = 0;
     });
     expect(await bob.textContent('#messages .history-edge')).toBe('没有更早的消息了');
-    await bob.screenshot({ path: path.join(outputDir, 'history-top.png') });
+    await shoot(bob, 'history-top-390');
   }, 90_000);
 });
