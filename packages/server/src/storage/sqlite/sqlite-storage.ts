@@ -118,8 +118,10 @@ export class SqliteStorage implements Storage {
   readonly appendOverlapMin = 64;
   /**
    * Commit delay (group-committer.ts): under a steady stream of 2,000–4,000 msgs/s a batch waits up
-   * to 1 ms for more messages (a faster one fills batches during the previous commit), since each commit costs one WAL fsync and its transaction whatever its size; it
-   * stops at the largest batch whose fsync still runs on the event loop (FileSyncer).
+   * to 1 ms for more messages (a faster one fills batches during the previous commit), since each
+   * commit costs one WAL fsync and its transaction whatever its size. It stops at 8 messages
+   * (LOOP_FSYNC_MAX_BATCH, the size up to which a batch's fsync may run on the event loop outside a
+   * stream; stream batches take the pool, see appendMessages).
    */
   readonly appendDelayMs = 1;
   readonly appendDelayUpTo = LOOP_FSYNC_MAX_BATCH;
