@@ -38,6 +38,11 @@ export class ChatPage {
   private uploads: Upload[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private receiptTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * `message` events of one turn (a sync or a history page emits one per message): the chat view
+   * renders once after them and a read receipt goes once, for the newest message read.
+   */
+  private turn: { conv: string; readUpTo: number } | undefined;
   private readonly offs: Array<() => void> = [];
   private readonly audio = new Audio();
   readonly names: Names;
@@ -153,7 +158,7 @@ export class ChatPage {
     if (!conv || this.loadingOlder || list.scrollTop > TOP_EDGE_PX) return;
     if (client.state !== 'connected' || !client.store.hasMoreBefore(conv)) return;
     this.loadingOlder = conv;
-    // Kept from the bottom: the page's messages re-render the view (`message` events) as they arrive.
+    // Kept from the bottom: the view shows the loading edge now and the page's messages once they are all in.
     let fromBottom = list.scrollHeight - list.scrollTop;
     this.renderChat();
     list.scrollTop = list.scrollHeight - fromBottom;
@@ -281,12 +286,28 @@ export class ChatPage {
     if (m.conv !== this.current) return;
     // Membership changed: the member list (names, group size for receipts) is stale.
     if (m.kind === 'system' && m.conv.startsWith('g:')) void this.profiles.members(m.conv.slice(2)).catch(() => {});
-    if (m.from !== this.deps.me.id) $('typing').textContent = '';
-    this.renderChat();
-    if (m.from !== this.deps.me.id && m.status === 'sent') {
-      if (document.visibilityState === 'visible') void this.deps.client.markRead(m.conv, m.seq).catch(() => {});
+    const fromPeer = m.from !== this.deps.me.id;
+    if (fromPeer) $('typing').textContent = '';
+    if (!this.turn) {
+      this.turn = { conv: m.conv, readUpTo: 0 };
+      queueMicrotask(() => this.endTurn());
+    }
+    if (fromPeer && m.status === 'sent') {
+      this.turn.readUpTo = Math.max(this.turn.readUpTo, m.seq);
       // Someone is active in this chat: they may have read my messages too.
       this.scheduleReceipts(1500);
+    }
+  }
+
+  private endTurn(): void {
+    const turn = this.turn;
+    this.turn = undefined;
+    if (!turn || turn.conv !== this.current) return;
+    // A page of older messages: loadOlder renders once it is in, keeping the scroll position.
+    if (this.loadingOlder !== turn.conv) this.renderChat();
+    // Older messages (a history page) are already read: only a newer one moves the read mark.
+    if (turn.readUpTo > this.conversation(turn.conv).readSeq && document.visibilityState === 'visible') {
+      void this.deps.client.markRead(turn.conv, turn.readUpTo).catch(() => {});
     }
   }
 

@@ -27,6 +27,14 @@ describe('web chat page: older messages', () => {
     for (let i = 1; i <= EARLIER; i++) await alice.sendText('u:bob', `早先的消息 ${i}`);
 
     const { page: bob } = await browsers.open({ width: 390, height: 844 });
+    // Read receipts the page sends: older messages arriving in pages are already read and must not each send one.
+    const reads: number[] = [];
+    bob.on('websocket', (ws) =>
+      ws.on('framesent', ({ payload }) => {
+        const frame = typeof payload === 'string' ? (JSON.parse(payload) as { op?: string; seq?: number }) : {};
+        if (frame.op === 'read') reads.push(frame.seq ?? 0);
+      }),
+    );
     await login(bob, s.baseUrl, 'bob', '小明');
     // Bob's page starts with the conversation in its list but none of its messages; one arrives live.
     await bob.waitForSelector('[data-conv="d:alice:bob"]');
@@ -72,6 +80,10 @@ describe('web chat page: older messages', () => {
       ol.scrollTop = 0;
     });
     expect(await bob.textContent('#messages .history-edge')).toBe('没有更早的消息了');
+    // One receipt when the chat opened (up to the live message), none for the pages of older ones.
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+    expect(reads.length).toBeLessThanOrEqual(2);
+    expect(Math.max(...reads)).toBe(EARLIER + 1);
     await shoot(bob, 'history-top-390');
   }, 90_000);
 });
