@@ -797,6 +797,52 @@ bus took 1.32× one node on the local bus (1.07, 1.32, 1.76; 1.17–1.22× in th
 pair 1.09× that (1.18, 1.09, 0.73): on this host the Redis bus on one node and the second process weigh about alike,
 both inside one round's spread. The figures are of the \`closed\` rows (one node 7,400–13,200 acked msgs/s). Nothing
 was lost or delivered twice.
+
+**Warm-up, full windows and the Redis bus on one node** (issue 13, 2026-12-02 02:08–02:51 UTC, load average 1.6–4.5
+at the invocations' starts; other helpers' jobs ran between them under the same bench lock). Closed-loop CPU per message;
+ratios per round in brackets.
+
+- **The full preset does not meet it either.** \`--full --targets miniim-pg,miniim-cluster --rounds 2\` (500 pairs,
+  window 1, 2 s warm-up, 10 s windows; 02:08): two nodes took 1.51× and 0.89× one node's CPU per message (one node
+  79.7 then 112.3 µs per message: at this size one node is saturated, ack p50 96–146 ms, and the host's swings decide
+  the ratio), 1.06× and 1.01× in the 12 s cold-start rows. With all four targets (\`--rounds 1\`, 02:36): split 1.61×,
+  colocated 1.23×, split / colocated 1.31×, one node on the Redis bus 1.07×, cold start 1.47×. Over the three full
+  rounds the median is 1.51×.
+- **Quick preset, all four targets** (\`--rounds 2 --perf-stat\`, 02:17, load 7.3 at the start after other jobs):
+  split 1.77× (1.63, 1.90), colocated 1.69× (1.56, 1.83), split / colocated 1.04× in both rounds, one node on the
+  Redis bus 1.28× (1.23, 1.33). Syscalls per message 1.36 on one node, 1.41 on the Redis bus, 1.40 colocated,
+  1.57–1.59 split; context switches 0.09 / 0.10 / 0.15–0.16 / 0.17–0.18.
+- **A longer warm-up does not move the quick preset's ratio.** Back to back, \`--targets miniim-pg,miniim-cluster
+  --rounds 3\`: 1.54× (1.54, 1.19, 1.60) with the \`closed\` row's 0.5 s warm-up (02:22) and 1.59× (1.33, 1.59, 1.67)
+  with 5 s (a local edit; 02:25); the cold-start rows 1.95× and 1.90×. Late tier-up shows in the cold-start rows
+  only, so the bench's warm-up and windows were left as they are. (A first 5 s run, 02:13, gave 1.36×: one
+  invocation's median moves by more than the warm-up does.)
+- **One node on the Redis bus: the cost is the PUBLISH itself.** Redis \`INFO commandstats\`, polled every second
+  during the run, grows by nothing per message but the bus's PUBLISH (one per 47 messages over the cold and warm
+  closed loops; the rest is the 100 clients' connects: presence, the socket ledger). With the PUBLISH turned off (an
+  experiment: the bus drops its batches, local deliveries unchanged), against main in the same invocation (a
+  \`miniim-pg-redis-base\` target; 3 invocations, 9 rounds, 02:27–02:48), main's Redis bus took a median 1.23×
+  (0.93–1.45) the CPU per message of the same node without it, and that node 1.09× (0.85–1.24) one node on the
+  local bus. Publishing to a channel nobody subscribes to (no echo; 7 rounds): 0.96× (0.76–1.21) main,
+  so the node's own batch coming back is not it. The commit batches are as large with the PUBLISH as without it
+  (63–66 messages on average, \`--commit-stats\`) and syscalls per message barely differ (1.45–1.48 against
+  1.35–1.46). Isolated, one PUBLISH of 47 records costs about 77 µs of CPU with its echo and 45 µs without (a loop
+  of ioredis publishes, 1–100 records, nearly independent of size between 2 and 20 KB): 1.6 µs per message, as in
+  \`bus-costs\` below; in the server it costs several times more. In a V8 profile (02:20, a round at 1.13×) the
+  PUBLISH's socket write (\`writeUtf8String\`: Node writes a string in the call) took 3.7 µs per message of sampled
+  wall time, ioredis's command 2.8 and the bus's own code 1.1, and GC, the gateway, \`ws\` and frame validation each
+  0.5–1.5 more than on the local bus: the whole node runs slower, not only the bus code.
+- **Neither ioredis nor the PUBLISH's reply is the cost.** Sending the PUBLISH on its own socket after \`CLIENT REPLY
+  OFF\` (an experiment: no ioredis command, promise or reply to read; 3 rounds, 02:48): 1.02× main (0.94, 1.02,
+  1.12), 1.23× one node on the local bus. What is left is the write to Redis itself: each one wakes Redis on the same
+  2 cores as the node, PostgreSQL and the generator (on this paravirtualised guest a wake-up across a loopback socket
+  is the costly kernel path, \`pvm_irq_enable\` above). On two nodes each node makes that write once per batch of half
+  the size, so it is paid about twice as often per message (inferred, not measured apart); fewer, larger PUBLISHes
+  (below) did not recover it. Nothing in the bus's code was found to remove: the one-node Redis-bus figure is the
+  price of waking a third process per batch on a 2-core host, not waste in MiniIM's code.
+- **Also tried, not kept:** flushing the bus batch after a 5 ms timer instead of at the end of the turn (fewer,
+  larger PUBLISHes; 2 nodes, 3 rounds, 02:44): CPU per message 0.98× main (main / it 1.02, 0.95, 1.06), delivery
+  p50 +4 ms.
 `;
 
 /** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
