@@ -1,7 +1,10 @@
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { FileSyncer } from '../../src/storage/sqlite/file-syncer.js';
 import type { CheckpointResult } from '../../src/storage/sqlite/sqlite-checkpointer.js';
+import { sqliteMigrations } from '../../src/storage/sqlite/sqlite-migrations.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { tempDir } from '../support/server.js';
 import { storageContract } from './storage-contract.js';
@@ -9,6 +12,40 @@ import { storageContract } from './storage-contract.js';
 storageContract('sqlite', async () => {
   const file = path.join(tempDir(), 'contract.sqlite');
   return () => openSqliteStorage(file);
+});
+
+describe('sqlite messages table', () => {
+  it('keeps the messages of a database made before they moved to a rowid table (0007): order, seq, dedupe', async () => {
+    const file = path.join(tempDir(), 'before-0007.db');
+    const db = new Database(file);
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+    const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } });
+    expect((await migrator.migrateTo('0006_media_refs')).error).toBeUndefined();
+    db.prepare("INSERT INTO conversations (conv, kind, last_seq, updated_at) VALUES ('d:a:b', 'direct', 3, 3)").run();
+    const insert = db.prepare('INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const seq of [3, 1, 2]) insert.run('d:a:b', seq, `m${seq}`, 'a', 'text', JSON.stringify({ text: `t${seq}` }), seq, `c${seq}`);
+    await kysely.destroy();
+    const storage = await openSqliteStorage(file);
+    try {
+      const h = await storage.history('d:a:b', { limit: 10 });
+      expect(h.messages.map((m) => [m.seq, m.id, m.body])).toEqual([
+        [1, 'm1', { text: 't1' }],
+        [2, 'm2', { text: 't2' }],
+        [3, 'm3', { text: 't3' }],
+      ]);
+      const msg = (id: string, clientMsgId: string) => ({ id, conv: 'd:a:b', members: ['a', 'b'], from: 'a', kind: 'text' as const, body: { text: id }, ts: 4, clientMsgId });
+      const [resent, fresh] = await storage.appendMessages([msg('m9', 'c2'), msg('m4', 'c4')]);
+      expect(resent).toMatchObject({ ok: true, duplicate: true, msg: { id: 'm2', seq: 2 } });
+      expect(fresh).toMatchObject({ ok: true, msg: { id: 'm4', seq: 4 } });
+      expect((await storage.getMessage('d:a:b', 4))?.id).toBe('m4');
+    } finally {
+      await storage.close();
+    }
+    const after = new Database(file, { readonly: true });
+    const ddl = after.prepare("SELECT sql FROM sqlite_master WHERE name = 'messages'").pluck().get() as string;
+    after.close();
+    expect(ddl).not.toMatch(/WITHOUT ROWID/);
+  });
 });
 
 describe('sqlite durability settings', () => {

@@ -143,3 +143,31 @@ sqliteMigrations['0006_media_refs'] = mediaRefsMigration(
      PRIMARY KEY (conv, seq, media_key)) WITHOUT ROWID`,
   'CREATE INDEX media_refs_key ON media_refs(media_key)',
 );
+
+// Messages in a rowid table (insertion order) with (conv, seq) as a unique index, instead of a
+// WITHOUT ROWID table clustered on (conv, seq). Clustered, every message lands in its own
+// conversation's leaf, and inserts at dozens of points keep those leaves full, so most inserts
+// rebalance a leaf with its neighbours: a batch of 8 messages over 8 conversations wrote 30.5 WAL frames,
+// 13.6 of them leaves of `messages`. In insertion order the rows of a batch share the rightmost leaf and
+// only the small index entries are scattered: 24.4 frames, and each frame is a WAL write and an fsync'd
+// page (docs/benchmarks.md, issue 15). Reads by conversation go through the index.
+sqliteMigrations['0007_messages_rowid'] = statements(
+  `CREATE TABLE messages_by_rowid (
+     conv TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     from_user TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     body TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     client_msg_id TEXT,
+     recalled_by TEXT,
+     recalled_at INTEGER)`,
+  `INSERT INTO messages_by_rowid (conv, seq, id, from_user, kind, body, ts, client_msg_id, recalled_by, recalled_at)
+     SELECT conv, seq, id, from_user, kind, body, ts, client_msg_id, recalled_by, recalled_at FROM messages ORDER BY ts, conv, seq`,
+  'DROP TABLE messages',
+  'ALTER TABLE messages_by_rowid RENAME TO messages',
+  'CREATE UNIQUE INDEX messages_conv_seq ON messages(conv, seq)',
+  'CREATE UNIQUE INDEX messages_id ON messages(id)',
+  'CREATE UNIQUE INDEX messages_dedupe ON messages(from_user, client_msg_id) WHERE client_msg_id IS NOT NULL',
+);
