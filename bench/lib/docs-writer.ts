@@ -341,6 +341,58 @@ message, inflated ~20 % by perf itself):
      larger after in both commit-stats runs (25 → 52, 14 → 31; queue p50 1.47 → 2.21 ms), without a CPU or msgs/s
      difference in the four pairs. Unit test: a fast stream (gap well under 2·D/N) does not wait, a stream in the
      band does, a lone message still goes at once.
+11. Measured, not pursued (2026-12-02 02:12 UTC, load 3.3): **background CPU charged to the light rows.** The
+   \`idle\` scenario (2,000 authenticated sockets, 1.5 s hold): MiniIM 1.33 % of a core, raw \`ws\` 0.67 %, so at most
+   ≈ 6.6 ms of CPU per second more, ≈ 2 µs per message at 3,000 msgs/s (~1 % of the 25 % row; fewer sockets in the
+   \`direct\` bench). Nothing polls: the checkpoint worker waits for a message (no timer), the heartbeat sweep runs
+   every 5 s and is unref'd, the pruning every hour; the bench's own 1 ms \`monitorEventLoopDelay\` runs in both servers.
+12. Measured (02:24–02:29 UTC, load 1.5–3.8, in one process, bench.sh): **where a commit's WAL frames come from.**
+   Message ids are already time-ordered (\`ids.ts\`: base-36 ms first), so the \`id\` index takes the rightmost leaf;
+   random ids would add one frame per message (8-message batches: 4.85 against 3.83 frames per message). Pages of
+   the commits of 8 messages over 8 conversations, read back from the WAL (dbstat; a database of 20,000 messages,
+   the bench's 50 conversations and 100 senders): 30.9 frames per commit, of which \`messages\` leaves 13.6 (1.7 per
+   message), \`messages_dedupe\` leaves 10.4, interior pages 3.7, \`messages_id\` leaf 1.8, \`conversations\` 1.0,
+   page 1 (the file grew) 0.5. A table clustered on (conv, seq) receives its inserts at 50 points; those leaves stay
+   full, so most inserts rebalance a leaf with its neighbours (up to 3 leaves and the parent). One commit of one
+   message writes 5.8 frames. Smaller pages do not help: \`page_size\` 4,096 / 2,048 / 1,024, appends at 3,000 msgs/s
+   through the committer, 4 alternated rounds, CPU µs per message medians 154 / 153 / 156 (system time lower with
+   smaller pages, user time higher). In the bench's CPU profile of the 25 % row (02:23, main), SQLite's \`run\` is
+   20.5 % of the main thread's samples (busy 64 %): 14.8 the transaction's own BEGIN / COMMIT (the WAL frame writes),
+   5.3 the inserts, 2.7 the duplicate lookups; \`writev\` to the sockets 14.2 %.
+13. **Messages in a rowid table** (\`sqlite-migrations.ts\` 0007, b7bdef2; kept). The \`messages\` table is stored in
+   insertion order (rowid) with a unique index on (conv, seq) instead of clustered on (conv, seq): the rows of a
+   batch share the rightmost leaf and only the small index entries are scattered. Same schema otherwise; the
+   migration copies existing messages in (ts, conv, seq) order. In one process (02:27, tx + WAL fsync on the loop,
+   3 alternated rounds), 8-message batches: 30.5 → 24.4 frames per commit, CPU 100 / 109 / 107 → 80 / 78 / 94 µs
+   per message; 16-message batches 58.7 → 46.0 frames, 49–52 → 43–47 µs; one-message commits 5.88 → 5.79 frames,
+   no CPU difference. Whole bench against main (\`--ref-rate 12000 --commit-stats\`, one invocation per pair, order
+   alternated, 02:29–02:52 UTC, load 2.6–6.5; the first two pairs with the same schema built into 0001 in a
+   scratch checkout), CPU µs/msg main → after (raw):
+
+   | pair (UTC) | 10 % | 25 % | 50 % | 75 % | closed (msgs/s) |
+   |---|---|---|---|---|---|
+   | 02:29 | 490 → 436 (132) | 282 → 196 (86) | 143 → 135 (69) | 94 → 101 (48) | 109 → 86 (9,419 → 11,370) |
+   | 02:32 | 525 → 436 (142) | 237 → 184 (92) | 128 → 122 (78) | 100 → 103 (63) | 128 → 80 (7,760 → 13,052) |
+   | 02:42 (\`--perf-stat\`) | 461 → 427 (142) | 218 → 210 (92) | 132 → 130 (65) | 95 → 92 (54) | 100 → 96 (10,476 → 10,622) |
+   | 02:45 | 436 → 544 (186) | 194 → 231 (110) | 130 → 141 (83) | 86 → 108 (63) | 88 → 82 (11,273 → 12,112) |
+   | 02:47 | 441 → 422 (128) | 202 → 186 (82) | 112 → 122 (61) | 102 → 88 (49) | 86 → 74 (11,254 → 13,454) |
+   | 02:48 | 520 → 456 (142) | 216 → 208 (88) | 122 → 119 (83) | 97 → 94 (69) | 119 → 86 (8,040 → 12,416) |
+   | 02:50 (\`--perf-stat\`) | 525 → 569 (137) | 241 → 224 (104) | 138 → 138 (82) | 97 → 102 (71) | 102 → 120 (9,551 → 8,722) |
+   | 02:51 | 471 → 441 (152) | 229 → 196 (92) | 139 → 131 (81) | 100 → 97 (50) | 107 → 101 (9,815 → 9,424) |
+
+   A control pair of two identical main builds (02:35) differed by 4 % at 25 % (222 / 214) and 10 % at 10 %. At 25 %
+   lower in 7 of 8 pairs (−31, −22, −4, +19, −8, −4, −7, −15 %, median −7.5 %); closed loop lower in 7 of 8 and
+   faster in 7 of 8; 10 % lower in 6 of 8; 50 % and 75 % not resolved. \`--perf-stat\`: \`pwrite64\` per message at
+   25 % 7.47 → 6.22 and 7.09 → 5.26, closed 3.31 → 2.08 and 3.11 → 1.91; batches at 25 % alike (6.3–8.9 before,
+   6.3–7.0 after, one 12.9). Against raw \`ws\` the 25 % row is now 2.00–2.36× (main 1.77–3.27× in the same pairs):
+   nearer, not met. Deliver p99 moved with the host in both builds (25 %: 22–72 ms main, 21–76 after; raw 6–17).
+   What it costs: reads by conversation go through the index and then the table. In one process (200,000 messages
+   over 500 conversations, 2 rounds): the latest 50 of a conversation 130 / 195 → 285 / 236 µs, the unread count
+   over 200 messages (conversation list, \`summarize\`) 75 / 72 → 204 / 188 µs. Not yet tried: an index covering the
+   unread count (conv, seq, from_user, kind).
+14. Not tried: **a larger N at 25 %.** At 3,000 msgs/s the delayed batch ends on D (1.14–1.22 ms, about 3–4
+   arrivals) before it reaches N = 8; the 25 % batches of 6–9 messages are those plus what arrives during the previous
+   commit, so N = 16 would not change them, and a longer D was measured before (change 10: D = 2 bought nothing).
 
 ### Before / after
 
@@ -524,6 +576,9 @@ the lever is the commit path itself (transaction, WAL frames, fsync per batch), 
   7.4 ms every ~0.5 s at 50 %: a few tenths of a millisecond of the in-process p99 at 10 %, up to 3 ms at 50 %.
   Starting the WAL again behind a hold of the writes instead removed the stalls from the loop but not from the
   messages' path; whole-bench deliver p99 did not move measurably. Left as it is.
+- **Messages in a rowid table (change 13, 02:29–02:52 UTC 2026-12-02)** — 25 % row lower than main in 7 of 8
+  same-invocation pairs (median −7.5 %), 2.00–2.36× raw \`ws\` (main 1.77–3.27× in the same pairs): nearer, not met.
+  Deliver p99 not resolved (hosts' spread). Reads by conversation cost more (change 13).
 
 ## Production node memory
 
