@@ -1,12 +1,11 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { FileSyncer } from '../../src/storage/sqlite/file-syncer.js';
 import type { CheckpointResult } from '../../src/storage/sqlite/sqlite-checkpointer.js';
-import { sqliteMigrations } from '../../src/storage/sqlite/sqlite-migrations.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { tempDir } from '../support/server.js';
+import { sqliteAt } from '../support/sqlite-at.js';
 import { storageContract } from './storage-contract.js';
 
 storageContract('sqlite', async () => {
@@ -17,14 +16,11 @@ storageContract('sqlite', async () => {
 describe('sqlite messages table', () => {
   it('keeps the messages of a database made before they moved to a rowid table (0007): order, seq, dedupe', async () => {
     const file = path.join(tempDir(), 'before-0007.db');
-    const db = new Database(file);
-    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
-    const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } });
-    expect((await migrator.migrateTo('0006_media_refs')).error).toBeUndefined();
+    const { db, close } = await sqliteAt(file, '0006_media_refs');
     db.prepare("INSERT INTO conversations (conv, kind, last_seq, updated_at) VALUES ('d:a:b', 'direct', 3, 3)").run();
     const insert = db.prepare('INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     for (const seq of [3, 1, 2]) insert.run('d:a:b', seq, `m${seq}`, 'a', 'text', JSON.stringify({ text: `t${seq}` }), seq, `c${seq}`);
-    await kysely.destroy();
+    await close();
     const storage = await openSqliteStorage(file);
     try {
       const h = await storage.history('d:a:b', { limit: 10 });

@@ -5,14 +5,12 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { sqliteMigrations } from '../../src/storage/sqlite/sqlite-migrations.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { samplePng } from '../support/media-samples.js';
 import { startServer, type TestServer, tempDir } from '../support/server.js';
+import { sqliteAt } from '../support/sqlite-at.js';
 
 async function uploadPng(s: TestServer, token: string, seed: number): Promise<string> {
   const form = new FormData();
@@ -114,17 +112,14 @@ describe('media links and recall', () => {
 
   it('knows the references of media messages stored before references were tracked (migration backfill)', async () => {
     const file = path.join(tempDir(), 'old.db');
-    const db = new Database(file);
-    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
-    const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } });
-    expect((await migrator.migrateTo('0004_wechat_retry_phone')).error).toBeUndefined();
+    const { db, close } = await sqliteAt(file, '0004_wechat_retry_phone');
     const key = (c: string) => `${c.repeat(24)}.png`;
     const insert = db.prepare('INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, recalled_by) VALUES (?, ?, ?, ?, ?, ?, 1, ?)');
     insert.run('d:a:b', 1, 'm1', 'a', 'image', JSON.stringify({ url: `/media/${key('A')}` }), null);
     insert.run('d:a:b', 2, 'm2', 'b', 'video', JSON.stringify({ url: `https://im.example.com/media/${key('B')}`, cover: `/media/${key('A')}` }), null);
     insert.run('d:a:b', 3, 'm3', 'a', 'text', JSON.stringify({ text: `/media/${key('C')}` }), null);
     insert.run('d:a:b', 4, 'm4', 'a', 'image', '{}', 'a');
-    await kysely.destroy();
+    await close();
     const storage = await openSqliteStorage(file);
     try {
       expect(await storage.releaseMedia('d:a:b', 3)).toEqual([]);

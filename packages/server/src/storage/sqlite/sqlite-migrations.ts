@@ -150,7 +150,8 @@ sqliteMigrations['0006_media_refs'] = mediaRefsMigration(
 // rebalance a leaf with its neighbours: a batch of 8 messages over 8 conversations wrote 30.5 WAL frames,
 // 13.6 of them leaves of `messages`. In insertion order the rows of a batch share the rightmost leaf and
 // only the small index entries are scattered: 24.4 frames, and each frame is a WAL write and an fsync'd
-// page (docs/benchmarks.md, issue 15). Reads by conversation go through the index.
+// page (docs/benchmarks.md, issue 15). Reads by conversation go through the index. The columns are 0001's,
+// written out again on purpose: a migration's SQL is frozen once released.
 sqliteMigrations['0007_messages_rowid'] = statements(
   `CREATE TABLE messages_by_rowid (
      conv TEXT NOT NULL,
