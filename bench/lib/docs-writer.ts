@@ -359,7 +359,7 @@ message, inflated ~20 % by perf itself):
    smaller pages, user time higher). In the bench's CPU profile of the 25 % row (02:23, main), SQLite's \`run\` is
    20.5 % of the main thread's samples (busy 64 %): 14.8 the transaction's own BEGIN / COMMIT (the WAL frame writes),
    5.3 the inserts, 2.7 the duplicate lookups; \`writev\` to the sockets 14.2 %.
-13. **Messages in a rowid table** (\`sqlite-migrations.ts\` 0007, b7bdef2; kept). The \`messages\` table is stored in
+13. **Messages in a rowid table** (\`sqlite-migrations.ts\` 0007, d804d12; kept). The \`messages\` table is stored in
    insertion order (rowid) with a unique index on (conv, seq) instead of clustered on (conv, seq): the rows of a
    batch share the rightmost leaf and only the small index entries are scattered. Same schema otherwise; the
    migration copies existing messages in (ts, conv, seq) order. In one process (02:27, tx + WAL fsync on the loop,

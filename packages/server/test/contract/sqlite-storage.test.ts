@@ -29,7 +29,16 @@ describe('sqlite messages table', () => {
         [2, 'm2', { text: 't2' }],
         [3, 'm3', { text: 't3' }],
       ]);
-      const msg = (id: string, clientMsgId: string) => ({ id, conv: 'd:a:b', members: ['a', 'b'], from: 'a', kind: 'text' as const, body: { text: id }, ts: 4, clientMsgId });
+      const msg = (id: string, clientMsgId: string) => ({
+        id,
+        conv: 'd:a:b',
+        members: ['a', 'b'],
+        from: 'a',
+        kind: 'text' as const,
+        body: { text: id },
+        ts: 4,
+        clientMsgId,
+      });
       const [resent, fresh] = await storage.appendMessages([msg('m9', 'c2'), msg('m4', 'c4')]);
       expect(resent).toMatchObject({ ok: true, duplicate: true, msg: { id: 'm2', seq: 2 } });
       expect(fresh).toMatchObject({ ok: true, msg: { id: 'm4', seq: 4 } });
