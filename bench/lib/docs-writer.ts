@@ -853,7 +853,7 @@ pair 1.09× that (1.18, 1.09, 0.73): on this host the Redis bus on one node and 
 both inside one round's spread. The figures are of the \`closed\` rows (one node 7,400–13,200 acked msgs/s). Nothing
 was lost or delivered twice.
 
-**Warm-up, full windows and the Redis bus on one node** (issue 13, 2026-12-02 02:08–02:51 UTC, load average 1.6–4.5
+**Warm-up, full windows and the Redis bus on one node** (issue 13, 2026-12-02 02:08–02:56 UTC, load average 1.6–4.5
 at the invocations' starts; other helpers' jobs ran between them under the same bench lock). Closed-loop CPU per message;
 ratios per round in brackets.
 
@@ -898,6 +898,9 @@ ratios per round in brackets.
 - **Also tried, not kept:** flushing the bus batch after a 5 ms timer instead of at the end of the turn (fewer,
   larger PUBLISHes; 2 nodes, 3 rounds, 02:44): CPU per message 0.98× main (main / it 1.02, 0.95, 1.06), delivery
   p50 +4 ms.
+  V8's young generation raised to 64 MB (\`--max-semi-space-size=64\` through \`NODE_OPTIONS\` on the same code, one
+  node and two nodes with and without it in one invocation, 2 rounds, 02:53): with it one node took 1.30× and 1.13×
+  the CPU per message, two nodes 1.22× and 0.84×; no gain shown, so no V8 flag went into how the server starts.
 `;
 
 /** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
