@@ -395,6 +395,10 @@ message, inflated ~20 % by perf itself):
    scattered index leaves per message (by conversation and by sender) are what remains of the per-message frames.
    The migration at start: 1,000,000 messages (210 MB) in 4.0 s (bench.sh, 02:57); the file is 342 MB after, the
    old table's pages left free inside it until a \`VACUUM\`.
+   Saturated (\`--full\` direct, 500 pairs, \`--targets\` both builds without raw, order alternated, 02:58 and 03:01,
+   load 2.9–3.8): closed loop main → after 5,775 → 5,853 and 8,904 → 10,161 msgs/s, CPU 135.3 → 103.5 and
+   106.3 → 93.6 µs/msg: no regression. Their open rows run at fractions of each build's own closed rate, so they
+   are not like for like (the after build's 75 % row in the second ran at 7,437 msgs/s and fell behind: p50 323 ms).
 14. Not tried: **a larger N at 25 %.** At 3,000 msgs/s the delayed batch ends on D (1.14–1.22 ms, about 3–4
    arrivals) before it reaches N = 8; the 25 % batches of 6–9 messages are those plus what arrives during the previous
    commit, so N = 16 would not change them, and a longer D was measured before (change 10: D = 2 bought nothing).
