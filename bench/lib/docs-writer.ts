@@ -910,6 +910,31 @@ ratios per round in brackets.
   V8's young generation raised to 64 MB (\`--max-semi-space-size=64\` through \`NODE_OPTIONS\` on the same code, one
   node and two nodes with and without it in one invocation, 2 rounds, 02:53): with it one node took 1.30× and 1.13×
   the CPU per message, two nodes 1.22× and 0.84×; no gain shown, so no V8 flag went into how the server starts.
+
+**Deliveries node to node, and the two-process floor** (issue 13, 2026-12-02 03:01–03:25 UTC, load 1.5–5.5 at the
+invocations' starts; a prototype on a branch, not in main). Each node listened on a port of its own and held one TCP
+connection to the other; a node's end-of-turn delivery batch went to the peer in one write, in the Redis bus's record
+format, while presence, events and shared state stayed on Redis. Targets beside \`miniim-pg\` and \`miniim-cluster\` in
+the same invocations (\`--rounds 2–4\`, 7 invocations, order reversed in some): \`miniim-cluster-mesh\` (pairs split, the
+mesh), and \`miniim-cluster-mesh-colocated-nosend\` (pairs on one node, the mesh sends nothing: two processes with no
+cross-node traffic at all). Closed-loop CPU per message against one node's in the same round, medians:
+
+| ratio | median | range | rounds ≤ 1.3× |
+|---|---:|---|---:|
+| Redis bus, pairs split / one node | 1.48× | 1.17–1.73 | 5 of 19 |
+| mesh, pairs split / one node | 1.34× | 1.06–1.87 | 6 of 19 |
+| mesh / Redis bus | 0.92× | 0.76–1.12 | — |
+| two nodes, nothing crossing / one node (the floor) | 1.24× | 0.93–1.63 | — (15 rounds) |
+
+Lost 0, duplicated 0 in every round. Redis's own CPU fell from 3–5 % of a core to 0–1 % with the mesh. Why two nodes
+with nothing crossing cost more (\`--commit-stats --perf-stat\`): each node commits only its own senders' messages, so
+its batches are smaller (41–45 messages on average against 63–73 on one node, p99 98 against 195) and every
+per-commit and per-turn cost is paid more often; context switches per message 0.13–0.14 against 0.09–0.13. So a
+direct path saves about 8 % of two nodes' CPU (12 % with pairs on one node) and brings the median to the edge of
+1.3× without meeting it reliably: the rest is two processes sharing 2 cores with PostgreSQL, Redis and the generator,
+not the bus. Every machine kind of this workplace has 2 cores. Not built for production (it would need peer
+discovery through the registry, authentication, a bounded queue with backpressure, a resync signal to clients when a
+link drops, and a bus contract-suite run): about 8 % of CPU does not close the target by itself.
 `;
 
 /** The bus-costs table (bench/bus-costs.ts writes latest-bus-costs.json). */
