@@ -6,6 +6,7 @@
  * open only the schema (StorageDriver.openSchema), never a storage over a schema that is behind.
  */
 import type { Migrator } from 'kysely';
+import type { Logger } from '../logger.js';
 import { StorageUnavailableError } from './storage-errors.js';
 
 /** At open: `apply` pending migrations, or `verify` there are none. */
@@ -50,10 +51,19 @@ export function schemaManager(migrator: Migrator): SchemaManager {
   };
 }
 
-/** Brings the schema to the state `mode` asks for (see MigrateMode). */
-export async function prepareSchema(schema: SchemaManager, mode: MigrateMode): Promise<void> {
-  if (mode === 'apply') await schema.migrate();
-  else {
+/**
+ * Brings the schema to the state `mode` asks for (see MigrateMode). Migrations it applies are logged
+ * before they start and once done: one may rewrite a large table (SQLite 0007: seconds per million
+ * messages), and an operator watching a slow start should see why.
+ */
+export async function prepareSchema(schema: SchemaManager, mode: MigrateMode, logger?: Logger): Promise<void> {
+  if (mode === 'apply') {
+    const { pending } = logger ? await schema.status() : { pending: [] };
+    const started = Date.now();
+    if (pending.length > 0) logger?.info({ pending }, 'applying database migrations');
+    const applied = await schema.migrate();
+    if (applied.length > 0) logger?.info({ applied, ms: Date.now() - started }, 'database migrations applied');
+  } else {
     const { pending } = await schema.status();
     if (pending.length > 0) throw new SchemaBehindError(pending);
   }

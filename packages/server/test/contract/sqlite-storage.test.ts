@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { FileSyncer } from '../../src/storage/sqlite/file-syncer.js';
 import type { CheckpointResult } from '../../src/storage/sqlite/sqlite-checkpointer.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
@@ -50,6 +52,28 @@ describe('sqlite messages table', () => {
     const ddl = after.prepare("SELECT sql FROM sqlite_master WHERE name = 'messages'").pluck().get() as string;
     after.close();
     expect(ddl).not.toMatch(/WITHOUT ROWID/);
+  });
+
+  it('logs the migrations it applies at open, before they start and once done, and nothing when none is pending', async () => {
+    const file = path.join(tempDir(), 'log-0007.db');
+    const { close } = await sqliteAt(file, '0006_media_refs');
+    await close();
+    const lines: { msg: string; pending?: string[]; applied?: string[]; ms?: number }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const logger = createLogger('info', sink);
+    await (await openSqliteStorage(file, { logger })).close();
+    expect(lines.map((l) => l.msg)).toEqual(['applying database migrations', 'database migrations applied']);
+    expect(lines[0]?.pending).toEqual(['0007_messages_rowid']);
+    expect(lines[1]?.applied).toEqual(['0007_messages_rowid']);
+    expect(lines[1]?.ms).toBeGreaterThanOrEqual(0);
+    lines.length = 0;
+    await (await openSqliteStorage(file, { logger })).close();
+    expect(lines).toEqual([]);
   });
 });
 

@@ -45,7 +45,7 @@ export const mysqlDriver: StorageDriver = {
   schemes: ['mysql:', 'mariadb:'],
   async open(url, config, logger, migrate) {
     const pool = await connect(url!, config, logger);
-    return openMysqlStorage(pool, { appendConcurrency: Math.max(1, Math.min(2, config.dbPool - 2)), migrate });
+    return openMysqlStorage(pool, { appendConcurrency: Math.max(1, Math.min(2, config.dbPool - 2)), migrate, logger });
   },
   async openSchema(url, config) {
     return openMysqlSchema(await connect(url!, config, undefined));

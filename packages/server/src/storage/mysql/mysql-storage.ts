@@ -13,6 +13,7 @@ import { convKindOf } from '@miniim/protocol';
 import { Kysely, Migrator, MysqlDialect } from 'kysely';
 import type { Pool as CallbackPool } from 'mysql2';
 import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { Logger } from '../../logger.js';
 import { AppendOrder, assignSeqs, type BatchPlan, dedupeKey, duplicatesByItem, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
@@ -37,10 +38,10 @@ function withSchema(pool: CallbackPool): { db: Kysely<Database>; schema: SchemaM
   return { db, schema: schemaManager(new Migrator({ db, provider: { getMigrations: async () => mysqlMigrations } })) };
 }
 
-export async function openMysqlStorage(pool: CallbackPool, opts: { appendConcurrency: number; migrate?: MigrateMode }): Promise<MysqlStorage> {
+export async function openMysqlStorage(pool: CallbackPool, opts: { appendConcurrency: number; migrate?: MigrateMode; logger?: Logger }): Promise<MysqlStorage> {
   const { db, schema } = withSchema(pool);
   try {
-    await prepareSchema(schema, opts.migrate ?? 'apply');
+    await prepareSchema(schema, opts.migrate ?? 'apply', opts.logger);
   } catch (e) {
     await db.destroy();
     throw e;

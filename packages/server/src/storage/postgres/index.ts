@@ -38,7 +38,7 @@ export const postgresDriver: StorageDriver = {
   schemes: ['postgres:', 'postgresql:'],
   async open(url, config, logger, migrate) {
     const pool = await connect(url!, config, logger);
-    return openPostgresStorage(pool, { migrate });
+    return openPostgresStorage(pool, { migrate, logger });
   },
   async openSchema(url, config) {
     return openPostgresSchema(await connect(url!, config, undefined));

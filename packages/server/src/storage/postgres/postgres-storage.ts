@@ -19,6 +19,7 @@
 import { convKindOf, type Msg } from '@miniim/protocol';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import type pg from 'pg';
+import type { Logger } from '../../logger.js';
 import { AppendOrder, asStored, assignSeqs, duplicatesByItem, planBatch, seqDemand } from '../kysely/batch-append.js';
 import { KyselyStorage } from '../kysely/kysely-storage.js';
 import { type Database, type MessageRowDb, rowToMsg } from '../rows.js';
@@ -102,10 +103,10 @@ async function withSchema(pool: pg.Pool): Promise<{ db: Kysely<Database>; schema
   return { db, schema: schemaManager(migrator) };
 }
 
-export async function openPostgresStorage(pool: pg.Pool, opts: { migrate?: MigrateMode } = {}): Promise<PostgresStorage> {
+export async function openPostgresStorage(pool: pg.Pool, opts: { migrate?: MigrateMode; logger?: Logger } = {}): Promise<PostgresStorage> {
   const { db, schema } = await withSchema(pool);
   try {
-    await prepareSchema(schema, opts.migrate ?? 'apply');
+    await prepareSchema(schema, opts.migrate ?? 'apply', opts.logger);
   } catch (e) {
     await db.destroy();
     throw e;

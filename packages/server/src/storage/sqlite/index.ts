@@ -8,7 +8,7 @@ import { openSqliteSchema, openSqliteStorage } from './sqlite-storage.js';
 export const sqliteDriver: StorageDriver = {
   schemes: ['sqlite:'],
   open(url, config, logger, migrate) {
-    return openSqliteStorage(sqliteFile(url, config.dataDir), { checkpoint: { onCheckpoint: checkpointLog(logger) }, migrate });
+    return openSqliteStorage(sqliteFile(url, config.dataDir), { checkpoint: { onCheckpoint: checkpointLog(logger) }, migrate, logger });
   },
   async openSchema(url, config) {
     return openSqliteSchema(sqliteFile(url, config.dataDir));

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { convKindOf, type Msg } from '@miniim/protocol';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import type { Logger } from '../../logger.js';
 import { KyselyAdminRepo } from '../kysely/kysely-admin-repo.js';
 import {
   type ConversationRowDb,
@@ -74,10 +75,13 @@ function openDatabase(file: string): { db: Database.Database; kysely: Kysely<unk
 }
 
 /** Opens (creating if needed) the database file and runs pending migrations (`migrate`: see storage/schema.ts). */
-export async function openSqliteStorage(file: string, opts: { checkpoint?: CheckpointerOptions; migrate?: MigrateMode } = {}): Promise<SqliteStorage> {
+export async function openSqliteStorage(
+  file: string,
+  opts: { checkpoint?: CheckpointerOptions; migrate?: MigrateMode; logger?: Logger } = {},
+): Promise<SqliteStorage> {
   const { db, kysely, schema } = openDatabase(file);
   try {
-    await prepareSchema(schema, opts.migrate ?? 'apply');
+    await prepareSchema(schema, opts.migrate ?? 'apply', opts.logger);
   } catch (e) {
     db.close();
     throw e;
