@@ -3,6 +3,7 @@
  * duplicates are checked locally by `clientMsgId`. Closed loop keeps `window` sends in flight per
  * user; open loop sends at a fixed rate and measures from the intended send time (no coordinated omission).
  */
+import { newClientMsgId } from '../../packages/sdk/src/ids.js';
 import { encodeHistogram, newHistogram, nowAbs, recordMs } from '../lib/histogram.js';
 import type { BenchClient } from './bench-client.js';
 import type { ClientPool } from './client-pool.js';
@@ -67,7 +68,6 @@ export async function runDirect(pool: ClientPool, p: DirectParams): Promise<Dire
   const winStart = p.startAt + p.warmupMs;
   const winEnd = winStart + p.durationMs;
   let stopped = false;
-  let counter = 0;
 
   pool.handler = (client, msg) => {
     if (msg.from === client.userId) return; // own message echoed to this session: not a delivery
@@ -96,7 +96,8 @@ export async function runDirect(pool: ClientPool, p: DirectParams): Promise<Dire
   }
 
   const sendOne = (client: BenchClient, to: string, t0: number): Promise<void> => {
-    const cmid = `${p.tag}.${client.userId}.${++counter}`;
+    // As the SDK makes them (time first), so the server's resend index sees what real clients send.
+    const cmid = newClientMsgId();
     const s: Sent = { t0, measured: t0 >= winStart && t0 < winEnd, acked: false, delivered: 0 };
     sent.set(cmid, s);
     r.sent++;

@@ -54,6 +54,51 @@ describe('sqlite messages table', () => {
     expect(ddl).not.toMatch(/WITHOUT ROWID/);
   });
 
+  it('keys the resend lookup by clientMsgId first after 0008, and a database made before it still dedupes', async () => {
+    const file = path.join(tempDir(), 'before-0008.db');
+    const { db, close } = await sqliteAt(file, '0007_messages_rowid');
+    db.prepare("INSERT INTO conversations (conv, kind, last_seq, updated_at) VALUES ('d:a:b', 'direct', 2, 2)").run();
+    const insert = db.prepare('INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    insert.run('d:a:b', 1, 'm1', 'a', 'text', '{"text":"1"}', 1, 'cx');
+    insert.run('d:a:b', 2, 'm2', 'b', 'text', '{"text":"2"}', 2, 'cx');
+    await close();
+    const storage = await openSqliteStorage(file);
+    try {
+      const msg = (id: string, from: string, clientMsgId: string) => ({
+        id,
+        conv: 'd:a:b',
+        members: ['a', 'b'],
+        from,
+        kind: 'text' as const,
+        body: { text: id },
+        ts: 3,
+        clientMsgId,
+      });
+      const r = await storage.appendMessages([msg('m8', 'b', 'cx'), msg('m9', 'a', 'cx'), msg('m3', 'a', 'cy')]);
+      expect(r.map((x) => x.ok && [x.msg.id, x.msg.seq, x.duplicate])).toEqual([
+        ['m2', 2, true],
+        ['m1', 1, true],
+        ['m3', 3, false],
+      ]);
+    } finally {
+      await storage.close();
+    }
+    const after = new Database(file);
+    const columns = after.prepare("SELECT name FROM pragma_index_info('messages_dedupe') ORDER BY seqno").pluck().all();
+    const plan = after
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM messages WHERE from_user = 'a' AND client_msg_id = 'cx'")
+      .all()
+      .map((row) => (row as { detail: string }).detail);
+    expect(() =>
+      after
+        .prepare("INSERT INTO messages (conv, seq, id, from_user, kind, body, ts, client_msg_id) VALUES ('d:a:b', 9, 'm99', 'a', 'text', '{}', 9, 'cy')")
+        .run(),
+    ).toThrow(/UNIQUE/);
+    after.close();
+    expect(columns).toEqual(['client_msg_id', 'from_user']);
+    expect(plan.join(' ')).toMatch(/USING INDEX messages_dedupe/);
+  });
+
   it('logs the migrations it applies at open, before they start and once done, and nothing when none is pending', async () => {
     const file = path.join(tempDir(), 'log-0007.db');
     const { close } = await sqliteAt(file, '0006_media_refs');
@@ -68,8 +113,8 @@ describe('sqlite messages table', () => {
     const logger = createLogger('info', sink);
     await (await openSqliteStorage(file, { logger })).close();
     expect(lines.map((l) => l.msg)).toEqual(['applying database migrations', 'database migrations applied']);
-    expect(lines[0]?.pending).toEqual(['0007_messages_rowid']);
-    expect(lines[1]?.applied).toEqual(['0007_messages_rowid']);
+    expect(lines[0]?.pending).toEqual(['0007_messages_rowid', '0008_dedupe_by_client_id']);
+    expect(lines[1]?.applied).toEqual(['0007_messages_rowid', '0008_dedupe_by_client_id']);
     expect(lines[1]?.ms).toBeGreaterThanOrEqual(0);
     lines.length = 0;
     await (await openSqliteStorage(file, { logger })).close();
