@@ -402,6 +402,36 @@ message, inflated ~20 % by perf itself):
 14. Not tried: **a larger N at 25 %.** At 3,000 msgs/s the delayed batch ends on D (1.14–1.22 ms, about 3–4
    arrivals) before it reaches N = 8; the 25 % batches of 6–9 messages are those plus what arrives during the previous
    commit, so N = 16 would not change them, and a longer D was measured before (change 10: D = 2 bought nothing).
+15. **The resend index keyed by clientMsgId first** (\`sqlite-migrations.ts\` 0008, 25f3a15; kept). The index that finds a
+   resend was (sender, clientMsgId): each message's entry went into its own sender's leaf, one more WAL frame per
+   message (9.1 of the 24.8 frames of an 8-message commit, change 13). Keyed (clientMsgId, sender), the lookup is the
+   same (both columns by equality, the plan still uses the index), and the SDK's clientMsgIds start with the time
+   (\`c\` + base-36 milliseconds, \`sdk/src/ids.ts\`; the web page and the mini-program use it), so a batch's entries
+   share the rightmost leaf. Random clientMsgIds (UUIDv4) land anywhere, as every id did before. The direct bench's
+   clients now send SDK-made clientMsgIds (they sent \`tag.user.counter\`, grouped by sender under either key). In one
+   process (real storage, the bench's 50 conversations and 100 senders, 20,000 messages first, 400 commits, 4
+   alternated rounds, 05:24 UTC, bench.sh): WAL frames per commit 24.0 → 16.5 (8 messages), 13.5 → 10.4 (4), 5.7 →
+   5.7 (1); CPU µs per message, medians, 64.6 → 60.2 (8), 94.5 → 80.5 (4), no difference at 1; UUIDv4 ids 24.9
+   frames either way. Whole bench against main (\`--ref-rate 12000 --commit-stats\`, one invocation per row, which
+   build ran first alternated, 05:17–05:24 UTC, load 1.5–1.8), CPU µs/msg main → after (raw):
+
+   | invocation (UTC) | 10 % | 25 % | 50 % | 75 % | closed (msgs/s) | 25 % after / raw |
+   |---|---|---|---|---|---|---:|
+   | 05:17 (main first) | 539 → 431 (137) | 222 → 194 (71) | 141 → 126 (60) | 105 → 97 (55) | 124 → 73 (7,526 → 14,122) | 2.75× |
+   | 05:18 (after first) | 431 → 382 (113) | 190 → 172 (74) | 132 → 113 (65) | 91 → 94 (46) | 80 → 77 (13,502 → 12,712) | 2.32× |
+   | 05:19 (main first) | 515 → 407 (113) | 212 → 176 (71) | 124 → 121 (56) | 99 → 84 (46) | 100 → 74 (9,941 → 14,455) | 2.50× |
+   | 05:20 (after first) | 446 → 422 (128) | 202 → 206 (88) | 134 → 143 (65) | 112 → 101 (49) | 83 → 83 (12,289 → 12,408) | 2.33× |
+   | 05:20 (main first) | 441 → 524 (108) | 206 → 184 (76) | 122 → 139 (62) | 107 → 102 (47) | 85 → 81 (11,972 → 12,583) | 2.41× |
+   | 05:21 (after first) | 431 → 426 (118) | 198 → 192 (86) | 131 → 126 (57) | 96 → 89 (47) | 79 → 71 (12,805 → 14,364) | 2.23× |
+   | 05:22 (main first) | 422 → 564 (132) | 202 → 212 (84) | 137 → 143 (83) | 101 → 89 (61) | 92 → 92 (10,554 → 11,758) | 2.51× |
+   | 05:22 (after first) | 446 → 441 (103) | 194 → 176 (76) | 124 → 134 (60) | 87 → 85 (48) | 81 → 75 (13,108 → 13,083) | 2.31× |
+   | 05:23 (main first) | 441 → 461 (113) | 196 → 188 (71) | 137 → 118 (59) | 102 → 90 (52) | 87 → 69 (11,676 → 15,240) | 2.67× |
+
+   At 25 % lower in 7 of 9 (median −9 %; batches 5.8–6.7 messages in both builds), 75 % lower in 8 of 9, closed loop
+   lower in 8 of 9 and faster in 7 of 9, 10 % lower in 6 of 9, 50 % not resolved (5 of 9). Against raw \`ws\` the 25 %
+   row is 2.23–2.75× (median 2.41; main 2.29–3.14× in the same invocations): not met. Deliver p99 moved with the
+   host in both builds. What remains of a commit's frames is the (conv, seq) index: one leaf per conversation in
+   the batch, about 1.2 frames per message.
 
 ### Before / after
 
