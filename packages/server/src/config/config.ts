@@ -106,8 +106,11 @@ export const ConfigSchema = z.object({
    * up to this long for more (core/group-committer.ts). Unset: the storage's default (SQLite 1, else off).
    */
   commitDelayMs: z.coerce.number().min(0).max(100).optional(),
-  /** Messages the arrival rate must predict within the commit delay for a commit to wait. */
-  commitDelaySiblings: int(1, 1000).default(2),
+  /**
+   * Messages the arrival rate must predict within the commit delay for a commit to wait. Unset: the
+   * storage's default, scaled with commitDelayMs (the band of rates where a commit waits stays put).
+   */
+  commitDelaySiblings: int(1, 1000).optional(),
 });
 
 /** The shared config as the server uses it: dev login resolved, data dir absolute. */

@@ -23,7 +23,8 @@
  *   The wait engages only in a band: it also needs the prediction below `delayUpTo / 2` (mean gap
  *   above `2 * delayMs / delayUpTo`), i.e. a wait that can at least double a small batch. A faster
  *   stream fills a batch of several messages during the previous commit itself; waiting there
- *   buys no fewer commits, only latency.
+ *   buys no fewer commits, only latency. A `delayMs` given without `delayUpTo` or `delaySiblings`
+ *   scales the repository's ones with it, so the band stays the same range of rates.
  *   The deadline is checked by every arrival and, when arrivals stop, by one timer (ms-granular:
  *   it may end the wait up to ~1 ms late). Nothing is acked before its commit, as always. While
  *   the stream lasts (in the band or faster), batches are committed with `{ stream: true }`, so
@@ -65,7 +66,7 @@ export interface GroupCommitterOptions {
   delayMs?: number;
   /** Batch size that ends a commit delay at once; defaults to the repository's `appendDelayUpTo`, else 8. */
   delayUpTo?: number;
-  /** Messages the arrival rate must predict within `delayMs` for a batch to wait (default 2). */
+  /** Messages the arrival rate must predict within `delayMs` for a batch to wait; defaults to the repository's `appendDelaySiblings`, else 2. */
   delaySiblings?: number;
 }
 
@@ -113,9 +114,13 @@ export class GroupCommitter {
     this.overlapMin = Math.max(1, opts.overlapMin ?? repo.appendOverlapMin ?? 1);
     this.stats = opts.stats;
     if (opts.disjointConvs ?? repo.appendDisjointConvs) this.busyConvs = new Set();
-    this.delayMs = Math.max(0, opts.delayMs ?? repo.appendDelayMs ?? 0);
-    this.delayUpTo = Math.max(1, opts.delayUpTo ?? repo.appendDelayUpTo ?? 8);
-    this.delayMaxGap = this.delayMs / Math.max(1, opts.delaySiblings ?? 2);
+    const repoDelay = repo.appendDelayMs ?? 0;
+    this.delayMs = Math.max(0, opts.delayMs ?? repoDelay);
+    // The band is a range of rates (K/D to N/2D messages per ms): a delay chosen by the operator keeps the
+    // storage's band, its K and N scaled with it, unless those are given too.
+    const scale = repoDelay > 0 && opts.delayMs !== undefined ? this.delayMs / repoDelay : 1;
+    this.delayUpTo = Math.max(1, opts.delayUpTo ?? Math.round((repo.appendDelayUpTo ?? 8) * scale));
+    this.delayMaxGap = this.delayMs / Math.max(1, opts.delaySiblings ?? Math.round((repo.appendDelaySiblings ?? 2) * scale));
     this.delayMinGap = (2 * this.delayMs) / this.delayUpTo;
     this.clock = this.stats !== undefined || this.delayMs > 0;
   }

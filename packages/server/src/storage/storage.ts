@@ -81,6 +81,8 @@ export interface MessageRepo {
   readonly appendDelayMs?: number;
   /** Batch size that ends a commit delay at once (default 8). */
   readonly appendDelayUpTo?: number;
+  /** Arrivals the recent rate must predict within the delay for a batch to wait (default 2). */
+  readonly appendDelaySiblings?: number;
   /** Reports the stages of each append (write, durable wait, fsync) to `o`; optional (metrics). */
   observeCommits?(o: CommitObserver): void;
   /** Ascending by seq. `before`/`after` exclusive; neither = the latest `limit`. */

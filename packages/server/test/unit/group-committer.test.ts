@@ -237,7 +237,7 @@ describe('GroupCommitter with appendDisjointConvs', () => {
 
 describe('GroupCommitter commit delay', () => {
   /** A repository that commits at once (after a turn), with seq = the message's number; `fail` throws instead. */
-  function quickRepo(opts: { appendDelayMs?: number; appendDelayUpTo?: number } = {}) {
+  function quickRepo(opts: { appendDelayMs?: number; appendDelayUpTo?: number; appendDelaySiblings?: number } = {}) {
     const batches: number[] = [];
     const streams: boolean[] = [];
     const state = { fail: false };
@@ -373,6 +373,38 @@ describe('GroupCommitter commit delay', () => {
       expect(band.batches).toEqual([1]);
       expect(vi.getTimerCount()).toBe(0);
       await r;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("keeps the repository's band, a range of rates, when another delay is set, and takes its sibling count", async () => {
+    fake();
+    try {
+      // The repository: D = 20 ms, N = 8, K = 2, so a batch waits while the mean gap is in (5, 10] ms. Set to
+      // D = 40 ms, N and K scale to 16 and 4: the same (5, 10] ms (unscaled it would be (10, 20] ms).
+      const repoBand = { appendDelayMs: 20, appendDelayUpTo: 8, appendDelaySiblings: 2 };
+      const run = async (gapMs: number) => {
+        const q = quickRepo(repoBand);
+        const c = new GroupCommitter(q.repo, { delayMs: 40 });
+        const all = await stream(c, 0, 150, gapMs);
+        await pass(40);
+        await c.flush();
+        await Promise.all(all);
+        return q.batches.slice(-10, -1);
+      };
+      // 8 ms apart, in the band: each batch holds about 40 ms of arrivals.
+      expect((await run(8)).every((n) => n >= 4)).toBe(true);
+      // 12 ms apart, slower than the band (unscaled, this one would wait): at once.
+      expect((await run(12)).every((n) => n === 1)).toBe(true);
+      // The repository's K alone: 3 predicted within 20 ms at 7 ms apart, under K = 4, so no wait.
+      const q = quickRepo({ ...repoBand, appendDelaySiblings: 4 });
+      const c = new GroupCommitter(q.repo);
+      const all = await stream(c, 0, 150, 7);
+      await pass(20);
+      await c.flush();
+      await Promise.all(all);
+      expect(q.batches.slice(-10, -1).every((n) => n === 1)).toBe(true);
     } finally {
       vi.useRealTimers();
     }

@@ -121,14 +121,17 @@ export class SqliteStorage implements Storage {
   readonly appendConcurrency = 16;
   readonly appendOverlapMin = 64;
   /**
-   * Commit delay (group-committer.ts): under a steady stream of 2,000–4,000 msgs/s a batch waits up
-   * to 1 ms for more messages (a faster one fills batches during the previous commit), since each
-   * commit costs one WAL fsync and its transaction whatever its size. It stops at 8 messages
-   * (LOOP_FSYNC_MAX_BATCH, the size up to which a batch's fsync may run on the event loop outside a
-   * stream; stream batches take the pool, see appendMessages).
+   * Commit delay (group-committer.ts): under a steady stream of 2,000–4,000 msgs/s (at least 2 and
+   * fewer than 4 arrivals per ms: K = 2 per ms of delay, N = 8 per ms) a batch waits up to 3 ms for
+   * more messages, since each commit costs one WAL fsync and its transaction whatever its size; a
+   * faster stream fills batches during the previous commit, a slower one gets no wait. Batches of a
+   * stream take the thread pool for their fsync (appendMessages), so N is not tied to
+   * LOOP_FSYNC_MAX_BATCH. 1 ms (K = 2, N = 8) made batches of about 6 at 3,000 msgs/s, 3 ms about 10
+   * (docs/benchmarks.md, issue 15 change 16).
    */
-  readonly appendDelayMs = 1;
-  readonly appendDelayUpTo = LOOP_FSYNC_MAX_BATCH;
+  readonly appendDelayMs = 3;
+  readonly appendDelaySiblings = 6;
+  readonly appendDelayUpTo = 24;
 
   constructor(
     private readonly db: Database.Database,
