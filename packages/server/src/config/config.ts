@@ -103,7 +103,7 @@ export const ConfigSchema = z.object({
   commitStats: bool.default(false),
   /**
    * Commit delay (ms, fractions allowed; 0: off): under a steady stream of messages a commit waits
-   * up to this long for more (core/group-committer.ts). Unset: the storage's default (SQLite 1, else off).
+   * up to this long for more (core/group-committer.ts). Unset: the storage's default (SQLite 3, else off).
    */
   commitDelayMs: z.coerce.number().min(0).max(100).optional(),
   /**
