@@ -401,7 +401,8 @@ message, inflated ~20 % by perf itself):
    are not like for like (the after build's 75 % row in the second ran at 7,437 msgs/s and fell behind: p50 323 ms).
 14. Not tried: **a larger N at 25 %.** At 3,000 msgs/s the delayed batch ends on D (1.14–1.22 ms, about 3–4
    arrivals) before it reaches N = 8; the 25 % batches of 6–9 messages are those plus what arrives during the previous
-   commit, so N = 16 would not change them, and a longer D was measured before (change 10: D = 2 bought nothing).
+   commit, so N = 16 would not change them, and a longer D was measured before (change 10: D = 2 bought nothing). With
+   D = 3 ms and N = 24 they do grow: change 16.
 15. **The resend index keyed by clientMsgId first** (\`sqlite-migrations.ts\` 0008, 25f3a15; kept). The index that finds a
    resend was (sender, clientMsgId): each message's entry went into its own sender's leaf, one more WAL frame per
    message (9.1 of the 24.8 frames of an 8-message commit, change 13). Keyed (clientMsgId, sender), the lookup is the
@@ -432,6 +433,38 @@ message, inflated ~20 % by perf itself):
    row is 2.23–2.75× (median 2.41; main 2.29–3.14× in the same invocations): not met. Deliver p99 moved with the
    host in both builds. What remains of a commit's frames is the (conv, seq) index: one leaf per conversation in
    the batch, about 1.2 frames per message.
+16. **A 3 ms commit delay in the same band** (\`sqlite-storage.ts\`, \`group-committer.ts\`, fd9747c; kept, SQLite only).
+   Change 14 was right that N = 8 did not bind at 1 ms; with D longer, it would. D = 3 ms, K = 6, N = 24 keep the band
+   of change 10 (a batch waits while 2 to 4 arrivals per ms are predicted: 2,000–4,000 msgs/s), and a stream's
+   batches take the thread pool for their fsync anyway (change 10), so N no longer needs to be the loop-fsync limit.
+   At 3,000 msgs/s a batch then holds about 10 messages instead of 6. A \`MINIIM_COMMIT_DELAY_MS\` set by the operator
+   scales K and N with it, so the band stays the same range of rates (\`MINIIM_COMMIT_DELAY_MS=1\` is the old rule);
+   \`MINIIM_COMMIT_DELAY_SIBLINGS\` unset now means the storage's, scaled the same way. A dose check, D = 5 ms (K = 10,
+   N = 40; 4 invocations, 05:33–05:35): batches 15–20, 25 % CPU main → after 0.85–0.93 (median 0.91), no better than 3
+   ms and twice the wait, not kept. Whole bench against main at 25f3a15 (\`--ref-rate 12000 --commit-stats\`, one
+   invocation per row, which build ran first alternated, 05:28–05:40 UTC, load 1.5–2.0; a 12th invocation at 05:27
+   overlapped a test run of mine and is left out), CPU µs/msg main → after (raw), then the 25 % row's batch size,
+   its ack p50 (ms) and after / raw:
+
+   | invocation (UTC) | 10 % | 25 % | 50 % | 75 % | closed (msgs/s) | 25 % batch | 25 % ack p50 | 25 % after / raw |
+   |---|---|---|---|---|---|---|---|---:|
+   | 05:28 (main first) | 544 → 412 (103) | 224 → 163 (69) | 158 → 124 (59) | 103 → 91 (44) | 98 → 70 (10,409 → 14,902) | 6.3 → 10.0 | 3.9 → 4.1 | 2.37× |
+   | 05:28 (after first) | 426 → 402 (162) | 210 → 157 (102) | 130 → 118 (72) | 95 → 82 (67) | 71 → 71 (14,974 → 13,799) | 6.2 → 10.4 | 3.6 → 4.5 | 1.54× |
+   | 05:29 (main first) | 480 → 451 (118) | 228 → 210 (72) | 138 → 132 (55) | 108 → 89 (44) | 122 → 102 (8,288 → 10,353) | 6.5 → 10.9 | 3.9 → 5.2 | 2.89× |
+   | 05:30 (after first) | 417 → 412 (191) | 176 → 153 (102) | 120 → 119 (67) | 94 → 91 (53) | 73 → 75 (14,119 → 13,261) | 6.0 → 10.1 | 3.2 → 4.3 | 1.50× |
+   | 05:31 (main first) | 471 → 422 (137) | 231 → 167 (78) | 126 → 134 (60) | 97 → 100 (57) | 98 → 76 (10,303 → 13,837) | 6.5 → 10.1 | 3.9 → 4.3 | 2.13× |
+   | 05:36 (after first) | 441 → 422 (113) | 200 → 167 (90) | 93 → 130 (58) | 101 → 98 (50) | 84 → 76 (12,847 → 12,911) | 5.8 → 10.3 | 3.1 → 4.3 | 1.85× |
+   | 05:37 (main first) | 426 → 436 (167) | 206 → 167 (106) | 130 → 128 (72) | 101 → 95 (70) | 90 → 76 (11,393 → 14,562) | 6.1 → 9.8 | 3.6 → 4.0 | 1.57× |
+   | 05:38 (after first) | 505 → 490 (132) | 206 → 208 (82) | 124 → 131 (63) | 105 → 106 (52) | 108 → 119 (10,064 → 8,966) | 6.6 → 10.3 | 3.7 → 4.8 | 2.52× |
+   | 05:38 (main first) | 466 → 417 (128) | 198 → 163 (80) | 134 → 129 (71) | 103 → 99 (65) | 81 → 76 (12,954 → 14,154) | 6.0 → 9.9 | 3.4 → 4.0 | 2.02× |
+   | 05:39 (after first) | 485 → 446 (113) | 194 → 155 (98) | 124 → 132 (67) | 90 → 99 (50) | 83 → 75 (12,711 → 13,004) | 5.8 → 9.5 | 3.1 → 3.9 | 1.58× |
+   | 05:40 (main first) | 456 → 446 (147) | 214 → 176 (88) | 139 → 140 (84) | 99 → 106 (64) | 100 → 75 (10,253 → 14,676) | 7.5 → 10.0 | 4.6 → 4.6 | 2.00× |
+
+   At 25 % lower in 10 of 11 (median −18 %); against raw \`ws\` 1.50–2.89×, median 2.00× (main 1.73–3.25×, median 2.43×,
+   in the same invocations). The wait costs 0.0–1.3 ms of ack p50 there; deliver p99 at 25 % was lower in 7 of 11
+   (fewer fsyncs, less queueing behind them). 50 % and 75 % do not engage the wait and show no effect (50 % lower in
+   6 of 11, deliver p99 higher in 5 of 11); 10 % was lower in 10 of 11, though it never engages the wait either
+   (1.3–1.7 messages per batch in both builds), so read that as this evening's order and host, not the change.
 
 ### Before / after
 
