@@ -651,6 +651,23 @@ the lever is the commit path itself (transaction, WAL frames, fsync per batch), 
 - **Messages in a rowid table (change 13, 02:29–02:52 UTC 2026-12-02)** — 25 % row lower than main in 7 of 8
   same-invocation pairs (median −7.5 %), 2.00–2.36× raw \`ws\` (main 1.77–3.27× in the same pairs): nearer, not met.
   Deliver p99 not resolved (hosts' spread). Reads by conversation cost more (change 13).
+- **The resend index and the 3 ms delay (changes 15 and 16, 05:17–05:44 UTC 2026-12-02, load 1.5–2.6)** — same-rate
+  invocations (\`--ref-rate 12000\`, the 11 of change 16), CPU per message against raw \`ws\`: closed 1.93× (median;
+  1.34–3.05×), 25 % 2.00× (1.50–2.89×), 50 % 1.99× (1.64–2.41×), 75 % 1.76× (1.22–2.07×); main before both changes
+  (bc0dc48) was at 2.55× at 25 % in the 9 invocations of change 15. So every row is at 2× or under at the median, and
+  over it in about half the invocations at 25 % and 50 %: at the edge, not met in every run. At the issue's own
+  rates (\`--targets miniim,raw\` without \`--ref-rate\`, 4 invocations, 05:42–05:44): closed 1.80–1.90×, 25 %
+  2.06–3.19×, 50 % 2.01–2.77×, 75 % 1.79–2.68×; each server's rows run at fractions of its own closed-loop rate
+  (MiniIM 8,280–10,494 msgs/s there, raw 13,476–17,530), so raw's 25 % row runs 1.4–1.9× faster than MiniIM's,
+  where its cost per message is lower. Deliver p99: raw \`ws\` itself, doing no work, was over the 5 ms target at
+  10 % in 9 of 11 same-rate invocations (4.1–14.1 ms) and over the 10 ms target at 50 % in 7 of 11 (6.7–25.5 ms);
+  MiniIM 12.8–24.2 ms and 22.1–51.6 ms. On this host neither p99 target can be shown met by any server; MiniIM's
+  own share of the tail (its p99 less raw's, same invocation) was 5–15 ms at 10 %, against about 3 ms on the quiet
+  host of 2026-12-01 14:17. Group rows against bc0dc48 (2 invocations, order alternated): 200 members 681 → 755 and
+  477 → 658 msgs/s, CPU per delivery 4.76 → 4.41 and 6.39 → 5.49 µs; 2,000 members 21.8 → 22.6 and 15.1 → 22.3
+  msgs/s, 17.81 → 18.06 and 20.01 → 18.30 µs: no regression.
+  Saturated (\`--full\` direct, 500 pairs, both builds without raw, order alternated, 05:47 and 05:50): closed loop
+  bc0dc48 → after 9,283 → 9,655 and 8,460 → 9,333 msgs/s, CPU 103.6 → 91.9 and 108.3 → 97.6 µs/msg: no regression.
 
 ## Production node memory
 
