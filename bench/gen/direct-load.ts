@@ -21,7 +21,6 @@ export interface DirectParams {
   durationMs: number;
   /** How long to wait after the end for outstanding acks and deliveries. */
   drainMs: number;
-  tag: string;
 }
 
 export interface DirectResult {

@@ -25,7 +25,6 @@ async function phase(ctx: ScenarioContext, pairs: [string, string][][], mode: 'c
         warmupMs: d.warmupMs,
         durationMs,
         drainMs: 10_000,
-        tag: `${tag}w${i}`,
       })),
     tag,
   );
