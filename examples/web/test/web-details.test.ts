@@ -18,12 +18,21 @@ function noNativeDialogs(page: Page): void {
   page.on('dialog', (d) => expect.fail(`native dialog: ${d.message()}`));
 }
 
+/*
+ * Layout is read with page.evaluate, the element looked up inside it. page.$eval finds the
+ * element in one call and runs the function in a second; the page re-renders the list and the
+ * chat view wholesale (a profile, a receipt, an upload's end), and an element replaced in
+ * between is detached: zero rects and empty computed styles.
+ */
+
 /** Box of an element, for layout assertions. */
 function box(page: Page, selector: string) {
-  return page.$eval(selector, (el) => {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) throw new Error(`no element matches ${sel}`);
     const r = el.getBoundingClientRect();
     return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, overflow: el.scrollWidth > el.clientWidth };
-  });
+  }, selector);
 }
 
 describe('web page details', () => {
@@ -103,7 +112,8 @@ describe('web page details', () => {
     await page.waitForFunction(() => document.querySelector('[data-conv="d:alice:bob"] [data-testid="unread"]')?.textContent === '3');
     await page.waitForFunction((n) => document.querySelector('[data-conv="d:alice:bob"] .conv-name')?.textContent === n, longName);
     // Measured in one go: the list re-renders when profiles or receipts arrive.
-    const m = await page.$eval('[data-conv="d:alice:bob"]', (li) => {
+    const m = await page.evaluate(() => {
+      const li = document.querySelector('[data-conv="d:alice:bob"]') as Element;
       const rect = (sel: string | null) => {
         const r = (sel ? (li.querySelector(sel) as Element) : li).getBoundingClientRect();
         return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
@@ -131,7 +141,7 @@ describe('web page details', () => {
     expect(btn.right - btn.left).toBeGreaterThan(PHONE.width - 40);
     await page.click('[data-conv="d:alice:bob"]');
     await page.waitForSelector('#messages .msg');
-    const rights = await page.$$eval('#messages .msg .bubble', (els) => els.map((e) => e.getBoundingClientRect().right));
+    const rights = await page.evaluate(() => [...document.querySelectorAll('#messages .msg .bubble')].map((e) => e.getBoundingClientRect().right));
     expect(rights).toHaveLength(3);
     for (const r of rights) {
       expect(r).toBeGreaterThan(PHONE.width / 2);
@@ -226,7 +236,10 @@ describe('web page details', () => {
     await page.waitForFunction(() => document.getElementById('toast')?.textContent === '内容含有不当信息，未能发送');
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      const c = await page.$eval('#messages .failed-mark', (el) => ({ bg: getComputedStyle(el).backgroundColor, fg: getComputedStyle(el).color }));
+      const c = await page.evaluate(() => {
+        const el = document.querySelector('#messages .failed-mark') as Element;
+        return { bg: getComputedStyle(el).backgroundColor, fg: getComputedStyle(el).color };
+      });
       expect(c).toEqual({ bg: 'rgb(250, 81, 81)', fg: 'rgb(255, 255, 255)' });
     }
     await shoot(page, 'failed-mark');
@@ -256,7 +269,8 @@ describe('web page details', () => {
     await page.setInputFiles('#media-input', { name: '风景.png', mimeType: 'image/png', buffer: samplePng(320, 180) });
     await page.waitForSelector('#messages .msg[data-status="sent"] .bubble.kind-image img[width="320"][height="180"]', { timeout: 20_000 });
     // The bubble hugs the image: its right edge meets the avatar's gap, as for any bubble.
-    const gap = await page.$eval('#messages .bubble.kind-image', (b) => {
+    const gap = await page.evaluate(() => {
+      const b = document.querySelector('#messages .bubble.kind-image') as Element;
       const li = b.closest('.msg') as HTMLElement;
       return (li.querySelector('.avatar') as HTMLElement).getBoundingClientRect().left - (b.querySelector('img') as HTMLElement).getBoundingClientRect().right;
     });
