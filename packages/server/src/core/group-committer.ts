@@ -24,7 +24,8 @@
  *   above `2 * delayMs / delayUpTo`), i.e. a wait that can at least double a small batch. A faster
  *   stream fills a batch of several messages during the previous commit itself; waiting there
  *   buys no fewer commits, only latency. A `delayMs` given without `delayUpTo` or `delaySiblings`
- *   scales the repository's ones with it, so the band stays the same range of rates.
+ *   scales the repository's ones with it (the defaults, 8 and 2, are those of a 1 ms delay), so the
+ *   band stays the same range of rates on every storage.
  *   The deadline is checked by every arrival and, when arrivals stop, by one timer (ms-granular:
  *   it may end the wait up to ~1 ms late). Nothing is acked before its commit, as always. While
  *   the stream lasts (in the band or faster), batches are committed with `{ stream: true }`, so
@@ -117,8 +118,9 @@ export class GroupCommitter {
     const repoDelay = repo.appendDelayMs ?? 0;
     this.delayMs = Math.max(0, opts.delayMs ?? repoDelay);
     // The band is a range of rates (K/D to N/2D messages per ms): a delay chosen by the operator keeps the
-    // storage's band, its K and N scaled with it, unless those are given too.
-    const scale = repoDelay > 0 && opts.delayMs !== undefined ? this.delayMs / repoDelay : 1;
+    // storage's band, its K and N scaled with it, unless those are given too. A storage with no delay of its
+    // own has the default band, K = 2 and N = 8 at 1 ms (2 to 4 messages per ms).
+    const scale = opts.delayMs === undefined ? 1 : this.delayMs / (repoDelay > 0 ? repoDelay : 1);
     this.delayUpTo = Math.max(1, opts.delayUpTo ?? Math.round((repo.appendDelayUpTo ?? 8) * scale));
     this.delayMaxGap = this.delayMs / Math.max(1, opts.delaySiblings ?? Math.round((repo.appendDelaySiblings ?? 2) * scale));
     this.delayMinGap = (2 * this.delayMs) / this.delayUpTo;

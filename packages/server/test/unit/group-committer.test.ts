@@ -410,6 +410,29 @@ describe('GroupCommitter commit delay', () => {
     }
   });
 
+  it('gives a repository with no delay of its own the default band at 1 ms, scaled to the delay set', async () => {
+    fake();
+    try {
+      // No appendDelayMs: K = 2 and N = 8 at 1 ms, so at D = 20 ms K = 40 and N = 160, and a batch waits while the
+      // mean gap is in (2 * 20 / 160, 20 / 40] = (0.25, 0.5] ms (unscaled it would be (5, 10] ms).
+      const run = async (gapMs: number) => {
+        const q = quickRepo();
+        const c = new GroupCommitter(q.repo, { delayMs: 20 });
+        const all = await stream(c, 0, 400, gapMs);
+        await pass(20);
+        await c.flush();
+        await Promise.all(all);
+        return q.batches.slice(-6, -1);
+      };
+      // 0.4 ms apart, in the scaled band: each batch holds about 20 ms of arrivals.
+      expect((await run(0.4)).every((n) => n >= 20)).toBe(true);
+      // 8 ms apart, in the unscaled band but slower than the scaled one: at once.
+      expect((await run(8)).every((n) => n === 1)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('commits the first message after a pause at once, and stays off with a delay of 0', async () => {
     fake();
     try {
