@@ -277,6 +277,20 @@ describe('GroupCommitter commit delay', () => {
     }
   }
 
+  /**
+   * A stream of `count` messages `gapMs` apart through a committer (`delayMs`, else the repository's) on a
+   * quick repository; returns the sizes of its last `last` batches before the final flush.
+   */
+  async function streamBatches(repoOpts: Parameters<typeof quickRepo>[0], delayMs: number | undefined, count: number, gapMs: number, last: number) {
+    const q = quickRepo(repoOpts);
+    const c = new GroupCommitter(q.repo, { delayMs });
+    const all = await stream(c, 0, count, gapMs);
+    await pass(delayMs ?? repoOpts?.appendDelayMs ?? 0);
+    await c.flush();
+    await Promise.all(all);
+    return q.batches.slice(-last - 1, -1);
+  }
+
   const fake = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'performance', 'Date'] });
 
   it('commits a lone message on an idle server at once, with no timer', async () => {
@@ -384,27 +398,13 @@ describe('GroupCommitter commit delay', () => {
       // The repository: D = 20 ms, N = 8, K = 2, so a batch waits while the mean gap is in (5, 10] ms. Set to
       // D = 40 ms, N and K scale to 16 and 4: the same (5, 10] ms (unscaled it would be (10, 20] ms).
       const repoBand = { appendDelayMs: 20, appendDelayUpTo: 8, appendDelaySiblings: 2 };
-      const run = async (gapMs: number) => {
-        const q = quickRepo(repoBand);
-        const c = new GroupCommitter(q.repo, { delayMs: 40 });
-        const all = await stream(c, 0, 150, gapMs);
-        await pass(40);
-        await c.flush();
-        await Promise.all(all);
-        return q.batches.slice(-10, -1);
-      };
+      const run = (gapMs: number) => streamBatches(repoBand, 40, 150, gapMs, 9);
       // 8 ms apart, in the band: each batch holds about 40 ms of arrivals.
       expect((await run(8)).every((n) => n >= 4)).toBe(true);
       // 12 ms apart, slower than the band (unscaled, this one would wait): at once.
       expect((await run(12)).every((n) => n === 1)).toBe(true);
       // The repository's K alone: 3 predicted within 20 ms at 7 ms apart, under K = 4, so no wait.
-      const q = quickRepo({ ...repoBand, appendDelaySiblings: 4 });
-      const c = new GroupCommitter(q.repo);
-      const all = await stream(c, 0, 150, 7);
-      await pass(20);
-      await c.flush();
-      await Promise.all(all);
-      expect(q.batches.slice(-10, -1).every((n) => n === 1)).toBe(true);
+      expect((await streamBatches({ ...repoBand, appendDelaySiblings: 4 }, undefined, 150, 7, 9)).every((n) => n === 1)).toBe(true);
     } finally {
       vi.useRealTimers();
     }
@@ -415,15 +415,7 @@ describe('GroupCommitter commit delay', () => {
     try {
       // No appendDelayMs: K = 2 and N = 8 at 1 ms, so at D = 20 ms K = 40 and N = 160, and a batch waits while the
       // mean gap is in (2 * 20 / 160, 20 / 40] = (0.25, 0.5] ms (unscaled it would be (5, 10] ms).
-      const run = async (gapMs: number) => {
-        const q = quickRepo();
-        const c = new GroupCommitter(q.repo, { delayMs: 20 });
-        const all = await stream(c, 0, 400, gapMs);
-        await pass(20);
-        await c.flush();
-        await Promise.all(all);
-        return q.batches.slice(-6, -1);
-      };
+      const run = (gapMs: number) => streamBatches({}, 20, 400, gapMs, 5);
       // 0.4 ms apart, in the scaled band: each batch holds about 20 ms of arrivals.
       expect((await run(0.4)).every((n) => n >= 20)).toBe(true);
       // 8 ms apart, in the unscaled band but slower than the scaled one: at once.
